@@ -1,0 +1,58 @@
+"""Every default of personalnote, named in one place.
+
+Precedence everywhere: an explicit argument, then an environment variable, then
+the default here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+# --- relationship -----------------------------------------------------------------
+#: tenure (years) from which a frequent customer counts as long-standing
+LONG_STANDING_YEARS: Final = 5.0
+#: interactions per year from which a customer counts as regular
+REGULAR_PER_YEAR: Final = 4.0
+#: a customer with fewer interactions than this, or newer than NEW_CUSTOMER_DAYS, is new
+NEW_CUSTOMER_MAX_INTERACTIONS: Final = 1
+NEW_CUSTOMER_DAYS: Final = 90
+#: window over which frequency is measured
+FREQUENCY_WINDOW: Final = timedelta(days=365)
+
+# --- moments ----------------------------------------------------------------------
+#: the smallest round threshold worth a note, per loyalty metric
+MILESTONE_MINIMUMS: Final[dict[str, float]] = {
+    "miles": 100_000,
+    "points": 10_000,
+    "nights": 10,
+    "visits": 10,
+    "stays": 10,
+    "flights": 10,
+}
+#: fallback minimum for metrics not named above
+MILESTONE_DEFAULT_MINIMUM: Final = 10.0
+#: purchase counts that make an "Nth purchase" milestone
+PURCHASE_COUNT_MILESTONES: Final = (10, 25, 50, 100, 250, 500, 1000)
+#: a purchase after at least this long without one is a "welcome back"
+WELCOME_BACK_LAPSE: Final = timedelta(days=180)
+#: no new note within this long after the last one sent
+COOL_DOWN: Final = timedelta(days=30)
+#: events on the same trip as a milestone are linked to it when this close in time
+MILESTONE_LINK_WINDOW: Final = timedelta(hours=36)
+#: how long each kind of moment stays fresh
+FRESHNESS: Final[dict[str, timedelta]] = {
+    "milestone": timedelta(days=14),
+    "nth_purchase": timedelta(days=14),
+    "anniversary": timedelta(days=14),
+    "wanted_item_available": timedelta(days=10),
+    "preference_match": timedelta(days=30),
+    "welcome_back": timedelta(days=21),
+    "custom": timedelta(days=30),
+}
+DEFAULT_FRESHNESS: Final = timedelta(days=14)
+#: multiplier applied to a moment's strength when it rests on something the customer declined
+DECLINED_PREFERENCE_FACTOR: Final = 0.3
+
+# --- environment variables ----------------------------------------------------------
+ENV_AS_OF: Final = "PERSONALNOTE_AS_OF"

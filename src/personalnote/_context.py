@@ -1,0 +1,334 @@
+"""Context: a customer's facts with stable ids and the relationship, as of an instant.
+
+The library never reads the wall clock: every context is built ``as_of`` an instant
+the caller gives, and only events at or before it are known.
+
+Example::
+
+    from datetime import datetime, timezone
+    ctx = build_context(data.customers[0], as_of=datetime(2026, 11, 20, tzinfo=timezone.utc),
+                        business_events=data.business_events)
+    ctx.relationship.familiarity      # 'long_standing'
+    ctx.facts["f-2011"].text          # 'Flight ...'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from . import _constants as C
+from ._errors import ContextError, UnknownFactError
+from ._history import (
+    BackInStockEvent,
+    CustomerHistory,
+    CustomerProfile,
+    CustomEvent,
+    GenericBusinessEvent,
+    LoyaltyEvent,
+    NewCollectionEvent,
+    NoteSentEvent,
+    PreferenceEvent,
+    PurchaseEvent,
+    RequestEvent,
+    StaffNoteEvent,
+    SupportCaseEvent,
+    TripEvent,
+)
+
+__all__ = ["CustomerContext", "Fact", "Familiarity", "Knowledge", "Relationship", "build_context"]
+
+Familiarity = Literal["new", "occasional", "regular", "long_standing"]
+Knowledge = Literal["little", "some", "rich"]
+FactSource = Literal["event", "business_event", "profile", "derived"]
+
+_INTERACTIONS = (PurchaseEvent, TripEvent, CustomEvent)
+_KNOWLEDGE = (PreferenceEvent, RequestEvent, StaffNoteEvent, SupportCaseEvent)
+
+
+class Fact(BaseModel):
+    """One thing known about the customer, with a stable id a draft can cite.
+
+    ``text`` is a plain statement of the fact (dates in the customer's time zone, no
+    clock times); ``quote`` holds free text from the records, which is untrusted data.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: str
+    source: FactSource
+    at: AwareDatetime | None = None
+    text: str
+    quote: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def untrusted(self) -> bool:
+        return self.quote is not None
+
+
+class Relationship(BaseModel):
+    """How well we know the customer, computed as of an instant."""
+
+    model_config = ConfigDict(frozen=True)
+
+    first_seen: AwareDatetime | None
+    tenure_days: int
+    interactions: int
+    interactions_last_year: int
+    frequency_per_year: float
+    last_interaction: AwareDatetime | None
+    recency_days: int | None
+    last_contact: AwareDatetime | None
+    familiarity: Familiarity
+    knowledge: Knowledge
+
+    @property
+    def tenure_years(self) -> int:
+        return self.tenure_days // 365
+
+
+class CustomerContext(BaseModel):
+    """The profile, the facts (by id, oldest first) and the relationship, as of ``as_of``."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    customer: CustomerProfile
+    as_of: AwareDatetime
+    facts: dict[str, Fact]
+    relationship: Relationship
+    events: list[Any] = Field(repr=False, description="the customer's events up to as_of")
+    business_events: list[Any] = Field(default_factory=list, repr=False)
+
+    @property
+    def customer_id(self) -> str:
+        return self.customer.id
+
+    def fact(self, fact_id: str) -> Fact:
+        """The fact with this id; ``UnknownFactError`` if there is none."""
+        try:
+            return self.facts[fact_id]
+        except KeyError:
+            raise UnknownFactError(self.customer.id, [fact_id]) from None
+
+    def require(self, fact_ids: Iterable[str]) -> None:
+        """Raise ``UnknownFactError`` naming every id that is not a fact here."""
+        missing = [f for f in fact_ids if f not in self.facts]
+        if missing:
+            raise UnknownFactError(self.customer.id, missing)
+
+    def with_facts(self, extra: Sequence[Fact]) -> CustomerContext:
+        """A copy with derived facts added (for example those a moment brings)."""
+        facts = dict(self.facts)
+        for fact in extra:
+            facts.setdefault(fact.id, fact)
+        return self.model_copy(update={"facts": facts})
+
+    def local_date(self, instant: datetime) -> str:
+        """An instant as a date in the customer's time zone, e.g. '20 November 2026'."""
+        return _local_date(instant, self.customer.time_zone)
+
+    def context_hash(self) -> str:
+        """SHA-256 of everything a draft can see: profile, as_of, facts, relationship."""
+        payload = {
+            "customer": self.customer.model_dump(mode="json"),
+            "as_of": self.as_of.isoformat(),
+            "facts": [f.model_dump(mode="json") for f in self.facts.values()],
+            "relationship": self.relationship.model_dump(mode="json"),
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def _repr_html_(self) -> str:
+        from ._display import context_html
+
+        return context_html(self)
+
+
+def _local_date(instant: datetime, time_zone: str) -> str:
+    local = instant.astimezone(ZoneInfo(time_zone))
+    return f"{local.day} {local.strftime('%B %Y')}"
+
+
+def _variant_text(variant: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in variant.items())
+
+
+def describe(event: Any, time_zone: str) -> tuple[str, str | None]:
+    """A plain statement of an event, and the free text it carries (if any)."""
+    on = f"on {_local_date(event.at, time_zone)}"
+    if isinstance(event, PurchaseEvent):
+        text = f"Bought {event.item}"
+        if event.variant:
+            text += f" ({_variant_text(event.variant)})"
+        if event.store:
+            text += f" at {event.store}"
+        if event.amount is not None:
+            text += f" for {event.amount:.2f}{' ' + event.currency if event.currency else ''}"
+        return f"{text} {on}", None
+    if isinstance(event, TripEvent):
+        if event.mode == "flight":
+            text = f"Flight {event.flight_number or ''}".rstrip()
+        else:
+            text = f"{event.mode.capitalize()}" + (f" at {event.property}" if event.property else "")
+        if event.origin or event.destination:
+            text += f" from {event.origin or '?'} to {event.destination or '?'}"
+        if event.seat:
+            text += f", seat {event.seat}"
+        if event.cabin:
+            text += f", {event.cabin} cabin"
+        if event.nights is not None:
+            text += f", {event.nights} night{'s' if event.nights != 1 else ''}"
+        return f"{text} {on}", None
+    if isinstance(event, LoyaltyEvent):
+        text = f"{event.program}: {event.value:,.0f} {event.metric}"
+        if event.previous_value is not None:
+            text += f" (was {event.previous_value:,.0f})"
+        if event.tier:
+            text += f", tier {event.tier}"
+            if event.previous_tier and event.previous_tier != event.tier:
+                text += f" (was {event.previous_tier})"
+        return f"{text} {on}", None
+    if isinstance(event, PreferenceEvent):
+        about = f" about {event.item}" if event.item else ""
+        attrs = "; ".join(f"{k}: {', '.join(v)}" for k, v in event.attributes.items())
+        text = f"Stated preference ({event.stance}){about}" + (f" [{attrs}]" if attrs else "")
+        return f"{text} {on}", event.text
+    if isinstance(event, RequestEvent):
+        text = f"Asked for {event.item}"
+        if event.variant:
+            text += f" ({_variant_text(event.variant)})"
+        return f"{text}, not available at the time; request {event.status} {on}", event.text
+    if isinstance(event, SupportCaseEvent):
+        state = "open" if event.status == "open" else "closed"
+        return f"Support case about {event.topic} ({state}, {event.sentiment}) opened {on}", event.text
+    if isinstance(event, NoteSentEvent):
+        return f"Personal note sent about {event.about} {on}", None
+    if isinstance(event, StaffNoteEvent):
+        return f"Staff note {on}", event.text
+    if isinstance(event, CustomEvent):
+        data = ", ".join(f"{k}: {v}" for k, v in event.data.items())
+        return f"{event.name}" + (f" ({data})" if data else "") + f" {on}", event.text
+    if isinstance(event, BackInStockEvent):
+        variants = "; ".join(f"{k} {', '.join(v)}" for k, v in event.variants.items())
+        return f"{event.item} back in stock" + (f" ({variants})" if variants else "") + f" {on}", None
+    if isinstance(event, NewCollectionEvent):
+        label = "New collection" if event.kind == "new_collection" else "Offer"
+        attrs = "; ".join(f"{k}: {', '.join(v)}" for k, v in event.attributes.items())
+        text = f"{label}: {event.name}" + (f" [{attrs}]" if attrs else "")
+        return f"{text} {on}", event.text
+    if isinstance(event, GenericBusinessEvent):
+        return f"{event.name} {on}", event.text
+    raise ContextError(f"cannot describe event of type {type(event).__name__}")
+
+
+def _relationship(profile: CustomerProfile, events: list[Any], as_of: datetime) -> Relationship:
+    interactions = [e for e in events if isinstance(e, _INTERACTIONS)]
+    starts = [e.at for e in events] + ([profile.member_since] if profile.member_since else [])
+    first_seen = min(starts) if starts else None
+    tenure_days = max(0, (as_of - first_seen).days) if first_seen else 0
+    last_year = [e for e in interactions if e.at > as_of - C.FREQUENCY_WINDOW]
+    years = max(tenure_days, 1) / 365.0
+    frequency = len(interactions) / max(years, 1.0)
+    last = max((e.at for e in interactions), default=None)
+    notes = [e.at for e in events if isinstance(e, NoteSentEvent)]
+    if len(interactions) <= C.NEW_CUSTOMER_MAX_INTERACTIONS or tenure_days < C.NEW_CUSTOMER_DAYS:
+        familiarity: Familiarity = "new"
+    elif tenure_days >= C.LONG_STANDING_YEARS * 365 and len(interactions) >= 5:
+        familiarity = "long_standing"
+    elif len(last_year) >= C.REGULAR_PER_YEAR:
+        familiarity = "regular"
+    else:
+        familiarity = "occasional"
+    known = sum(isinstance(e, _KNOWLEDGE) for e in events)
+    known += sum(x is not None for x in (profile.preferred_name, profile.address_as))
+    knowledge: Knowledge = "rich" if known >= 5 else "some" if known >= 2 else "little"
+    return Relationship(
+        first_seen=first_seen,
+        tenure_days=tenure_days,
+        interactions=len(interactions),
+        interactions_last_year=len(last_year),
+        frequency_per_year=round(frequency, 2),
+        last_interaction=last,
+        recency_days=(as_of - last).days if last else None,
+        last_contact=max(notes, default=None),
+        familiarity=familiarity,
+        knowledge=knowledge,
+    )
+
+
+def _tenure_text(rel: Relationship, time_zone: str) -> str:
+    if rel.first_seen is None:
+        return "No history yet"
+    since = rel.first_seen.astimezone(ZoneInfo(time_zone)).year
+    years = rel.tenure_years
+    span = f"{years} year{'s' if years != 1 else ''}" if years else "less than a year"
+    return f"Customer since {since} ({span}); {rel.interactions} purchases or trips in all"
+
+
+def build_context(
+    history: CustomerHistory,
+    as_of: datetime,
+    *,
+    business_events: Sequence[Any] = (),
+) -> CustomerContext:
+    """Build the customer's context as of ``as_of`` (an aware datetime).
+
+    Events after ``as_of`` are not known yet and are left out; business events are the
+    ones shipped with the customer plus ``business_events``.
+    """
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ContextError("as_of must be timezone-aware, e.g. datetime(2026, 11, 20, tzinfo=timezone.utc)")
+    profile = history.customer
+    events = history.events_until(as_of)
+    merged = {e.id: e for e in [*history.business_events, *business_events]}
+    relevant = [
+        e for e in merged.values()
+        if e.at <= as_of and (not isinstance(e, GenericBusinessEvent)
+                              or e.customer_ids is None or profile.id in e.customer_ids)
+    ]
+    relevant.sort(key=lambda e: (e.at, e.id))
+    facts: dict[str, Fact] = {}
+    for event in [*events, *relevant]:
+        text, quote = describe(event, profile.time_zone)
+        source: FactSource = "business_event" if event in relevant else "event"
+        data = event.model_dump(mode="json", exclude={"id", "at", "kind"}, exclude_none=True)
+        facts[event.id] = Fact(id=event.id, kind=event.kind, source=source, at=event.at,
+                               text=text, quote=quote, data=data)
+    relationship = _relationship(profile, events, as_of)
+    if profile.member_since is not None:
+        facts["profile:member_since"] = Fact(
+            id="profile:member_since", kind="member_since", source="profile", at=profile.member_since,
+            text=f"Member since {_local_date(profile.member_since, profile.time_zone)}",
+        )
+    facts["derived:relationship"] = Fact(
+        id="derived:relationship", kind="relationship", source="derived", at=None,
+        text=_tenure_text(relationship, profile.time_zone),
+        data={"familiarity": relationship.familiarity, "tenure_years": relationship.tenure_years},
+    )
+    return CustomerContext(customer=profile, as_of=as_of, facts=facts, relationship=relationship,
+                           events=events, business_events=relevant)
+
+
+def years_between(start: datetime, end: datetime) -> int:
+    """Whole years from ``start`` to ``end`` by the calendar."""
+    years = end.year - start.year
+    if (end.month, end.day, end.time()) < (start.month, start.day, start.time()):
+        years -= 1
+    return max(years, 0)
+
+
+def add_years(start: datetime, years: int) -> datetime:
+    """``start`` moved ``years`` calendar years on (29 February becomes 28 February)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+

@@ -1,0 +1,243 @@
+"""The built-in moment detectors. Each is small, pure, and registered by name.
+
+A detector takes a context and the policy and yields moments; it never reads the
+clock and never decides whether a note may be sent (the guards do).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+
+from ._context import CustomerContext, Fact, add_years, years_between
+from ._history import (
+    BackInStockEvent,
+    LoyaltyEvent,
+    NewCollectionEvent,
+    PreferenceEvent,
+    PurchaseEvent,
+    RequestEvent,
+    TripEvent,
+)
+from ._moments import Moment, MomentPolicy, register_detector
+
+__all__: list[str] = []
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _round_number(value: float) -> str:
+    """2000000 -> '2 million', 50 -> '50'."""
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        return f"{value / 1_000_000:g} million"
+    return f"{value:,.0f}"
+
+
+def round_threshold_crossed(previous: float, value: float, minimum: float) -> float | None:
+    """The largest round number (one significant digit, at least ``minimum``) in (previous, value]."""
+    if value <= previous or value < minimum:
+        return None
+    exponent = int(math.floor(math.log10(value)))
+    while exponent >= 0:
+        step = 10**exponent
+        candidate = math.floor(value / step) * step
+        if candidate > previous and candidate >= minimum:
+            return float(candidate)
+        if step <= minimum:
+            break
+        exponent -= 1
+    return None
+
+
+@register_detector("milestone")
+def milestone(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
+    """A loyalty metric passing a round threshold (2,000,000 miles, 50 nights, 100 visits)."""
+    for event in ctx.events:
+        if not isinstance(event, LoyaltyEvent) or event.previous_value is None:
+            continue
+        minimum = policy.milestone_minimums.get(event.metric, policy.milestone_default_minimum)
+        threshold = round_threshold_crossed(event.previous_value, event.value, minimum)
+        if threshold is None:
+            continue
+        linked = [
+            e.id for e in ctx.events
+            if isinstance(e, TripEvent) and abs(e.at - event.at) <= policy.milestone_link_window
+        ]
+        derived = Fact(
+            id=f"derived:milestone:{event.id}", kind="milestone", source="derived", at=event.at,
+            text=f"Passed {_round_number(threshold)} {event.metric} with {event.program} "
+                 f"on {ctx.local_date(event.at)}",
+            data={"program": event.program, "metric": event.metric, "threshold": threshold},
+        )
+        strength = min(1.0, 0.7 + 0.1 * math.log10(threshold / minimum))
+        yield Moment(
+            kind="milestone", key=f"milestone:{event.program}:{event.metric}:{threshold:g}",
+            at=event.at, evidence=[derived.id, event.id, *linked], strength=strength,
+            why_now=f"passed {_round_number(threshold)} {event.metric} with {event.program} "
+                    f"on {ctx.local_date(event.at)}",
+            fresh_for=policy.fresh_for("milestone"), facts=[derived],
+        )
+
+
+@register_detector("nth_purchase")
+def nth_purchase(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
+    """The customer's 10th, 25th, 50th... purchase; only the latest one reached."""
+    purchases = [e for e in ctx.events if isinstance(e, PurchaseEvent)]
+    reached = [n for n in policy.purchase_count_milestones if n <= len(purchases)]
+    if not reached:
+        return
+    n = reached[-1]
+    event = purchases[n - 1]
+    derived = Fact(id=f"derived:purchase_count:{n}", kind="purchase_count", source="derived",
+                   at=event.at, text=f"{event.item} was the customer's {_ordinal(n)} purchase",
+                   data={"count": n})
+    yield Moment(
+        kind="nth_purchase", key=f"nth_purchase:{n}", at=event.at,
+        evidence=[derived.id, event.id], strength=min(0.9, 0.5 + 0.1 * math.log10(n)),
+        why_now=f"{_ordinal(n)} purchase, on {ctx.local_date(event.at)}",
+        fresh_for=policy.fresh_for("nth_purchase"), facts=[derived],
+    )
+
+
+@register_detector("anniversary")
+def anniversary(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
+    """Whole years since the first purchase or the membership start."""
+    member = ctx.facts.get("profile:member_since")
+    purchases = [e for e in ctx.events if isinstance(e, PurchaseEvent)]
+    if member is not None and member.at is not None:
+        start, origin, what = member.at, member.id, "membership"
+    elif purchases:
+        start, origin, what = purchases[0].at, purchases[0].id, "first purchase"
+    else:
+        return
+    years = years_between(start, ctx.as_of)
+    if years < 1:
+        return
+    at = add_years(start, years)
+    derived = Fact(id=f"derived:anniversary:{years}", kind="anniversary", source="derived", at=at,
+                   text=f"{years} year{'s' if years != 1 else ''} since the customer's {what} "
+                        f"({ctx.local_date(start)})",
+                   data={"years": years})
+    yield Moment(
+        kind="anniversary", key=f"anniversary:{what.replace(' ', '_')}:{years}", at=at,
+        evidence=[derived.id, origin], strength=min(0.8, 0.4 + 0.05 * years),
+        why_now=f"{years} year{'s' if years != 1 else ''} since the {what}",
+        fresh_for=policy.fresh_for("anniversary"), facts=[derived],
+    )
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def same_item(a: str, b: str) -> bool:
+    """Item names match when one's words all appear in the other's ('grey trousers')."""
+    wa, wb = _words(a), _words(b)
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
+
+
+def _variant_available(wanted: dict[str, str], offered: dict[str, list[str]]) -> bool:
+    lowered = {k.lower(): {v.lower() for v in vs} for k, vs in offered.items()}
+    return all(value.lower() in lowered[key.lower()]
+               for key, value in wanted.items() if key.lower() in lowered)
+
+
+@register_detector("wanted_item_available")
+def wanted_item_available(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
+    """An open request matched by a restock in the right size or variant."""
+    requests = [e for e in ctx.events if isinstance(e, RequestEvent) and e.status == "open"]
+    for request in requests:
+        for restock in ctx.business_events:
+            if not isinstance(restock, BackInStockEvent) or restock.at < request.at:
+                continue
+            match = (request.sku is not None and request.sku == restock.sku) or same_item(
+                request.item, restock.item)
+            if not match or not _variant_available(request.variant, restock.variants):
+                continue
+            related = [e.id for e in ctx.events
+                       if isinstance(e, PreferenceEvent) and e.item and same_item(e.item, request.item)]
+            size = f" in {', '.join(request.variant.values())}" if request.variant else ""
+            yield Moment(
+                kind="wanted_item_available", key=f"wanted_item:{request.id}", at=restock.at,
+                evidence=[request.id, restock.id, *related], strength=0.9,
+                why_now=f"{request.item}{size}, asked for on {ctx.local_date(request.at)}, "
+                        f"is back in stock",
+                fresh_for=policy.fresh_for("wanted_item_available"), celebratory=False,
+            )
+            break
+
+
+def _attribute_values(prefs: list[PreferenceEvent]) -> dict[str, set[str]]:
+    values: dict[str, set[str]] = {}
+    for pref in prefs:
+        for key, items in pref.attributes.items():
+            values.setdefault(key.lower(), set()).update(v.lower() for v in items)
+    return values
+
+
+@register_detector("preference_match")
+def preference_match(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
+    """A new collection or offer in attributes the customer said they like.
+
+    Resting on something the customer declined (the blue pair they said no to) makes
+    the moment weak.
+    """
+    prefs = [e for e in ctx.events if isinstance(e, PreferenceEvent)]
+    liked = [p for p in prefs if p.stance == "likes"]
+    declined = [p for p in prefs if p.stance in ("declined", "dislikes")]
+    liked_values = _attribute_values(liked)
+    declined_values = _attribute_values(declined)
+    for event in ctx.business_events:
+        if not isinstance(event, NewCollectionEvent):
+            continue
+        matched: dict[str, set[str]] = {}
+        for key, items in event.attributes.items():
+            hit = {v.lower() for v in items} & liked_values.get(key.lower(), set())
+            if hit:
+                matched[key.lower()] = hit
+        if not matched:
+            continue
+        fresh_values = {(k, v) for k, vs in matched.items() for v in vs
+                        if v not in declined_values.get(k, set())}
+        declined_item = [p for p in declined if p.item and any(
+            same_item(p.item, name) for name in [event.name, *event.items])]
+        strength = min(0.85, 0.5 + 0.15 * len(fresh_values))
+        on_declined = declined_item or not fresh_values
+        if on_declined:
+            strength *= policy.declined_factor
+        evidence_prefs = [p.id for p in liked if any(
+            v.lower() in matched.get(k.lower(), set()) for k, vs in p.attributes.items() for v in vs)]
+        evidence = [event.id, *evidence_prefs, *(p.id for p in declined_item)]
+        values = sorted(v for vs in matched.values() for v in vs)
+        why = f"{event.name} in {' and '.join(values)}, which the customer said they like"
+        if on_declined:
+            why += " (but rests on something they declined)"
+        yield Moment(kind="preference_match", key=f"preference_match:{event.id}", at=event.at,
+                     evidence=evidence, strength=round(strength, 3), why_now=why,
+                     fresh_for=policy.fresh_for("preference_match"))
+
+
+@register_detector("welcome_back")
+def welcome_back(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
+    """The latest purchase, when it came after a long lapse."""
+    purchases = [e for e in ctx.events if isinstance(e, PurchaseEvent)]
+    if len(purchases) < 2:
+        return
+    latest, previous = purchases[-1], purchases[-2]
+    gap = latest.at - previous.at
+    if gap < policy.welcome_back_lapse:
+        return
+    months = gap.days // 30
+    derived = Fact(id=f"derived:returned:{latest.id}", kind="returned", source="derived",
+                   at=latest.at, text=f"Came back after more than {months} months without a purchase",
+                   data={"months": months})
+    yield Moment(
+        kind="welcome_back", key=f"welcome_back:{latest.id}", at=latest.at,
+        evidence=[derived.id, latest.id, previous.id], strength=0.6,
+        why_now=f"first purchase in more than {months} months",
+        fresh_for=policy.fresh_for("welcome_back"), facts=[derived],
+    )

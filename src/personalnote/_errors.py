@@ -1,0 +1,123 @@
+"""The one exception tree of personalnote.
+
+Every error the library raises on purpose is a ``PersonalNoteError``; each class
+carries the data a caller needs to act on it, not only a message::
+
+    PersonalNoteError
+    ├── InputError                  bad input data: nothing was loaded
+    │   ├── InputFileError          the file cannot be read or parsed (path, line)
+    │   └── HistoryValidationError  one or more bad records (.problems, every one)
+    ├── ContextError                the context cannot be built as asked
+    │   └── UnknownFactError        a moment cites fact ids the context lacks
+    └── ConfigurationError          a setting is missing or wrong, says how to fix it
+
+Later steps of the flow (drafting, checks, review) add their own branches here.
+
+Example::
+
+    try:
+        data = personalnote.load("customers.jsonl")
+    except personalnote.HistoryValidationError as exc:
+        for problem in exc.problems:
+            print(problem.record_index, problem.record_id, problem.field, problem.message)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ConfigurationError",
+    "ContextError",
+    "HistoryValidationError",
+    "InputError",
+    "InputFileError",
+    "PersonalNoteError",
+    "RecordProblem",
+    "UnknownFactError",
+]
+
+
+class PersonalNoteError(Exception):
+    """Base class of every error personalnote raises on purpose."""
+
+
+class InputError(PersonalNoteError):
+    """Input data could not be loaded; nothing from it was kept."""
+
+
+class InputFileError(InputError):
+    """A file that cannot be read or parsed at all (missing, not JSON, bad CSV header)."""
+
+    def __init__(self, path: str | Path | None, message: str, *, line: int | None = None) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        where = self.path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        self.detail = message
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One thing wrong with one input record.
+
+    ``field`` is a dotted path inside the record, such as ``events[3].at``.
+    """
+
+    path: str | None
+    record_index: int
+    record_id: str | None
+    field: str
+    message: str
+    expected: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        record = f"record {self.record_index}"
+        if self.record_id is not None:
+            record += f" (id {self.record_id!r})"
+        text = f"{where}: {record}, field {self.field}: {self.message}"
+        if self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+class HistoryValidationError(InputError):
+    """One or more input records are invalid. ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[RecordProblem]) -> None:
+        if not problems:
+            raise ValueError("HistoryValidationError needs at least one problem")
+        self.problems = list(problems)
+        count = len(self.problems)
+        header = f"{count} invalid record field{'s' if count != 1 else ''}; nothing was loaded:"
+        lines = [header, *(f"  - {p}" for p in self.problems[:50])]
+        if count > 50:
+            lines.append(f"  ... and {count - 50} more")
+        super().__init__("\n".join(lines))
+
+
+class ContextError(PersonalNoteError):
+    """A customer context cannot be built or used as asked."""
+
+
+class UnknownFactError(ContextError):
+    """A moment or claim cites fact ids that are not in the customer's context."""
+
+    def __init__(self, customer_id: str, fact_ids: list[str]) -> None:
+        self.customer_id = customer_id
+        self.fact_ids = list(fact_ids)
+        super().__init__(
+            f"customer {customer_id!r}: unknown fact id(s) {', '.join(map(repr, fact_ids))}; "
+            "cite ids from CustomerContext.facts"
+        )
+
+
+class ConfigurationError(PersonalNoteError):
+    """A setting is missing or invalid. The message says how to fix it."""

@@ -1,0 +1,328 @@
+"""Customer history: the validated input of personalnote.
+
+A customer record holds a profile and a list of events; business events (a restock,
+a new collection) are not about one customer and can make a moment for many.
+
+Example::
+
+    history = CustomerHistory.model_validate({
+        "customer": {"id": "C1", "given_name": "Ana", "family_name": "Lima"},
+        "events": [{"kind": "purchase", "id": "p1", "at": "2025-03-01T10:00:00Z",
+                    "item": "Grey wool trousers"}],
+    })
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AddressForm",
+    "AnyEvent",
+    "BackInStockEvent",
+    "BusinessEvent",
+    "Channel",
+    "CustomEvent",
+    "CustomerEvent",
+    "CustomerHistory",
+    "CustomerProfile",
+    "Dataset",
+    "GenericBusinessEvent",
+    "LoyaltyEvent",
+    "NewCollectionEvent",
+    "NoteSentEvent",
+    "PreferenceEvent",
+    "PurchaseEvent",
+    "RequestEvent",
+    "StaffNoteEvent",
+    "SupportCaseEvent",
+    "TripEvent",
+]
+
+Channel = Literal["card", "email", "letter", "sms"]
+AddressForm = Literal["preferred_name", "given_name", "honorific_family_name"]
+
+_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+_Text = Annotated[str, Field(min_length=1, max_length=5000)]
+_Name = Annotated[str, Field(min_length=1, max_length=200)]
+_NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class CustomerProfile(_Record):
+    """Who the customer is and how they want to be addressed."""
+
+    id: _Id
+    given_name: _Name | None = None
+    family_name: _Name | None = None
+    preferred_name: _Name | None = Field(
+        default=None, description="the name the customer uses (never a nickname they don't)"
+    )
+    honorific: Annotated[str, Field(max_length=40)] | None = None
+    address_as: AddressForm | None = Field(
+        default=None, description="how they like to be addressed; None lets the library choose"
+    )
+    locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")] = "en"
+    time_zone: Annotated[str, Field(min_length=1)] = "UTC"
+    preferred_channel: Channel | None = None
+    do_not_contact: bool = False
+    consent_personal_notes: bool = True
+    member_since: AwareDatetime | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @property
+    def display_name(self) -> str:
+        parts = [p for p in (self.given_name, self.family_name) if p]
+        return " ".join(parts) or self.preferred_name or self.id
+
+
+class _Event(_Record):
+    id: _Id
+    at: AwareDatetime
+
+
+class PurchaseEvent(_Event):
+    """Something the customer bought."""
+
+    kind: Literal["purchase"]
+    item: _Name
+    sku: _Id | None = None
+    category: _Name | None = None
+    variant: dict[str, str] = Field(default_factory=dict, description="size, colour, ...")
+    quantity: _NonNegative = 1
+    amount: _NonNegative | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    store: _Name | None = None
+
+
+class TripEvent(_Event):
+    """A flight, a stay, a journey."""
+
+    kind: Literal["trip"]
+    mode: Literal["flight", "stay", "rail", "cruise", "other"] = "flight"
+    flight_number: _Name | None = None
+    origin: _Name | None = None
+    destination: _Name | None = None
+    seat: _Name | None = None
+    cabin: _Name | None = None
+    property: _Name | None = None
+    nights: Annotated[int, Field(ge=0)] | None = None
+
+
+class LoyaltyEvent(_Event):
+    """A loyalty balance or tier change."""
+
+    kind: Literal["loyalty"]
+    program: _Name
+    metric: Annotated[str, Field(min_length=1, max_length=40)]
+    value: _NonNegative
+    previous_value: _NonNegative | None = None
+    tier: _Name | None = None
+    previous_tier: _Name | None = None
+
+
+class PreferenceEvent(_Event):
+    """Something the customer said they like, dislike or declined."""
+
+    kind: Literal["preference"]
+    text: _Text
+    stance: Literal["likes", "dislikes", "declined"] = "likes"
+    item: _Name | None = None
+    attributes: dict[str, list[str]] = Field(
+        default_factory=dict, description='structured attributes, e.g. {"colours": ["grey"]}'
+    )
+
+
+class RequestEvent(_Event):
+    """An item the customer asked for and could not get."""
+
+    kind: Literal["request"]
+    item: _Name
+    sku: _Id | None = None
+    variant: dict[str, str] = Field(default_factory=dict)
+    status: Literal["open", "closed"] = "open"
+    text: _Text | None = None
+
+
+class SupportCaseEvent(_Event):
+    """A support case or complaint; ``at`` is when it was opened."""
+
+    kind: Literal["support_case"]
+    topic: _Name
+    status: Literal["open", "closed"] = "open"
+    closed_at: AwareDatetime | None = None
+    sentiment: Literal["negative", "neutral", "positive"] = "neutral"
+    text: _Text | None = None
+
+    @model_validator(mode="after")
+    def _closed_after_opened(self) -> SupportCaseEvent:
+        if self.closed_at is not None and self.closed_at < self.at:
+            raise ValueError("closed_at is before the case was opened (at)")
+        return self
+
+
+class NoteSentEvent(_Event):
+    """A personal note already sent."""
+
+    kind: Literal["note_sent"]
+    about: _Name = Field(description="the moment key the note was about, e.g. 'milestone:miles:2000000'")
+    channel: Channel | None = None
+
+
+class StaffNoteEvent(_Event):
+    """A free-text note written by staff (untrusted text)."""
+
+    kind: Literal["staff_note"]
+    text: _Text
+    author: _Name | None = None
+
+
+class CustomEvent(_Event):
+    """An application's own kind of event (interview, account opened, ...)."""
+
+    kind: Literal["custom"]
+    name: _Name
+    text: _Text | None = None
+    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+CustomerEvent = Annotated[
+    Union[
+        PurchaseEvent,
+        TripEvent,
+        LoyaltyEvent,
+        PreferenceEvent,
+        RequestEvent,
+        SupportCaseEvent,
+        NoteSentEvent,
+        StaffNoteEvent,
+        CustomEvent,
+    ],
+    Field(discriminator="kind"),
+]
+
+
+class BackInStockEvent(_Event):
+    """An item is available again, in the listed variants."""
+
+    kind: Literal["back_in_stock"]
+    item: _Name
+    sku: _Id | None = None
+    variants: dict[str, list[str]] = Field(default_factory=dict, description='{"size": ["32", "34"]}')
+
+
+class NewCollectionEvent(_Event):
+    """A new collection or season, or an offer on items with some attributes."""
+
+    kind: Literal["new_collection", "offer"]
+    name: _Name
+    items: list[_Name] = Field(default_factory=list)
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    text: _Text | None = None
+
+
+class GenericBusinessEvent(_Event):
+    """Any other business event; ``customer_ids`` limits it to some customers."""
+
+    kind: Literal["generic"]
+    name: _Name
+    text: _Text | None = None
+    customer_ids: list[_Id] | None = None
+
+
+BusinessEvent = Annotated[
+    Union[BackInStockEvent, NewCollectionEvent, GenericBusinessEvent],
+    Field(discriminator="kind"),
+]
+AnyEvent = Union[
+    PurchaseEvent,
+    TripEvent,
+    LoyaltyEvent,
+    PreferenceEvent,
+    RequestEvent,
+    SupportCaseEvent,
+    NoteSentEvent,
+    StaffNoteEvent,
+    CustomEvent,
+    BackInStockEvent,
+    NewCollectionEvent,
+    GenericBusinessEvent,
+]
+
+
+def _duplicates(ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for item in ids:
+        if item in seen and item not in dupes:
+            dupes.append(item)
+        seen.add(item)
+    return dupes
+
+
+class CustomerHistory(_Record):
+    """One customer: the profile, their events, and business events shipped with them."""
+
+    customer: CustomerProfile
+    events: list[CustomerEvent] = Field(default_factory=list)
+    business_events: list[BusinessEvent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_event_ids(self) -> CustomerHistory:
+        ids = [e.id for e in self.events] + [e.id for e in self.business_events]
+        dupes = _duplicates(ids)
+        if dupes:
+            raise ValueError(f"duplicate event id(s): {', '.join(map(repr, dupes))}")
+        return self
+
+    @property
+    def id(self) -> str:
+        return self.customer.id
+
+    def events_until(self, as_of: datetime) -> list[Any]:
+        """The customer's events that happened at or before ``as_of``, oldest first."""
+        return sorted((e for e in self.events if e.at <= as_of), key=lambda e: (e.at, e.id))
+
+
+class Dataset(BaseModel):
+    """What a loader returns: customers and the business events that apply to them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customers: list[CustomerHistory] = Field(default_factory=list)
+    business_events: list[BusinessEvent] = Field(default_factory=list)
+
+    def customer(self, customer_id: str) -> CustomerHistory:
+        """The customer with this id; ``KeyError`` names the ids that exist."""
+        for history in self.customers:
+            if history.customer.id == customer_id:
+                return history
+        known = ", ".join(h.customer.id for h in self.customers[:10])
+        raise KeyError(f"no customer {customer_id!r} (first ids: {known})")
+
+    def business_events_for(self, history: CustomerHistory) -> list[Any]:
+        """Business events that can make a moment for this customer."""
+        events = [*self.business_events, *history.business_events]
+        return [
+            e
+            for e in events
+            if not isinstance(e, GenericBusinessEvent)
+            or e.customer_ids is None
+            or history.customer.id in e.customer_ids
+        ]

@@ -1,0 +1,419 @@
+"""Loaders: JSON, JSONL, CSV (with a column mapping) and pandas DataFrames.
+
+A loader either returns every record of its input or raises one error that lists
+every bad record (``HistoryValidationError``); nothing is dropped silently.
+
+Example::
+
+    data = load("fixtures/customers/flyer_2m_miles.json")
+    mapping = ColumnMapping(customer_id="cust", at="date", amount="dollars",
+                            date_format="%Y%m%d", item_default="CD order")
+    sales = load_csv("transactions.csv", mapping)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import TypeAdapter, ValidationError
+
+from ._errors import HistoryValidationError, InputFileError, RecordProblem
+from ._history import BusinessEvent, CustomerHistory, Dataset
+
+__all__ = ["ColumnMapping", "load", "load_business_events", "load_csv", "load_dataframe"]
+
+_BUSINESS_EVENT: TypeAdapter[Any] = TypeAdapter(BusinessEvent)
+
+_EXPECTED = {
+    "timezone_aware": "an ISO-8601 timestamp with a time zone, e.g. 2025-03-01T10:00:00Z",
+    "datetime_from_date_parsing": "an ISO-8601 timestamp with a time zone, e.g. 2025-03-01T10:00:00Z",
+    "datetime_parsing": "an ISO-8601 timestamp with a time zone, e.g. 2025-03-01T10:00:00Z",
+    "datetime_type": "an ISO-8601 timestamp with a time zone, e.g. 2025-03-01T10:00:00Z",
+    "missing": "a value (the field is required)",
+    "extra_forbidden": "no such field: check the spelling against the documented format",
+    "string_too_short": "a non-empty string",
+    "greater_than_equal": "a number >= {ge}",
+    "union_tag_invalid": "'kind' to be one of {expected_tags}",
+    "union_tag_not_found": "a 'kind' field, one of the documented event kinds",
+    "literal_error": "one of {expected}",
+}
+
+
+# --- turning pydantic errors into record problems -------------------------------------
+
+
+def _field_path(loc: tuple[int | str, ...], record: Any) -> tuple[str, str | None]:
+    """``('events', 3, 'purchase', 'at')`` -> ``('events[3].at', id of that event)``.
+
+    Pydantic puts the discriminator tag of a tagged union into the location; it is
+    dropped so the path names the field as it stands in the file.
+    """
+    out = ""
+    event_id: str | None = None
+    container: str | None = None
+    items = list(loc)
+    if items and isinstance(record, Mapping) and "customer" not in record:
+        if items[0] == record.get("kind"):
+            items = items[1:]  # a business event record on its own
+            event_id = _record_id(record)
+    i = 0
+    while i < len(items):
+        part = items[i]
+        if isinstance(part, int):
+            out += f"[{part}]"
+            seq = record.get(container) if isinstance(record, Mapping) and container else None
+            if isinstance(seq, list) and 0 <= part < len(seq) and isinstance(seq[part], Mapping):
+                event = seq[part]
+                event_id = str(event["id"]) if event.get("id") is not None else None
+                if i + 1 < len(items) and items[i + 1] == event.get("kind"):
+                    i += 1
+        else:
+            out += ("." if out else "") + str(part)
+            container = str(part)
+        i += 1
+    return out or "(record)", event_id
+
+
+def problems_from_validation(
+    error: ValidationError, *, path: str | None, index: int, record_id: str | None, record: Any,
+    line: int | None = None, prefix: str = "",
+) -> list[RecordProblem]:
+    problems = []
+    for err in error.errors(include_url=False):
+        field, event_id = _field_path(tuple(err["loc"]), record)
+        message = err["msg"].removeprefix("Value error, ")
+        if event_id is not None:
+            message = f"event {event_id!r}: {message}"
+        template = _EXPECTED.get(err["type"])
+        expected = template.format(**err.get("ctx", {})) if template else None
+        problems.append(
+            RecordProblem(path, index, record_id, prefix + field, message, expected, line)
+        )
+    return problems
+
+
+def _record_id(record: Any) -> str | None:
+    if isinstance(record, Mapping):
+        customer = record.get("customer")
+        if isinstance(customer, Mapping) and customer.get("id") is not None:
+            return str(customer["id"])
+        if record.get("id") is not None:
+            return str(record["id"])
+    return None
+
+
+def _duplicate_ids(record: Any, path: str | None, index: int, line: int | None) -> list[RecordProblem]:
+    if not isinstance(record, Mapping):
+        return []
+    problems: list[RecordProblem] = []
+    first_seen: dict[str, str] = {}
+    for container in ("events", "business_events"):
+        seq = record.get(container)
+        if not isinstance(seq, list):
+            continue
+        for i, event in enumerate(seq):
+            if not isinstance(event, Mapping) or event.get("id") is None:
+                continue
+            event_id = str(event["id"])
+            here = f"{container}[{i}]"
+            if event_id in first_seen:
+                problems.append(RecordProblem(
+                    path, index, _record_id(record), f"{here}.id",
+                    f"duplicate event id {event_id!r} (first used at {first_seen[event_id]})",
+                    "event ids unique within a customer", line,
+                ))
+            else:
+                first_seen[event_id] = here
+    return problems
+
+
+# --- JSON and JSONL -----------------------------------------------------------------------
+
+
+@dataclass
+class _Collector:
+    path: str | None
+    customers: list[CustomerHistory]
+    business_events: list[Any]
+    problems: list[RecordProblem]
+
+    def customer(self, record: Any, index: int, line: int | None = None) -> None:
+        dupes = _duplicate_ids(record, self.path, index, line)
+        try:
+            history = CustomerHistory.model_validate(record)
+        except ValidationError as exc:
+            found = problems_from_validation(
+                exc, path=self.path, index=index, record_id=_record_id(record), record=record, line=line
+            )
+            if dupes:  # the precise duplicate problems replace the model's summary
+                found = [p for p in found if "duplicate event id" not in p.message]
+            self.problems.extend(dupes + found)
+            return
+        self.customers.append(history)
+
+    def business_event(self, record: Any, index: int, line: int | None = None, prefix: str = "") -> None:
+        try:
+            self.business_events.append(_BUSINESS_EVENT.validate_python(record))
+        except ValidationError as exc:
+            self.problems.extend(problems_from_validation(
+                exc, path=self.path, index=index, record_id=_record_id(record), record=record,
+                line=line, prefix=prefix,
+            ))
+
+    def finish(self) -> Dataset:
+        ids: dict[str, int] = {}
+        for i, history in enumerate(self.customers):
+            if history.customer.id in ids:
+                self.problems.append(RecordProblem(
+                    self.path, i, history.customer.id, "customer.id",
+                    f"duplicate customer id (also record {ids[history.customer.id]})",
+                    "one record per customer",
+                ))
+            ids.setdefault(history.customer.id, i)
+        seen: set[str] = set()
+        for i, event in enumerate(self.business_events):
+            if event.id in seen:
+                self.problems.append(RecordProblem(
+                    self.path, i, event.id, "business_events.id", "duplicate business event id",
+                    "business event ids unique within a file",
+                ))
+            seen.add(event.id)
+        if self.problems:
+            raise HistoryValidationError(self.problems)
+        return Dataset(customers=self.customers, business_events=self.business_events)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError(path, "no such file") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or str(exc)) from None
+
+
+def _is_customer(record: Any) -> bool:
+    return isinstance(record, Mapping) and "customer" in record
+
+
+def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+    if isinstance(document, list):
+        records: list[Any] = document
+    elif _is_customer(document):
+        records = [document]
+    elif isinstance(document, Mapping) and ("customers" in document or "business_events" in document):
+        unknown = set(document) - {"customers", "business_events", "format"}
+        if unknown:
+            raise InputFileError(path, f"unknown top-level key(s) {sorted(unknown)}; "
+                                 "expected 'customers' and/or 'business_events'")
+        records = list(document.get("customers") or [])
+        for i, event in enumerate(document.get("business_events") or []):
+            collector.business_event(event, i, prefix=f"business_events[{i}].")
+    else:
+        raise InputFileError(path, "expected a customer object ({'customer': ..., 'events': [...]}), "
+                             "a list of them, or {'customers': [...], 'business_events': [...]}")
+    for i, record in enumerate(records):
+        collector.customer(record, i)
+
+
+def _load_jsonl(text: str, path: Path, collector: _Collector) -> None:
+    index = 0
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(path, f"invalid JSON: {exc.msg}", line=line_no) from None
+        if _is_customer(record):
+            collector.customer(record, index, line=line_no)
+        else:
+            collector.business_event(record, index, line=line_no)
+        index += 1
+
+
+def load(path: str | Path) -> Dataset:
+    """Load customers (and business events) from a ``.json`` or ``.jsonl`` file.
+
+    Example::
+
+        data = load("fixtures/customers/flyer_2m_miles.json")
+        history = data.customers[0]
+    """
+    path = Path(path)
+    text = _read_text(path)
+    collector = _Collector(str(path), [], [], [])
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        _load_jsonl(text, path, collector)
+    else:
+        _load_json_document(text, path, collector)
+    return collector.finish()
+
+
+def load_business_events(path: str | Path) -> list[Any]:
+    """Load business events alone (a JSON list, ``{"business_events": [...]}`` or JSONL)."""
+    dataset = load(path)
+    if dataset.customers:
+        raise InputFileError(path, "this file holds customer records; expected business events only")
+    return list(dataset.business_events)
+
+
+# --- CSV and DataFrames -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column of a transaction export holds what. Each row becomes a purchase.
+
+    ``date_format`` is a ``strptime`` format for the ``at`` column (ISO-8601 when None);
+    ``time_zone`` is applied to timestamps that carry none.
+    """
+
+    customer_id: str
+    at: str
+    item: str | None = None
+    item_default: str | None = None
+    event_id: str | None = None
+    amount: str | None = None
+    quantity: str | None = None
+    sku: str | None = None
+    currency: str | None = None
+    currency_default: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    date_format: str | None = None
+    time_zone: str = "UTC"
+
+    def columns(self) -> dict[str, str]:
+        """Field name -> column name, for the columns that are mapped."""
+        names = ("customer_id", "at", "item", "event_id", "amount", "quantity", "sku", "currency",
+                 "given_name", "family_name")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
+def _parse_time(value: Any, mapping: ColumnMapping) -> Any:
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, str) and mapping.date_format:
+        value = datetime.strptime(value.strip(), mapping.date_format)
+    elif isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if isinstance(value, datetime) and value.tzinfo is None:
+        zone = timezone.utc if mapping.time_zone == "UTC" else ZoneInfo(mapping.time_zone)
+        value = value.replace(tzinfo=zone)
+    return value
+
+
+def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: ColumnMapping,
+                     path: str | None, id_prefix: str) -> Dataset:
+    columns = mapping.columns()
+    grouped: dict[str, dict[str, Any]] = {}
+    where: dict[str, list[int]] = {}
+    problems: list[RecordProblem] = []
+    for row_no, row in rows:
+        def cell(field: str) -> Any:
+            value = row.get(columns[field]) if field in columns else None
+            return value.strip() if isinstance(value, str) else value
+
+        customer_id = cell("customer_id")
+        if customer_id in (None, ""):
+            problems.append(RecordProblem(path, row_no, None, f"column {mapping.customer_id!r}",
+                                          "empty customer id", "a customer id", row_no))
+            continue
+        customer_id = str(customer_id)
+        event: dict[str, Any] = {"kind": "purchase",
+                                 "id": str(cell("event_id") or f"{id_prefix}{row_no}"),
+                                 "item": cell("item") or mapping.item_default}
+        try:
+            event["at"] = _parse_time(cell("at"), mapping)
+        except (ValueError, TypeError) as exc:
+            problems.append(RecordProblem(path, row_no, customer_id, f"column {mapping.at!r}",
+                                          f"cannot read {cell('at')!r} as a time: {exc}",
+                                          mapping.date_format or "an ISO-8601 timestamp", row_no))
+            continue
+        for field in ("amount", "quantity", "sku", "currency"):
+            if cell(field) not in (None, ""):
+                event[field] = cell(field)
+        if "currency" not in event and mapping.currency_default:
+            event["currency"] = mapping.currency_default
+        record = grouped.setdefault(customer_id, {"customer": {"id": customer_id}, "events": []})
+        for field in ("given_name", "family_name"):
+            if cell(field):
+                record["customer"][field] = cell(field)
+        record["events"].append(event)
+        where.setdefault(customer_id, []).append(row_no)
+    column_of = {f: c for f, c in columns.items()}
+    for index, (customer_id, record) in enumerate(grouped.items()):
+        try:
+            CustomerHistory.model_validate(record)
+        except ValidationError as exc:
+            for p in problems_from_validation(exc, path=path, index=index, record_id=customer_id,
+                                              record=record):
+                row_no, field = _row_and_column(p.field, where[customer_id], column_of)
+                problems.append(RecordProblem(path, row_no, customer_id, field, p.message,
+                                              p.expected, row_no))
+    if problems:
+        raise HistoryValidationError(sorted(problems, key=lambda p: p.record_index))
+    customers = [CustomerHistory.model_validate(r) for r in grouped.values()]
+    return Dataset(customers=customers)
+
+
+def _row_and_column(field: str, rows: list[int], column_of: Mapping[str, str]) -> tuple[int, str]:
+    """Map ``events[4].amount`` back to the CSV row and column it came from."""
+    if field.startswith("events["):
+        number, _, rest = field[len("events["):].partition("]")
+        name = rest.lstrip(".")
+        column = column_of.get(name)
+        return rows[int(number)], f"column {column!r}" if column else name
+    return rows[0], field
+
+
+def load_csv(path: str | Path, mapping: ColumnMapping, *, delimiter: str = ",",
+             skip_initial_space: bool = False, has_header: bool = True,
+             fieldnames: list[str] | None = None) -> Dataset:
+    """Load a transaction export; each row is a purchase grouped by customer id.
+
+    ``fieldnames`` names the columns of a file without a header row.
+    """
+    path = Path(path)
+    text = _read_text(path)
+    reader = csv.DictReader(
+        text.splitlines(), fieldnames=None if has_header else fieldnames,
+        delimiter=delimiter, skipinitialspace=skip_initial_space,
+    )
+    header = reader.fieldnames or []
+    missing = [c for c in mapping.columns().values() if c not in header]
+    if missing:
+        raise InputFileError(path, f"column(s) {missing} not found; the file has {list(header)}. "
+                             "Fix the ColumnMapping to name existing columns.", line=1)
+    start = 2 if has_header else 1
+    rows: Iterator[tuple[int, Mapping[str, Any]]] = (
+        (n, row) for n, row in enumerate(reader, start=start)
+    )
+    return _rows_to_dataset(rows, mapping, str(path), f"{path.stem}-row")
+
+
+def load_dataframe(frame: Any, mapping: ColumnMapping, *, name: str = "dataframe") -> Dataset:
+    """Load a pandas DataFrame with the same column mapping as ``load_csv``.
+
+    Row numbers in errors are the DataFrame's positional rows (0-based).
+    """
+    missing = [c for c in mapping.columns().values() if c not in list(frame.columns)]
+    if missing:
+        raise InputFileError(None, f"column(s) {missing} not in the DataFrame "
+                             f"(it has {list(frame.columns)})")
+    rows = enumerate(frame.to_dict("records"))
+    return _rows_to_dataset(rows, mapping, f"<{name}>", f"{name}-row")

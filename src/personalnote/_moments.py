@@ -1,0 +1,282 @@
+"""Moments: what in a customer's history is worth a personal note now, or "no note".
+
+Detectors propose moments; guards turn them into "no note" with a reason (do not
+contact, an open complaint, already sent, a cool-down, too old). "No note" is a normal
+result, not an exception.
+
+Example::
+
+    report = find_moments(ctx)
+    if report.no_note:
+        print([r.message for r in report.no_note_reasons])
+    else:
+        best = report.best
+        print(best.kind, best.evidence, best.why_now)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from . import _constants as C
+from ._context import CustomerContext, Fact
+from ._history import NoteSentEvent, SupportCaseEvent
+
+__all__ = [
+    "Detector",
+    "Moment",
+    "MomentPolicy",
+    "MomentReport",
+    "NoNoteReason",
+    "SuppressedMoment",
+    "find_moments",
+    "register_detector",
+    "registered_detectors",
+]
+
+ReasonCode = Literal[
+    "do_not_contact", "no_consent", "open_support_case", "already_sent", "cool_down", "stale",
+    "no_moment",
+]
+
+
+class Moment(BaseModel):
+    """A moment worth a note: what, when, on which evidence, how strong, why now.
+
+    ``key`` identifies the moment across runs (a note sent "about" it carries the key).
+    ``facts`` are derived facts the detector adds (ids start with ``derived:``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    key: str
+    at: AwareDatetime
+    evidence: list[str] = Field(min_length=1)
+    strength: float = Field(ge=0.0, le=1.0)
+    why_now: str
+    fresh_for: timedelta
+    celebratory: bool = True
+    facts: list[Fact] = Field(default_factory=list)
+
+    @property
+    def fresh_until(self) -> datetime:
+        return self.at + self.fresh_for
+
+    def _repr_html_(self) -> str:
+        from ._display import moment_html
+
+        return moment_html(self)
+
+
+class NoNoteReason(BaseModel):
+    """Why there is no note (for one moment, or for the customer as a whole)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: ReasonCode
+    message: str
+    moment_key: str | None = None
+
+
+class SuppressedMoment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    moment: Moment
+    reason: NoNoteReason
+
+
+class MomentReport(BaseModel):
+    """The moments of one customer as of an instant, strongest first, or no note."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str
+    as_of: AwareDatetime
+    moments: list[Moment]
+    suppressed: list[SuppressedMoment] = Field(default_factory=list)
+    no_note_reasons: list[NoNoteReason] = Field(default_factory=list)
+
+    @property
+    def no_note(self) -> bool:
+        return not self.moments
+
+    @property
+    def best(self) -> Moment | None:
+        return self.moments[0] if self.moments else None
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The shape ``personalnote moments --json`` prints."""
+        return {
+            "customer_id": self.customer_id,
+            "as_of": self.as_of.isoformat(),
+            "moments": [
+                {"kind": m.kind, "key": m.key, "at": m.at.isoformat(), "evidence": m.evidence,
+                 "strength": round(m.strength, 3), "why_now": m.why_now,
+                 "fresh_until": m.fresh_until.isoformat()}
+                for m in self.moments
+            ],
+            "suppressed": [
+                {"kind": s.moment.kind, "key": s.moment.key, "reason": s.reason.code,
+                 "message": s.reason.message}
+                for s in self.suppressed
+            ],
+            "no_note_reasons": [{"code": r.code, "message": r.message} for r in self.no_note_reasons],
+        }
+
+    def _repr_html_(self) -> str:
+        from ._display import report_html
+
+        return report_html(self)
+
+
+@dataclass(frozen=True)
+class MomentPolicy:
+    """The knobs of moment detection; every default is named in ``_constants``."""
+
+    milestone_minimums: dict[str, float] = field(default_factory=lambda: dict(C.MILESTONE_MINIMUMS))
+    milestone_default_minimum: float = C.MILESTONE_DEFAULT_MINIMUM
+    purchase_count_milestones: tuple[int, ...] = C.PURCHASE_COUNT_MILESTONES
+    welcome_back_lapse: timedelta = C.WELCOME_BACK_LAPSE
+    cool_down: timedelta = C.COOL_DOWN
+    milestone_link_window: timedelta = C.MILESTONE_LINK_WINDOW
+    freshness: dict[str, timedelta] = field(default_factory=lambda: dict(C.FRESHNESS))
+    declined_factor: float = C.DECLINED_PREFERENCE_FACTOR
+
+    def fresh_for(self, kind: str) -> timedelta:
+        return self.freshness.get(kind, C.DEFAULT_FRESHNESS)
+
+
+Detector = Callable[[CustomerContext, MomentPolicy], Iterable[Moment]]
+_REGISTRY: dict[str, Detector] = {}
+
+
+def register_detector(name: str) -> Callable[[Detector], Detector]:
+    """Register a detector under ``name`` (a later registration replaces it).
+
+    Example::
+
+        @register_detector("birthday")
+        def birthday(ctx, policy):
+            ...  # yield Moment(...)
+    """
+
+    def decorate(detector: Detector) -> Detector:
+        _REGISTRY[name] = detector
+        return detector
+
+    return decorate
+
+
+def registered_detectors() -> dict[str, Detector]:
+    """A copy of the registry: built-in detectors plus those registered by the application."""
+    from . import _detectors  # noqa: F401  (registers the built-ins)
+
+    return dict(_REGISTRY)
+
+
+# --- guards -------------------------------------------------------------------------------
+
+
+def _customer_guard(ctx: CustomerContext) -> NoNoteReason | None:
+    if ctx.customer.do_not_contact:
+        return NoNoteReason(code="do_not_contact", message="the customer asked not to be contacted")
+    if not ctx.customer.consent_personal_notes:
+        return NoNoteReason(code="no_consent", message="the customer has not consented to personal notes")
+    return None
+
+
+def _open_cases(ctx: CustomerContext) -> list[SupportCaseEvent]:
+    """Cases open at ``as_of``: still open, or closed only after it."""
+    return [
+        e for e in ctx.events
+        if isinstance(e, SupportCaseEvent)
+        and (e.closed_at > ctx.as_of if e.closed_at is not None else e.status == "open")
+    ]
+
+
+def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy) -> NoNoteReason | None:
+    notes = [e for e in ctx.events if isinstance(e, NoteSentEvent)]
+    if any(n.about == moment.key for n in notes):
+        return NoNoteReason(code="already_sent", moment_key=moment.key,
+                            message=f"a note about {moment.key} was already sent")
+    cases = _open_cases(ctx)
+    if cases and moment.celebratory:
+        return NoNoteReason(
+            code="open_support_case", moment_key=moment.key,
+            message=f"support case {cases[-1].id} ({cases[-1].topic}) is open: no celebratory note",
+        )
+    recent = [n for n in notes if ctx.as_of - n.at < policy.cool_down]
+    if recent:
+        last = max(recent, key=lambda n: n.at)
+        return NoNoteReason(
+            code="cool_down", moment_key=moment.key,
+            message=f"a note was sent on {ctx.local_date(last.at)}, within the "
+                    f"{policy.cool_down.days}-day cool-down",
+        )
+    if moment.fresh_until < ctx.as_of:
+        return NoNoteReason(
+            code="stale", moment_key=moment.key,
+            message=f"{moment.kind} of {ctx.local_date(moment.at)} is no longer fresh "
+                    f"(fresh for {moment.fresh_for.days} days)",
+        )
+    return None
+
+
+def find_moments(
+    ctx: CustomerContext,
+    *,
+    policy: MomentPolicy | None = None,
+    detectors: dict[str, Detector] | None = None,
+    extra: Sequence[Moment] = (),
+) -> MomentReport:
+    """Run the detectors and guards on a context; return moments strongest first or no note.
+
+    ``extra`` are caller-supplied moments (their evidence must be facts of ``ctx``).
+
+    Example::
+
+        report = find_moments(build_context(history, as_of=now))
+        report.best.kind if not report.no_note else report.no_note_reasons
+    """
+    policy = policy or MomentPolicy()
+    active = registered_detectors() if detectors is None else detectors
+    candidates: list[Moment] = list(extra)
+    for detector in active.values():
+        candidates.extend(detector(ctx, policy))
+    for moment in candidates:
+        known = set(ctx.facts) | {f.id for f in moment.facts}
+        ctx.require(e for e in moment.evidence if e not in known)
+    unique: dict[str, Moment] = {}
+    for moment in candidates:
+        if moment.key not in unique or unique[moment.key].strength < moment.strength:
+            unique[moment.key] = moment
+    ordered = sorted(unique.values(), key=lambda m: (-m.strength, -m.at.timestamp(), m.key))
+    blocked = _customer_guard(ctx)
+    moments: list[Moment] = []
+    suppressed: list[SuppressedMoment] = []
+    for moment in ordered:
+        reason = blocked or _moment_guard(ctx, moment, policy)
+        if reason is None:
+            moments.append(moment)
+        else:
+            suppressed.append(SuppressedMoment(moment=moment, reason=reason))
+    reasons: list[NoNoteReason] = []
+    if not moments:
+        if blocked:
+            reasons.append(blocked)
+        for s in suppressed:
+            if s.reason not in reasons:
+                reasons.append(s.reason)
+        if not reasons:
+            reasons.append(NoNoteReason(
+                code="no_moment",
+                message=f"nothing in the history is a moment worth a note as of {ctx.local_date(ctx.as_of)}",
+            ))
+    return MomentReport(customer_id=ctx.customer_id, as_of=ctx.as_of, moments=moments,
+                        suppressed=suppressed, no_note_reasons=reasons)
