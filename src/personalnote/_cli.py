@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import _constants as C
@@ -22,12 +22,14 @@ __all__ = ["main"]
 def _as_of(text: str | None) -> datetime:
     text = text or os.environ.get(C.ENV_AS_OF)
     if not text:
-        return datetime.now(timezone.utc)  # the CLI boundary is the one place the clock is read
+        return datetime.now(UTC)  # the CLI boundary is the one place the clock is read
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--as-of {text!r} is not ISO-8601 (e.g. 2026-11-20T12:00:00Z)")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        raise argparse.ArgumentTypeError(
+            f"--as-of {text!r} is not ISO-8601 (e.g. 2026-11-20T12:00:00Z)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _print_report(report: MomentReport) -> None:

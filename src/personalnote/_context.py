@@ -48,7 +48,7 @@ Familiarity = Literal["new", "occasional", "regular", "long_standing"]
 Knowledge = Literal["little", "some", "rich"]
 FactSource = Literal["event", "business_event", "profile", "derived"]
 
-_INTERACTIONS = (PurchaseEvent, TripEvent, CustomEvent)
+_INTERACTIONS = (PurchaseEvent, TripEvent, RequestEvent, CustomEvent)
 _KNOWLEDGE = (PreferenceEvent, RequestEvent, StaffNoteEvent, SupportCaseEvent)
 
 
@@ -241,7 +241,9 @@ def _relationship(profile: CustomerProfile, events: list[Any], as_of: datetime) 
     notes = [e.at for e in events if isinstance(e, NoteSentEvent)]
     if len(interactions) <= C.NEW_CUSTOMER_MAX_INTERACTIONS or tenure_days < C.NEW_CUSTOMER_DAYS:
         familiarity: Familiarity = "new"
-    elif tenure_days >= C.LONG_STANDING_YEARS * 365 and len(interactions) >= 5:
+    elif tenure_days >= C.LONG_STANDING_YEARS * 365 and (
+        len(interactions) >= 5 or any(isinstance(e, LoyaltyEvent) for e in events)
+    ):  # a loyalty balance stands for years of history a file may not list
         familiarity = "long_standing"
     elif len(last_year) >= C.REGULAR_PER_YEAR:
         familiarity = "regular"

@@ -15,9 +15,17 @@ Example::
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AddressForm",
@@ -51,6 +59,17 @@ _Name = Annotated[str, Field(min_length=1, max_length=200)]
 _NonNegative = Annotated[float, Field(ge=0)]
 
 
+def _no_bare_numbers(value: Any) -> Any:
+    """A number is not a timestamp here: epoch seconds in customer data are ambiguous."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("a number is not accepted as a time; write ISO-8601 with a time zone")
+    return value
+
+
+#: an instant: ISO-8601 with a time zone (or an aware datetime)
+Instant = Annotated[AwareDatetime, BeforeValidator(_no_bare_numbers)]
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -73,7 +92,7 @@ class CustomerProfile(_Record):
     preferred_channel: Channel | None = None
     do_not_contact: bool = False
     consent_personal_notes: bool = True
-    member_since: AwareDatetime | None = None
+    member_since: Instant | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -94,7 +113,7 @@ class CustomerProfile(_Record):
 
 class _Event(_Record):
     id: _Id
-    at: AwareDatetime
+    at: Instant
 
 
 class PurchaseEvent(_Event):
@@ -166,7 +185,7 @@ class SupportCaseEvent(_Event):
     kind: Literal["support_case"]
     topic: _Name
     status: Literal["open", "closed"] = "open"
-    closed_at: AwareDatetime | None = None
+    closed_at: Instant | None = None
     sentiment: Literal["negative", "neutral", "positive"] = "neutral"
     text: _Text | None = None
 
@@ -203,17 +222,15 @@ class CustomEvent(_Event):
 
 
 CustomerEvent = Annotated[
-    Union[
-        PurchaseEvent,
-        TripEvent,
-        LoyaltyEvent,
-        PreferenceEvent,
-        RequestEvent,
-        SupportCaseEvent,
-        NoteSentEvent,
-        StaffNoteEvent,
-        CustomEvent,
-    ],
+    PurchaseEvent
+    | TripEvent
+    | LoyaltyEvent
+    | PreferenceEvent
+    | RequestEvent
+    | SupportCaseEvent
+    | NoteSentEvent
+    | StaffNoteEvent
+    | CustomEvent,
     Field(discriminator="kind"),
 ]
 
@@ -247,23 +264,10 @@ class GenericBusinessEvent(_Event):
 
 
 BusinessEvent = Annotated[
-    Union[BackInStockEvent, NewCollectionEvent, GenericBusinessEvent],
+    BackInStockEvent | NewCollectionEvent | GenericBusinessEvent,
     Field(discriminator="kind"),
 ]
-AnyEvent = Union[
-    PurchaseEvent,
-    TripEvent,
-    LoyaltyEvent,
-    PreferenceEvent,
-    RequestEvent,
-    SupportCaseEvent,
-    NoteSentEvent,
-    StaffNoteEvent,
-    CustomEvent,
-    BackInStockEvent,
-    NewCollectionEvent,
-    GenericBusinessEvent,
-]
+AnyEvent = CustomerEvent | BusinessEvent
 
 
 def _duplicates(ids: list[str]) -> list[str]:

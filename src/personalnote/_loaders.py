@@ -17,7 +17,7 @@ import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -312,7 +312,7 @@ def _parse_time(value: Any, mapping: ColumnMapping) -> Any:
     elif isinstance(value, str):
         value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if isinstance(value, datetime) and value.tzinfo is None:
-        zone = timezone.utc if mapping.time_zone == "UTC" else ZoneInfo(mapping.time_zone)
+        zone = UTC if mapping.time_zone == "UTC" else ZoneInfo(mapping.time_zone)
         value = value.replace(tzinfo=zone)
     return value
 
@@ -324,7 +324,7 @@ def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: Col
     where: dict[str, list[int]] = {}
     problems: list[RecordProblem] = []
     for row_no, row in rows:
-        def cell(field: str) -> Any:
+        def cell(field: str, row: Mapping[str, Any] = row) -> Any:
             value = row.get(columns[field]) if field in columns else None
             return value.strip() if isinstance(value, str) else value
 
