@@ -104,8 +104,45 @@ def test_csv_missing_column_says_which(tmp_path: Path) -> None:
 
 
 def test_dataframe_loader_matches_csv_loader() -> None:
-    pandas = pytest.importorskip("pandas")
+    import pandas
     frame = pandas.read_csv(FIXTURES / "transactions.csv", dtype=str)
     from_frame = pn.load_dataframe(frame, MAPPING)
     from_csv = pn.load_csv(FIXTURES / "transactions.csv", MAPPING)
     assert from_frame.customers == from_csv.customers
+
+
+def test_non_utf8_file_is_an_input_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"customer": {"id": "C-1", "given_name": "José"}}'.encode("latin-1"))
+    with pytest.raises(InputFileError, match="not UTF-8"):
+        pn.load(path)
+
+
+def test_unknown_top_level_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"customers": [], "clients": []}))
+    with pytest.raises(InputFileError, match="clients"):
+        pn.load(path)
+
+
+def test_unknown_profile_field_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "nick.json"
+    path.write_text(json.dumps({"customer": {"id": "C-1", "nickname": "Les"}}))
+    with pytest.raises(HistoryValidationError) as info:
+        pn.load(path)
+    assert [p.field for p in info.value.problems] == ["customer.nickname"]
+
+
+def test_bad_business_event_in_jsonl_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(json.dumps({"kind": "back_in_stock", "id": "B-1", "at": "2026-01-01T00:00:00Z"}) + "\n")
+    with pytest.raises(HistoryValidationError) as info:
+        pn.load(path)
+    problem = info.value.problems[0]
+    assert (problem.line, problem.record_id, problem.field) == (1, "B-1", "item")
+
+
+def test_dataframe_missing_column_is_named() -> None:
+    import pandas
+    with pytest.raises(InputFileError, match="'dollars'"):
+        pn.load_dataframe(pandas.DataFrame({"cust": ["C-1"], "date": ["2026-01-01"]}), MAPPING)
