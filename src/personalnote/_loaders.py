@@ -88,6 +88,8 @@ def problems_from_validation(
     problems = []
     for err in error.errors(include_url=False):
         field, event_id = _field_path(tuple(err["loc"]), record)
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            field = f"{field}.kind" if field != "(record)" else "kind"
         message = err["msg"].removeprefix("Value error, ")
         if event_id is not None:
             message = f"event {event_id!r}: {message}"
