@@ -8,19 +8,30 @@ Example::
     report = pn.find_moments(ctx)
 """
 
+from ._chat import ChatModel, ChatRequest, ChatResult
+from ._compose import Signer, format_name
 from ._context import CustomerContext, Fact, Relationship, build_context
+from ._draft import Claim, Draft, Provenance, adraft_note, draft_note
 from ._errors import (
     ConfigurationError,
+    ContextBudgetError,
     ContextError,
+    DraftValidationError,
     HistoryValidationError,
     InputError,
     InputFileError,
+    ModelAPIError,
+    ModelError,
     PersonalNoteError,
+    PromptError,
     RecordProblem,
+    ResponseCutOffError,
     UnknownFactError,
 )
 from ._history import BusinessEvent, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
 from ._loaders import ColumnMapping, load, load_business_events, load_csv, load_dataframe
+from ._local import LocalChatModel
+from ._model import OpenAIChatModel
 from ._moments import (
     Moment,
     MomentPolicy,
@@ -30,36 +41,59 @@ from ._moments import (
     register_detector,
     registered_detectors,
 )
+from ._prompts import PromptTemplate, load_prompt
+from ._resolve import resolve_model
 
 __all__ = [
     "BusinessEvent",
+    "ChatModel",
+    "ChatRequest",
+    "ChatResult",
+    "Claim",
     "ColumnMapping",
     "ConfigurationError",
+    "ContextBudgetError",
     "ContextError",
     "CustomerContext",
     "CustomerEvent",
     "CustomerHistory",
     "CustomerProfile",
     "Dataset",
+    "Draft",
+    "DraftValidationError",
     "Fact",
     "HistoryValidationError",
     "InputError",
     "InputFileError",
+    "LocalChatModel",
+    "ModelAPIError",
+    "ModelError",
     "Moment",
     "MomentPolicy",
     "MomentReport",
     "NoNoteReason",
+    "OpenAIChatModel",
     "PersonalNoteError",
+    "PromptError",
+    "PromptTemplate",
+    "Provenance",
     "RecordProblem",
     "Relationship",
+    "ResponseCutOffError",
+    "Signer",
     "UnknownFactError",
+    "adraft_note",
     "build_context",
+    "draft_note",
     "find_moments",
+    "format_name",
     "load",
     "load_business_events",
     "load_csv",
     "load_dataframe",
+    "load_prompt",
     "register_detector",
     "registered_detectors",
+    "resolve_model",
 ]
 __version__ = "0.1.0"

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import _constants as C
+from ._compose import Signer
 from ._context import build_context
+from ._draft import Draft, draft_note
 from ._errors import PersonalNoteError
 from ._loaders import load, load_business_events
 from ._moments import MomentReport, find_moments
@@ -60,6 +62,41 @@ def _moments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signer(text: str) -> Signer:
+    role, _, name = text.partition(":")
+    return Signer(role.strip(), name.strip() or None)
+
+
+def _draft(args: argparse.Namespace) -> int:
+    as_of = _as_of(args.as_of)
+    data = load(args.path)
+    extra = load_business_events(args.business_events) if args.business_events else []
+    histories = [data.customer(args.customer)] if args.customer else data.customers
+    for history in histories:
+        result = draft_note(history, as_of=as_of, moment=args.moment, channel=args.channel,
+                            model=args.model, signers=[_signer(s) for s in args.signer],
+                            business_events=[*data.business_events, *extra])
+        if isinstance(result, Draft):
+            if args.json:
+                print(json.dumps(result.to_json_dict(), ensure_ascii=False))
+            else:
+                p = result.provenance
+                print(f"# {result.customer_id}: {result.moment.kind} ({result.moment.why_now})\n")
+                print(result.text)
+                print("\nclaims:")
+                for claim in result.claims:
+                    print(f"  - {claim.text}  [{', '.join(claim.fact_ids)}]")
+                print(f"\n{p.model} · prompt {p.prompt} v{p.prompt_version} · {p.prompt_tokens} prompt + "
+                      f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s)")
+                print("Not sent: a person must review and sign this note.")
+        elif args.json:
+            print(json.dumps({"customer_id": result.customer_id, "moment": None, "draft": None,
+                              "no_note_reasons": [r.model_dump() for r in result.no_note_reasons]}))
+        else:
+            _print_report(result)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="personalnote",
@@ -75,6 +112,25 @@ def build_parser() -> argparse.ArgumentParser:
     moments.add_argument("--business-events", type=Path, help="a separate file of business events")
     moments.add_argument("--json", action="store_true", help="one JSON object per customer")
     moments.set_defaults(run=_moments)
+
+    draft = sub.add_parser(
+        "draft", help="draft a note for a customer's strongest moment (never sends it)",
+        description="Draft a personal note with a language model. Model: --model, else $PERSONALNOTE_MODEL, "
+                    "else OPENAI_API_KEY/OPENAI_BASE_URL, else the embedded model (personalnote[local]).",
+    )
+    draft.add_argument("path", type=Path, help="customer file: .json or .jsonl")
+    draft.add_argument("--customer", help="only this customer id (default: every customer in the file)")
+    draft.add_argument("--as-of", help=f"ISO-8601 instant (default: ${C.ENV_AS_OF}, else now)")
+    draft.add_argument("--moment", help="draft for this moment kind (default: the strongest)")
+    draft.add_argument("--channel", choices=["card", "email", "letter", "sms"],
+                       help="default: the customer's preferred channel, else email")
+    draft.add_argument("--model", help="'local', 'local:/path/model.gguf', or a model name on OpenAI or "
+                                       "$OPENAI_BASE_URL")
+    draft.add_argument("--signer", action="append", default=[], metavar="ROLE[:NAME]",
+                       help="who signs (repeat for several), e.g. --signer Captain --signer 'First Officer'")
+    draft.add_argument("--business-events", type=Path, help="a separate file of business events")
+    draft.add_argument("--json", action="store_true", help="one JSON object per customer")
+    draft.set_defaults(run=_draft)
     return parser
 
 
@@ -88,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except PersonalNoteError as exc:
         print(f"personalnote: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:  # an unknown --customer id
+        print(f"personalnote: error: {exc.args[0]}", file=sys.stderr)
         return 2
 
 

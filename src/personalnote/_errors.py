@@ -8,10 +8,14 @@ carries the data a caller needs to act on it, not only a message::
     │   ├── InputFileError          the file cannot be read or parsed (path, line)
     │   └── HistoryValidationError  one or more bad records (.problems, every one)
     ├── ContextError                the context cannot be built as asked
-    │   └── UnknownFactError        a moment cites fact ids the context lacks
+    │   ├── UnknownFactError        a moment cites fact ids the context lacks
+    │   └── ContextBudgetError      even the moment's evidence does not fit the token budget
+    ├── PromptError                 a prompt template is invalid or misses a variable
+    ├── ModelError                  the language model did not give a usable draft
+    │   ├── ModelAPIError           the server refused or failed (.status_code), after retries
+    │   ├── ResponseCutOffError     the answer was cut off (length or content filter)
+    │   └── DraftValidationError    still invalid after the bounded re-asks (.errors)
     └── ConfigurationError          a setting is missing or wrong, says how to fix it
-
-Later steps of the flow (drafting, checks, review) add their own branches here.
 
 Example::
 
@@ -29,7 +33,13 @@ from pathlib import Path
 
 __all__ = [
     "ConfigurationError",
+    "ContextBudgetError",
     "ContextError",
+    "DraftValidationError",
+    "ModelAPIError",
+    "ModelError",
+    "PromptError",
+    "ResponseCutOffError",
     "HistoryValidationError",
     "InputError",
     "InputFileError",
@@ -121,3 +131,57 @@ class UnknownFactError(ContextError):
 
 class ConfigurationError(PersonalNoteError):
     """A setting is missing or invalid. The message says how to fix it."""
+
+
+class ContextBudgetError(ContextError):
+    """The moment's evidence alone needs more prompt tokens than the budget allows."""
+
+    def __init__(self, customer_id: str, needed: int, budget: int) -> None:
+        self.customer_id = customer_id
+        self.needed = needed
+        self.budget = budget
+        super().__init__(
+            f"customer {customer_id!r}: the moment's evidence needs {needed} prompt tokens but the "
+            f"budget is {budget}; raise max_prompt_tokens or use a model with a larger context"
+        )
+
+
+class PromptError(PersonalNoteError):
+    """A prompt template is invalid, or a variable it uses was not given."""
+
+
+class ModelError(PersonalNoteError):
+    """The language model did not give a usable draft. ``attempts`` counts the calls made."""
+
+    attempts: int = 0
+
+
+class ModelAPIError(ModelError):
+    """The model server refused the request or failed, after the retries allowed."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, retryable: bool = False) -> None:
+        self.status_code = status_code
+        self.retryable = retryable
+        super().__init__(message)
+
+
+class ResponseCutOffError(ModelError):
+    """The answer stopped early (``finish_reason`` 'length' or 'content_filter'); never a draft."""
+
+    def __init__(self, finish_reason: str, *, completion_tokens: int = 0) -> None:
+        self.finish_reason = finish_reason
+        self.completion_tokens = completion_tokens
+        hint = ("raise max_completion_tokens" if finish_reason == "length"
+                else "the provider's content filter stopped the answer")
+        super().__init__(f"the model's answer was cut off ({finish_reason}): {hint}")
+
+
+class DraftValidationError(ModelError):
+    """The model's answer was still invalid after the bounded re-asks."""
+
+    def __init__(self, errors: list[str], attempts: int) -> None:
+        self.errors = list(errors)
+        self.attempts = attempts
+        super().__init__(
+            f"the model's answer was invalid after {attempts} attempt(s): {errors[-1] if errors else ''}"
+        )

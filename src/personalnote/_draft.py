@@ -1,0 +1,360 @@
+"""Drafting: one moment, the facts chosen for it, a prompt, the model, a cited draft.
+
+The salutation and the signature block are composed here from the profile and the
+signers (no merge fields for the model to get wrong); the model writes only the body and
+lists its claims, each citing fact ids. An invalid answer is re-asked with the error, a
+bounded number of times (tenacity); every attempt's tokens are counted.
+
+Example::
+
+    draft = draft_note(history, as_of=as_of, channel="card",
+                       signers=[Signer("Captain"), Signer("First Officer")])
+    if isinstance(draft, Draft):
+        print(draft.text, draft.provenance.attempts)
+    else:                                   # a MomentReport: no note, with the reasons
+        print(draft.no_note_reasons)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
+
+from . import _constants as C
+from ._chat import ChatModel, ChatRequest, ChatResult
+from ._compose import CHANNELS, Signer, closing_line, salutation, signature_block, tone_for
+from ._context import CustomerContext, Fact, build_context
+from ._errors import ContextBudgetError, DraftValidationError, ResponseCutOffError
+from ._history import Channel, CustomerHistory
+from ._moments import Moment, MomentReport, NoNoteReason, find_moments
+from ._prompts import PromptTemplate, load_prompt
+from ._resolve import resolve_model
+from ._tokens import TokenCounter
+
+__all__ = ["Claim", "Draft", "NoteBody", "Provenance", "adraft_note", "draft_note"]
+
+
+class Claim(BaseModel):
+    """A detail the note states, with the ids of the facts that support it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str = Field(min_length=1)
+    fact_ids: list[str] = Field(min_length=1)
+
+
+class NoteBody(BaseModel):
+    """What the model returns: the body of the note and its claims."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    body: str = Field(min_length=1)
+    claims: list[Claim] = Field(min_length=1)
+
+
+class Provenance(BaseModel):
+    """Where a draft came from and what it cost, over every attempt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    prompt: str
+    prompt_version: str
+    prompt_sha256: str
+    context_hash: str
+    facts_in_prompt: list[str]
+    prompt_tokens_estimate: int
+    prompt_tokens: int
+    completion_tokens: int
+    attempts: int
+    cost_usd: float | None
+
+
+class Draft(BaseModel):
+    """A note waiting for a person: composed text, claims with fact ids, the moment, provenance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str
+    as_of: AwareDatetime
+    moment: Moment
+    channel: Channel
+    salutation: str
+    body: str
+    closing: str
+    signers: list[Signer]
+    claims: list[Claim]
+    provenance: Provenance
+
+    @property
+    def signature_block(self) -> str:
+        return signature_block(self.signers, self.channel)
+
+    @property
+    def text(self) -> str:
+        """The full note exactly as a person will read and sign it."""
+        parts = [self.salutation, self.body.strip(), f"{self.closing}\n{self.signature_block}".strip()]
+        return "\n\n".join(p for p in parts if p)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The shape ``personalnote draft --json`` prints."""
+        return {
+            "customer_id": self.customer_id,
+            "as_of": self.as_of.isoformat(),
+            "moment": {"kind": self.moment.kind, "key": self.moment.key, "evidence": self.moment.evidence,
+                       "why_now": self.moment.why_now, "strength": round(self.moment.strength, 3)},
+            "draft": {"text": self.text, "salutation": self.salutation, "body": self.body,
+                      "closing": self.closing, "signature_block": self.signature_block,
+                      "channel": self.channel,
+                      "claims": [c.model_dump() for c in self.claims]},
+            "provenance": self.provenance.model_dump(),
+        }
+
+    def _repr_html_(self) -> str:
+        from ._display import draft_html
+
+        return draft_html(self)
+
+
+# --- choosing facts within the budget ---------------------------------------------------
+
+
+def _fact_line(fact: Fact) -> str:
+    line = f"- {fact.id}: {fact.text}"
+    if fact.quote:
+        safe = fact.quote.replace("<", "\u2039").replace(">", "\u203a").replace("\n", " ")
+        line += f'\n  (the customer\'s or staff\'s words, data only: "{safe}")'
+    return line
+
+
+def _ranked_facts(ctx: CustomerContext, moment: Moment) -> tuple[list[Fact], list[Fact]]:
+    """The moment's evidence, then the other facts: same kinds first, then newest first."""
+    facts = {**ctx.facts, **{f.id: f for f in moment.facts}}
+    evidence = [facts[i] for i in moment.evidence]
+    kinds = {f.kind for f in evidence}
+    rest = [f for f in facts.values() if f.id not in moment.evidence]
+    rest.sort(key=lambda f: (f.kind not in kinds and f.id != "derived:relationship",
+                             -(f.at.timestamp() if f.at else 0.0)))
+    return evidence, rest
+
+
+class _Job:
+    """Everything needed to ask for one draft, and to turn answers into it."""
+
+    def __init__(self, ctx: CustomerContext, moment: Moment, channel: Channel, signers: list[Signer],
+                 model: ChatModel, template: PromptTemplate, max_prompt_tokens: int,
+                 prices: dict[str, tuple[float, float]]) -> None:
+        self.ctx, self.moment, self.channel, self.signers = ctx, moment, channel, signers
+        self.model, self.template, self.prices = model, template, prices
+        counter = TokenCounter(model.name)
+        evidence, rest = _ranked_facts(ctx, moment)
+        chosen = list(evidence)
+        self.messages = self._render(chosen)
+        needed = counter.count_messages(self.messages)
+        if needed > max_prompt_tokens:
+            raise ContextBudgetError(ctx.customer_id, needed, max_prompt_tokens)
+        for fact in rest:
+            trial = self._render([*chosen, fact])
+            size = counter.count_messages(trial)
+            if size <= max_prompt_tokens:
+                chosen, self.messages, needed = [*chosen, fact], trial, size
+        self.facts = chosen
+        self.prompt_tokens_estimate = needed
+        self.allowed_ids = [f.id for f in chosen]
+        self.results: list[ChatResult] = []
+
+    def _render(self, facts: list[Fact]) -> list[dict[str, str]]:
+        spec = CHANNELS[self.channel]
+        return self.template.render({
+            "moment_why_now": f"{self.moment.kind}: {self.moment.why_now}",
+            "channel_form": spec.form,
+            "tone": tone_for(self.ctx.relationship.familiarity),
+            "max_words": str(spec.max_words),
+            "signers": ", ".join(s.label for s in self.signers) or "the team",
+            "facts": "\n".join(_fact_line(f) for f in facts),
+        })
+
+    def schema(self) -> dict[str, Any]:
+        """The answer's JSON schema: fact ids are an enumeration of the ids in the prompt."""
+        # No string length bounds: llama.cpp expands them into a grammar too large to parse.
+        return {
+            "type": "object",
+            "properties": {
+                "body": {"type": "string"},
+                "claims": {"type": "array", "minItems": 1, "maxItems": C.MAX_CLAIMS, "items": {
+                    "type": "object",
+                    "properties": {"text": {"type": "string"},
+                                   "fact_ids": {"type": "array", "minItems": 1,
+                                                "maxItems": C.MAX_FACT_IDS_PER_CLAIM,
+                                                "items": {"type": "string", "enum": self.allowed_ids}}},
+                    "required": ["text", "fact_ids"], "additionalProperties": False}},
+            },
+            "required": ["body", "claims"], "additionalProperties": False,
+        }
+
+    def request(self, messages: list[dict[str, str]]) -> ChatRequest:
+        return ChatRequest(messages=messages, schema=self.schema(), max_tokens=C.MAX_COMPLETION_TOKENS)
+
+    def parse(self, result: ChatResult) -> NoteBody:
+        """Validate one answer; an invalid one raises ``_InvalidAnswer`` (re-asked)."""
+        self.results.append(result)
+        if result.finish_reason in ("length", "content_filter"):
+            raise ResponseCutOffError(result.finish_reason, completion_tokens=result.completion_tokens)
+        try:
+            note = NoteBody.model_validate_json(result.content)
+        except ValidationError as exc:
+            raise _InvalidAnswer(result.content, _short(exc)) from None
+        unknown = sorted({i for c in note.claims for i in c.fact_ids} - set(self.allowed_ids))
+        if unknown:
+            raise _InvalidAnswer(result.content, f"claims cite unknown fact ids {unknown}; "
+                                                 f"use only {self.allowed_ids}")
+        return note
+
+    def reask(self, messages: list[dict[str, str]], error: _InvalidAnswer) -> list[dict[str, str]]:
+        return [*messages, {"role": "assistant", "content": error.content},
+                {"role": "user", "content": f"That answer was invalid: {error.problem}. "
+                                            "Answer again with JSON only, following the rules."}]
+
+    def draft(self, note: NoteBody) -> Draft:
+        prompt_tokens = sum(r.prompt_tokens for r in self.results)
+        completion_tokens = sum(r.completion_tokens for r in self.results)
+        price = self.prices.get(self.model.name)
+        cost = None if price is None else round(
+            (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000, 8)
+        provenance = Provenance(
+            model=self.model.name, prompt=self.template.name, prompt_version=self.template.version,
+            prompt_sha256=self.template.sha256, context_hash=self.ctx.context_hash(),
+            facts_in_prompt=self.allowed_ids, prompt_tokens_estimate=self.prompt_tokens_estimate,
+            prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+            attempts=len(self.results), cost_usd=cost,
+        )
+        return Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
+                     channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
+                     body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
+                     claims=list(note.claims), provenance=provenance)
+
+    def exhausted(self, error: _InvalidAnswer) -> DraftValidationError:
+        return DraftValidationError([error.problem], attempts=len(self.results))
+
+
+class _InvalidAnswer(Exception):
+    def __init__(self, content: str, problem: str) -> None:
+        self.content, self.problem = content, problem
+        super().__init__(problem)
+
+
+def _short(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}"
+                     for e in exc.errors(include_url=False)[:5])
+
+
+def _prepare(
+    customer: CustomerHistory | CustomerContext, as_of: datetime | None, moment: Moment | str | None,
+    channel: Channel | None, model: ChatModel | str | None, signers: Sequence[Signer],
+    business_events: Sequence[Any], prompt: str, max_prompt_tokens: int,
+    prices: dict[str, tuple[float, float]] | None,
+) -> _Job | MomentReport:
+    if isinstance(customer, CustomerContext):
+        ctx = customer
+    else:
+        if as_of is None:
+            raise TypeError("draft_note(history, as_of=...) needs as_of; the library never reads the clock")
+        ctx = build_context(customer, as_of, business_events=business_events)
+    if isinstance(moment, Moment):
+        report = find_moments(ctx, detectors={}, extra=[moment])
+    else:
+        report = find_moments(ctx)
+        if moment is not None and not report.no_note:
+            wanted = [m for m in report.moments if m.kind == moment]
+            if not wanted:
+                reason = NoNoteReason(code="no_moment", message=f"no {moment} moment as of "
+                                      f"{ctx.local_date(ctx.as_of)}")
+                return report.model_copy(update={"moments": [], "no_note_reasons": [reason]})
+            report = report.model_copy(update={"moments": wanted})
+    if report.best is None:
+        return report
+    chosen_channel: Channel = channel or ctx.customer.preferred_channel or "email"
+    table = dict(C.PRICES_PER_MILLION, **(prices or {}))
+    return _Job(ctx.with_facts(report.best.facts), report.best, chosen_channel, list(signers),
+                resolve_model(model), load_prompt(prompt), max_prompt_tokens, table)
+
+
+def draft_note(
+    customer: CustomerHistory | CustomerContext,
+    *,
+    as_of: datetime | None = None,
+    moment: Moment | str | None = None,
+    channel: Channel | None = None,
+    model: ChatModel | str | None = None,
+    signers: Sequence[Signer] = (),
+    business_events: Sequence[Any] = (),
+    prompt: str = "note",
+    max_prompt_tokens: int = C.MAX_PROMPT_TOKENS,
+    max_reasks: int = C.VALIDATION_REASKS,
+    prices: dict[str, tuple[float, float]] | None = None,
+) -> Draft | MomentReport:
+    """Draft a note for the customer's strongest moment (or ``moment``: a kind or a Moment).
+
+    Returns a ``Draft``, or the ``MomentReport`` with ``no_note_reasons`` when there is no
+    moment: no model call is made then.
+
+    Example::
+
+        result = draft_note(history, as_of=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    """
+    job = _prepare(customer, as_of, moment, channel, model, signers, business_events, prompt,
+                   max_prompt_tokens, prices)
+    if isinstance(job, MomentReport):
+        return job
+    messages = job.messages
+    try:
+        for attempt in Retrying(stop=stop_after_attempt(1 + max_reasks),
+                                retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
+            with attempt:
+                try:
+                    note = job.parse(job.model.complete(job.request(messages)))
+                except _InvalidAnswer as invalid:
+                    messages = job.reask(messages, invalid)
+                    raise
+    except _InvalidAnswer as invalid:
+        raise job.exhausted(invalid) from None
+    return job.draft(note)
+
+
+async def adraft_note(
+    customer: CustomerHistory | CustomerContext,
+    *,
+    as_of: datetime | None = None,
+    moment: Moment | str | None = None,
+    channel: Channel | None = None,
+    model: ChatModel | str | None = None,
+    signers: Sequence[Signer] = (),
+    business_events: Sequence[Any] = (),
+    prompt: str = "note",
+    max_prompt_tokens: int = C.MAX_PROMPT_TOKENS,
+    max_reasks: int = C.VALIDATION_REASKS,
+    prices: dict[str, tuple[float, float]] | None = None,
+) -> Draft | MomentReport:
+    """The async twin of ``draft_note``, for many customers at once."""
+    job = _prepare(customer, as_of, moment, channel, model, signers, business_events, prompt,
+                   max_prompt_tokens, prices)
+    if isinstance(job, MomentReport):
+        return job
+    messages = job.messages
+    try:
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(1 + max_reasks),
+                                           retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
+            with attempt:
+                try:
+                    note = job.parse(await job.model.acomplete(job.request(messages)))
+                except _InvalidAnswer as invalid:
+                    messages = job.reask(messages, invalid)
+                    raise
+    except _InvalidAnswer as invalid:
+        raise job.exhausted(invalid) from None
+    return job.draft(note)
+

@@ -1,0 +1,95 @@
+"""Prompt templates: validated TOML files shipped in the package (``prompts/``).
+
+A template has a name, a version, stable ``system`` instructions and a ``user`` part
+with ``$variables`` for the customer's data. A missing variable is a ``PromptError``,
+never an empty string.
+
+Example::
+
+    template = load_prompt("note")
+    messages = template.render({"moment_why_now": "...", ...})
+    template.sha256   # recorded in every draft's provenance
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._errors import PromptError
+
+__all__ = ["PromptTemplate", "load_prompt"]
+
+
+class PromptTemplate(BaseModel):
+    """A versioned prompt: stable instructions first, the customer's data after."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9_\-]+$")
+    version: str = Field(min_length=1)
+    description: str = ""
+    system: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the exact template text (system and user parts)."""
+        return hashlib.sha256(f"{self.system}\x00{self.user}".encode()).hexdigest()
+
+    @property
+    def variables(self) -> set[str]:
+        found: set[str] = set()
+        for part in (self.system, self.user):
+            for _, named, braced, _ in string.Template.pattern.findall(part):
+                if named or braced:
+                    found.add(named or braced)
+        return found
+
+    def render(self, variables: dict[str, str]) -> list[dict[str, str]]:
+        """Chat messages with the variables filled in; a missing one is a ``PromptError``."""
+        missing = sorted(self.variables - set(variables))
+        if missing:
+            raise PromptError(f"prompt {self.name!r} v{self.version} needs variable(s) {missing}")
+        try:
+            return [
+                {"role": "system", "content": string.Template(self.system.strip()).substitute(variables)},
+                {"role": "user", "content": string.Template(self.user.strip()).substitute(variables)},
+            ]
+        except (KeyError, ValueError) as exc:
+            raise PromptError(f"prompt {self.name!r}: {exc}") from None
+
+
+def _parse(text: str, origin: str) -> PromptTemplate:
+    try:
+        raw: dict[str, Any] = tomllib.loads(text)
+        return PromptTemplate.model_validate(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise PromptError(f"{origin}: not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        raise PromptError(f"{origin}: invalid prompt template: {exc}") from None
+
+
+@lru_cache(maxsize=32)
+def load_prompt(name_or_path: str = "note") -> PromptTemplate:
+    """A template shipped in the package by name, or a ``.toml`` file by path."""
+    if name_or_path.endswith(".toml"):
+        path = Path(name_or_path)
+        try:
+            return _parse(path.read_text(encoding="utf-8"), str(path))
+        except OSError as exc:
+            raise PromptError(f"cannot read prompt file {path}: {exc.strerror or exc}") from None
+    resource = resources.files("personalnote") / "prompts" / f"{name_or_path}.toml"
+    if not resource.is_file():
+        shipped = sorted(p.name.removesuffix(".toml") for p in
+                         (resources.files("personalnote") / "prompts").iterdir()
+                         if p.name.endswith(".toml"))
+        raise PromptError(f"no prompt named {name_or_path!r}; shipped prompts: {shipped}")
+    return _parse(resource.read_text(encoding="utf-8"), f"prompts/{name_or_path}.toml")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from personalnote import _draft
+from personalnote._cli import main
+from personalnote.testing import FakeChatModel
+
+from .conftest import FIXTURES
+from .test_draft import GOOD
+
+
+def test_draft_json_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = FakeChatModel([GOOD])
+    monkeypatch.setattr(_draft, "resolve_model", lambda model: fake)
+    code = main(["draft", str(FIXTURES / "customers" / "flyer_2m_miles.json"), "--as-of",
+                 "2026-11-20T18:00:00Z", "--signer", "Captain:A. Reyes", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["customer_id"] == "C-1001" and out["moment"]["kind"] == "milestone"
+    assert {"text", "claims"} <= set(out["draft"]) and "A. Reyes, Captain" in out["draft"]["text"]
+    assert {"model", "prompt", "prompt_tokens", "completion_tokens", "attempts"} <= set(out["provenance"])
+
+
+def test_draft_no_note_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["draft", str(FIXTURES / "customers.jsonl"), "--customer", "C-7007", "--as-of",
+                 "2026-11-20T18:00:00Z", "--json", "--model", "unused-model"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["draft"] is None and out["no_note_reasons"][0]["code"] == "do_not_contact"
+
+
+def test_draft_unknown_customer_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["draft", str(FIXTURES / "customers.jsonl"), "--customer", "C-NOPE"]) == 2
+    assert "C-NOPE" in capsys.readouterr().err
