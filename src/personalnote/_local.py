@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.metadata
 import importlib.util
 import os
@@ -82,7 +83,14 @@ class LocalChatModel:
                 ) from exc
             self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                                 verbose=False, seed=0)
+            atexit.register(self.close)  # free it before the interpreter tears llama_cpp down
         return self._llama
+
+    def close(self) -> None:
+        """Free the model's memory; it is loaded again on the next use."""
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None
 
     def complete(self, request: ChatRequest) -> ChatResult:
         with self._lock:  # one llama context: one generation at a time
