@@ -151,16 +151,18 @@ class _Job:
         self.ctx, self.moment, self.channel, self.signers = ctx, moment, channel, signers
         self.model, self.template, self.prices = model, template, prices
         counter = TokenCounter(model.name)
+        # a fallback encoding may undercount: hold its measured margin back from the budget
+        budget = int(max_prompt_tokens * (1 - counter.margin))
         evidence, rest = _ranked_facts(ctx, moment)
         chosen = list(evidence)
         self.messages = self._render(chosen)
         needed = counter.count_messages(self.messages)
-        if needed > max_prompt_tokens:
-            raise ContextBudgetError(ctx.customer_id, needed, max_prompt_tokens)
+        if needed > budget:
+            raise ContextBudgetError(ctx.customer_id, needed, budget)
         for fact in rest:
             trial = self._render([*chosen, fact])
             size = counter.count_messages(trial)
-            if size <= max_prompt_tokens:
+            if size <= budget:
                 chosen, self.messages, needed = [*chosen, fact], trial, size
         self.facts = chosen
         self.prompt_tokens_estimate = needed
