@@ -112,8 +112,8 @@ def test_400_is_not_retried(scripted: Any) -> None:
 
 
 def test_insufficient_quota_429_is_not_retried(scripted: Any) -> None:
-    server = scripted([(429, {"retry-after": "0"},
-                        {"error": {"message": "quota", "code": "insufficient_quota", "type": "insufficient_quota"}})])
+    quota = {"error": {"message": "quota", "code": "insufficient_quota", "type": "insufficient_quota"}}
+    server = scripted([(429, {"retry-after": "0"}, quota)])
     with pytest.raises(pn.ModelAPIError) as info:
         pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server))
     assert info.value.status_code == 429 and len(server.requests) == 1
