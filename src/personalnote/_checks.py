@@ -1,0 +1,330 @@
+"""Checks: every note is read against the facts before a person sees it.
+
+``check(draft, ctx)`` returns findings, each with a kind, a severity (``blocking`` or
+``warning``), the span of text it is about and a plain-language message. It reads the
+final text, so a detail invented outside the model's claim list is caught too. The same
+checks run on a hand-written note (``check_text``).
+
+Example::
+
+    findings = check(draft, ctx)
+    blocking = [f for f in findings if f.severity == "blocking"]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from typing import TYPE_CHECKING
+
+from ._compose import CHANNELS, Signer, format_name
+from ._context import CustomerContext, Fact
+from ._history import Channel
+
+if TYPE_CHECKING:
+    from ._draft import Draft
+
+__all__ = ["CheckPolicy", "Finding", "check", "check_text"]
+
+Severity = Literal["blocking", "warning"]
+
+
+class Finding(BaseModel):
+    """One problem in a note: what, how serious, where (character span) and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    severity: Severity
+    span: tuple[int, int] | None
+    message: str
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "severity": self.severity,
+                "span": list(self.span) if self.span else None, "message": self.message}
+
+
+SENSITIVE_TERMS: dict[str, tuple[str, ...]] = {
+    "health": ("pregnan", "diagnos", "medic", "prescription", "pharmacy", "illness", "cancer", "therapy",
+               "surgery", "hospital", "disab"),
+    "money troubles": ("debt", "overdraft", "loan", "bankrupt", "arrears", "late payment", "collections"),
+    "religion": ("church", "mosque", "synagogue", "temple", "religio", "prayer"),
+    "politics": ("election", "political", "party member", "vote", "campaign donation"),
+    "sexuality": ("sexual", "gay", "lesbian", "dating"),
+    "children": ("your child", "your son", "your daughter", "your kids", "baby", "toddler"),
+}
+
+STOCK_PHRASES = (
+    "we value your loyalty", "valued customer", "i hope this message finds you well",
+    "don't hesitate to contact", "we appreciate your business", "as a token of our appreciation",
+    "thank you for being a loyal customer", "dear customer",
+)
+
+
+@dataclass(frozen=True)
+class CheckPolicy:
+    """What a business allows. The default is the safe one.
+
+    ``allow_sensitive`` names categories that may appear (a pharmacy may name health);
+    ``allow_amounts`` / ``allow_quantities`` permit prices and counts.
+    """
+
+    allow_sensitive: frozenset[str] = frozenset()
+    allow_amounts: bool = False
+    allow_quantities: bool = False
+    sensitive_terms: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(SENSITIVE_TERMS))
+    stock_phrases: tuple[str, ...] = STOCK_PHRASES
+
+
+_PLACEHOLDER = re.compile(
+    r"\{\{[^}]*\}\}|\{[a-z_][a-z0-9_ ]*\}|\[\[[^\]]*\]\]|\[(?:first[_ ]?name|name|customer|"
+    r"last[_ ]?name|[A-Z_ ]{3,})\]|%\(?[a-z_]+\)?s|<[A-Z_]{3,}>|\$\{?[a-z_]+\}?",
+    re.IGNORECASE,
+)
+_NULLISH = re.compile(r"\b(None|null|NULL|N/A|undefined|nan|NaN)\b")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?)?\b|\b\d{1,2}\s?[ap]\.?m\.?\b", re.IGNORECASE)
+_DAY_COUNT = re.compile(r"\b\d[\d,]*\s+(?:days?|hours?|minutes?|weeks?)\b(?:\s+(?:after|since|ago|before))?",
+                        re.IGNORECASE)
+_AMOUNT = re.compile(r"[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:USD|EUR|GBP|dollars|euros|pounds)\b",
+                     re.IGNORECASE)
+_QUANTITY = re.compile(r"\b\d+(?:\.\d+)?\s?(?:oz|ounces?|ml|l|kg|g|lbs?|units?|items?|bottles?|pieces?)\b",
+                       re.IGNORECASE)
+_URL = re.compile(r"https?://\S+|www\.\S+|\b[a-z0-9-]+\.(?:com|net|org|io|co)\b\S*", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d\b")
+_CODE = re.compile(r"\b(?:code|coupon|promo)\s*:?\s*[A-Z0-9]{4,}\b", re.IGNORECASE)
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?(?:\s+(?:million|thousand))?\b", re.IGNORECASE)
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)*")
+_COMMON_CAPS = {"I", "I'm", "I'd", "I've", "We", "Our", "Thank", "Thanks", "Dear", "Hello", "With", "Best",
+                "Yours", "Warm", "Congratulations", "Happy", "Please", "You", "Your", "The", "A", "It",
+                "This", "That", "All", "Here", "Welcome", "Kind", "Regards", "Sincerely", "Team"}
+
+
+def _number_value(text: str) -> float | None:
+    match = re.match(r"([\d,]*\d(?:\.\d+)?)\s*(million|thousand)?", text.strip(), re.IGNORECASE)
+    if not match:
+        return None
+    value = float(match.group(1).replace(",", ""))
+    scale = {"million": 1e6, "thousand": 1e3}.get((match.group(2) or "").lower(), 1.0)
+    return value * scale
+
+
+@dataclass
+class _Note:
+    text: str
+    body_start: int
+    body_end: int
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_start:self.body_end]
+
+    def spans(self, pattern: re.Pattern[str], *, body_only: bool = True) -> list[tuple[int, int, str]]:
+        start, text = (self.body_start, self.body) if body_only else (0, self.text)
+        return [(start + m.start(), start + m.end(), m.group(0)) for m in pattern.finditer(text)]
+
+
+def _support_text(ctx: CustomerContext, fact_ids: Sequence[str], signers: Sequence[Signer]) -> str:
+    facts: list[Fact] = [ctx.facts[i] for i in fact_ids if i in ctx.facts]
+    parts = [f.text for f in facts] + [str(v) for f in facts for v in f.data.values()]
+    profile = ctx.customer
+    parts += [n for n in (profile.given_name, profile.family_name, profile.preferred_name,
+                          profile.honorific) if n]
+    parts += [s.label for s in signers]
+    return " ".join(parts)
+
+
+def _grounding(note: _Note, ctx: CustomerContext, cited: Sequence[str], signers: Sequence[Signer],
+               claim_ids: Sequence[str]) -> list[Finding]:
+    findings = [
+        Finding(kind="unknown_fact_id", severity="blocking", span=None,
+                message=f"a claim cites {fact_id!r}, which is not a fact of this customer")
+        for fact_id in claim_ids if fact_id not in ctx.facts
+    ]
+    support = _support_text(ctx, cited, signers)
+    lowered = support.lower()
+    numbers = {v for m in _NUMBER.finditer(support) if (v := _number_value(m.group(0))) is not None}
+    for start, end, words in note.spans(_NUMBER):
+        value = _number_value(words)
+        if value is not None and value not in numbers and not any(
+                abs(value - n) / max(n, 1) < 0.01 for n in numbers):
+            findings.append(Finding(kind="unsupported_detail", severity="blocking", span=(start, end),
+                                    message=f"'{words}' is not in the facts the note cites"))
+    for start, end, words in note.spans(_PROPER):
+        names = [w for w in words.split() if w not in _COMMON_CAPS]
+        missing = [w for w in names if w.lower() not in lowered]
+        if missing:
+            findings.append(Finding(kind="unsupported_detail", severity="blocking", span=(start, end),
+                                    message=f"'{' '.join(missing)}' is not in the facts the note cites"))
+    return findings
+
+
+def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for start, end, words in note.spans(_PLACEHOLDER, body_only=False):
+        findings.append(Finding(kind="placeholder", severity="blocking", span=(start, end),
+                                message=f"leftover placeholder '{words}'"))
+    for start, end, words in note.spans(_NULLISH, body_only=False):
+        findings.append(Finding(kind="placeholder", severity="blocking", span=(start, end),
+                                message=f"'{words}' looks like an empty merge field"))
+    greeting = re.match(r"\s*(Dear|Hello|Hi)\b\s*([^,\n]*)(,?)", note.text)
+    if greeting:
+        name = greeting.group(2).strip()
+        span = (greeting.start(2), greeting.end(2))
+        profile = ctx.customer
+        full = " ".join(p for p in (profile.given_name, profile.family_name) if p)
+        if greeting.group(1) == "Dear" and not name:
+            findings.append(Finding(kind="salutation", severity="blocking", span=span,
+                                    message="'Dear' with no name: the name field was empty"))
+        elif name and full and name.lower() == full.lower() and not profile.honorific:
+            findings.append(Finding(kind="salutation", severity="blocking", span=span,
+                                    message=f"full-name salutation '{name}' reads like a merge field"))
+        elif name and len(name) > 2 and name.isupper():
+            findings.append(Finding(kind="salutation", severity="blocking", span=span,
+                                    message=f"'{name}' is in capitals; write '{format_name(name)}'"))
+        elif name:
+            allowed = {n.lower() for n in (profile.given_name, profile.preferred_name, profile.family_name) if n}
+            parts = [w.strip(".") for w in name.split()]
+            honorific = (profile.honorific or "").lower().strip(".")
+            if not any(w.lower() in allowed for w in parts) or any(
+                    w.lower() not in allowed and w.lower() != honorific for w in parts):
+                findings.append(Finding(
+                    kind="salutation", severity="blocking", span=span,
+                    message=f"'{name}' is not a name this customer uses (given, preferred or family name)"))
+    for other in others:
+        for match in re.finditer(rf"\b{re.escape(other)}\b", note.text):
+            findings.append(Finding(kind="other_customer", severity="blocking",
+                                    span=(match.start(), match.end()),
+                                    message=f"'{other}' is another customer's name"))
+    return findings
+
+
+def _creepiness(note: _Note, policy: CheckPolicy) -> list[Finding]:
+    findings: list[Finding] = []
+    rules: list[tuple[re.Pattern[str], str, str, bool]] = [
+        (_CLOCK, "clock_time", "an exact clock time makes a note feel watched", True),
+        (_DAY_COUNT, "exact_interval", "an exact count of days or hours between events feels watched", True),
+        (_AMOUNT, "amount", "the amount spent is not something to remind a customer of", not policy.allow_amounts),
+        (_QUANTITY, "quantity", "a needless quantity or size", not policy.allow_quantities),
+    ]
+    for pattern, kind, why, active in rules:
+        if active:
+            findings += [Finding(kind=kind, severity="blocking", span=(s, e), message=f"'{w}': {why}")
+                         for s, e, w in note.spans(pattern)]
+    lowered = note.body.lower()
+    for category, terms in policy.sensitive_terms.items():
+        if category in policy.allow_sensitive:
+            continue
+        for term in terms:
+            for match in re.finditer(rf"\b{re.escape(term)}", lowered):
+                span = (note.body_start + match.start(), note.body_start + match.end())
+                findings.append(Finding(kind="sensitive", severity="blocking", span=span,
+                                        message=f"mentions {category} ('{term}')"))
+    return findings
+
+
+def _genericity(note: _Note, ctx: CustomerContext, cited: Sequence[str], policy: CheckPolicy,
+                moment_words: set[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    lowered = note.body.lower()
+    for phrase in policy.stock_phrases:
+        index = lowered.find(phrase)
+        if index >= 0:
+            findings.append(Finding(kind="stock_phrase", severity="warning",
+                                    span=(note.body_start + index, note.body_start + index + len(phrase)),
+                                    message=f"'{phrase}' sounds machine-written"))
+    body_words = set(re.findall(r"[a-z0-9]+", lowered))
+    specific = body_words & moment_words
+    if not specific:
+        findings.append(Finding(kind="generic", severity="blocking", span=(note.body_start, note.body_end),
+                                message="nothing in the note refers to its moment or the customer's "
+                                        "own history: it could go to anyone"))
+    return findings
+
+
+def _channel(note: _Note, channel: Channel, signers: Sequence[Signer], familiarity: str) -> list[Finding]:
+    findings: list[Finding] = []
+    spec = CHANNELS[channel]
+    words = len(note.body.split())
+    if words > spec.max_words * 1.25:
+        findings.append(Finding(kind="length", severity="warning", span=(note.body_start, note.body_end),
+                                message=f"{words} words; a {channel} holds about {spec.max_words}"))
+    if channel in ("card", "letter", "sms"):
+        findings += [Finding(kind="link", severity="blocking", span=(s, e),
+                             message=f"a {channel} has no links: '{w}'") for s, e, w in note.spans(_URL)]
+    if channel == "card":
+        findings += [Finding(kind="emoji", severity="blocking", span=(s, e), message="no emoji on a card")
+                     for s, e, _ in note.spans(_EMOJI)]
+        for signer in signers:
+            if signer.role not in note.text:
+                findings.append(Finding(kind="signature", severity="blocking", span=None,
+                                        message=f"no signature line for {signer.label}"))
+    if familiarity == "new" and re.search(r"\b(hey|buddy|mate|xoxo|love,)\b", note.body, re.IGNORECASE):
+        findings.append(Finding(kind="tone", severity="warning", span=None,
+                                message="over-familiar for a new customer"))
+    return findings
+
+
+def _untrusted(note: _Note, ctx: CustomerContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for pattern, what in ((_URL, "a link"), (_EMAIL, "an email address"), (_PHONE, "a phone number"),
+                          (_CODE, "a discount code")):
+        findings += [Finding(kind="untrusted_instruction", severity="blocking", span=(s, e),
+                             message=f"{what} ('{w}') in the note: it may come from instructions "
+                                     "hidden in the customer's free text")
+                     for s, e, w in note.spans(pattern)]
+    return findings
+
+
+def check_text(
+    text: str,
+    ctx: CustomerContext,
+    *,
+    cited: Sequence[str] = (),
+    claim_ids: Sequence[str] = (),
+    signers: Sequence[Signer] = (),
+    channel: Channel = "email",
+    moment_evidence: Sequence[str] = (),
+    other_customer_names: Sequence[str] = (),
+    policy: CheckPolicy | None = None,
+) -> list[Finding]:
+    """Check a note's full text against a customer's context (hand-written or drafted)."""
+    policy = policy or CheckPolicy()
+    lines = text.split("\n\n")
+    body_start = len(lines[0]) + 2 if len(lines) > 2 and re.match(r"\s*(Dear|Hello|Hi)\b", lines[0]) else 0
+    closing = text.rfind("\n\n" + lines[-1]) if len(lines) > 2 else len(text)
+    note = _Note(text, body_start, max(closing, body_start))
+    support_ids = list(dict.fromkeys([*cited, *moment_evidence]))
+    moment_words = set(re.findall(r"[a-z0-9]+", _support_text(ctx, moment_evidence or cited, []).lower()))
+    moment_words -= {"on", "the", "a", "of", "and", "in", "to", "with", "for", "at", "was", "customer"}
+    findings = [
+        *_grounding(note, ctx, support_ids or list(ctx.facts), signers, claim_ids),
+        *_names(note, ctx, other_customer_names),
+        *_creepiness(note, policy),
+        *_genericity(note, ctx, support_ids, policy, moment_words),
+        *_channel(note, channel, signers, ctx.relationship.familiarity),
+        *_untrusted(note, ctx),
+    ]
+    findings.sort(key=lambda f: (f.severity != "blocking", f.span or (0, 0)))
+    return findings
+
+
+def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = None,
+          other_customer_names: Sequence[str] = ()) -> list[Finding]:
+    """Check a draft (model-written or edited) against the context it was drafted from.
+
+    Example::
+
+        findings = check(draft, ctx)
+    """
+    ctx = ctx.with_facts(draft.moment.facts)
+    claim_ids = [i for c in draft.claims for i in c.fact_ids]
+    return check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
+                      channel=draft.channel, moment_evidence=draft.moment.evidence,
+                      other_customer_names=other_customer_names, policy=policy)
