@@ -16,11 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
-
-from typing import TYPE_CHECKING
 
 from ._compose import CHANNELS, Signer, format_name
 from ._context import CustomerContext, Fact
@@ -189,7 +187,8 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Fin
             findings.append(Finding(kind="salutation", severity="blocking", span=span,
                                     message=f"'{name}' is in capitals; write '{format_name(name)}'"))
         elif name:
-            allowed = {n.lower() for n in (profile.given_name, profile.preferred_name, profile.family_name) if n}
+            own = (profile.given_name, profile.preferred_name, profile.family_name)
+            allowed = {n.lower() for n in own if n}
             parts = [w.strip(".") for w in name.split()]
             honorific = (profile.honorific or "").lower().strip(".")
             if not any(w.lower() in allowed for w in parts) or any(
@@ -210,7 +209,8 @@ def _creepiness(note: _Note, policy: CheckPolicy) -> list[Finding]:
     rules: list[tuple[re.Pattern[str], str, str, bool]] = [
         (_CLOCK, "clock_time", "an exact clock time makes a note feel watched", True),
         (_DAY_COUNT, "exact_interval", "an exact count of days or hours between events feels watched", True),
-        (_AMOUNT, "amount", "the amount spent is not something to remind a customer of", not policy.allow_amounts),
+        (_AMOUNT, "amount", "the amount spent is not something to remind a customer of",
+         not policy.allow_amounts),
         (_QUANTITY, "quantity", "a needless quantity or size", not policy.allow_quantities),
     ]
     for pattern, kind, why, active in rules:

@@ -86,6 +86,11 @@ def _draft(args: argparse.Namespace) -> int:
                 print("\nclaims:")
                 for claim in result.claims:
                     print(f"  - {claim.text}  [{', '.join(claim.fact_ids)}]")
+                if result.findings:
+                    print("\nfindings:")
+                    for f in result.findings:
+                        where = result.text[f.span[0]:f.span[1]] if f.span else ""
+                        print(f"  [{f.severity}] {f.kind}: {f.message}" + (f"  «{where}»" if where else ""))
                 print(f"\n{p.model} · prompt {p.prompt} v{p.prompt_version} · {p.prompt_tokens} prompt + "
                       f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s)")
                 print("Not sent: a person must review and sign this note.")

@@ -26,6 +26,7 @@ from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_afte
 
 from . import _constants as C
 from ._chat import ChatModel, ChatRequest, ChatResult
+from ._checks import Finding, check
 from ._compose import CHANNELS, Signer, closing_line, salutation, signature_block, tone_for
 from ._context import CustomerContext, Fact, build_context
 from ._errors import ContextBudgetError, DraftValidationError, ResponseCutOffError
@@ -89,6 +90,11 @@ class Draft(BaseModel):
     signers: list[Signer]
     claims: list[Claim]
     provenance: Provenance
+    findings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "blocking"]
 
     @property
     def signature_block(self) -> str:
@@ -112,6 +118,7 @@ class Draft(BaseModel):
                       "channel": self.channel,
                       "claims": [c.model_dump() for c in self.claims]},
             "provenance": self.provenance.model_dump(),
+            "findings": [f.to_json_dict() for f in self.findings],
         }
 
     def _repr_html_(self) -> str:
@@ -234,10 +241,11 @@ class _Job:
             prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
             attempts=len(self.results), cost_usd=cost,
         )
-        return Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
-                     channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
-                     body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
-                     claims=list(note.claims), provenance=provenance)
+        draft = Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
+                      channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
+                      body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
+                      claims=list(note.claims), provenance=provenance)
+        return draft.model_copy(update={"findings": check(draft, self.ctx)})
 
     def exhausted(self, error: _InvalidAnswer) -> DraftValidationError:
         return DraftValidationError([error.problem], attempts=len(self.results))
