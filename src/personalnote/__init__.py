@@ -9,6 +9,7 @@ Example::
 """
 
 from ._chat import ChatModel, ChatRequest, ChatResult
+from ._checks import CheckPolicy, Finding, check, check_text
 from ._compose import Signer, format_name
 from ._context import CustomerContext, Fact, Relationship, build_context
 from ._draft import Claim, Draft, Provenance, adraft_note, draft_note
@@ -45,6 +46,10 @@ from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 
 __all__ = [
+    "CheckPolicy",
+    "Finding",
+    "check",
+    "check_text",
     "BusinessEvent",
     "ChatModel",
     "ChatRequest",
