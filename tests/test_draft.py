@@ -11,9 +11,9 @@ from personalnote.testing import FakeChatModel
 
 from .conftest import AS_OF, FIXTURES
 
-GOOD = {"body": "Congratulations on passing two million miles with us on today's flight to New York.",
-        "claims": [{"text": "passed two million miles", "fact_ids": ["derived:milestone:L-5502"]},
-                   {"text": "today's flight to New York", "fact_ids": ["T-8002"]}]}
+GOOD = {"body": "Congratulations on passing 2 million miles with us on today's flight to JFK.",
+        "claims": [{"text": "passed 2 million miles", "fact_ids": ["derived:milestone:L-5502"]},
+                   {"text": "today's flight to JFK", "fact_ids": ["T-8002"]}]}
 CREW = [pn.Signer("Captain"), pn.Signer("First Officer", "J. Reyes")]
 
 
@@ -185,3 +185,44 @@ def test_salutation_never_uses_full_name_or_empty_name() -> None:
     assert salutation(nameless, ctx.relationship) == "Hello,"
     shouting = ctx.customer.model_copy(update={"address_as": "given_name", "given_name": "MARGARET"})
     assert salutation(shouting, ctx.relationship) == "Dear Margaret,"
+
+
+PARIS = {"body": "Congratulations on 2 million miles, and enjoy Paris at 3:41pm.",
+         "claims": [{"text": "2 million miles", "fact_ids": ["derived:milestone:L-5502"]}]}
+PARIS_ONLY = {"body": "Congratulations on 2 million miles, and enjoy Paris.",
+              "claims": [{"text": "2 million miles", "fact_ids": ["derived:milestone:L-5502"]}]}
+
+
+def test_blocking_findings_are_sent_back_and_the_clean_candidate_kept() -> None:
+    fake = FakeChatModel([PARIS, GOOD])
+    draft = pn.draft_note(_flyer(), as_of=AS_OF, model=fake)
+    assert isinstance(draft, pn.Draft)
+    assert draft.body == GOOD["body"] and draft.blocking == []
+    assert (draft.provenance.candidates, draft.provenance.attempts) == (2, 2)
+    revise = fake.requests[1].messages[-1]["content"]
+    assert "A reviewer would reject" in revise and "Paris" in revise and "3:41pm" in revise
+
+
+def test_best_candidate_is_kept_when_none_is_clean_and_every_attempt_is_counted() -> None:
+    fake = FakeChatModel([PARIS, PARIS_ONLY, PARIS])
+    draft = pn.draft_note(_flyer(), as_of=AS_OF, model=fake, max_candidates=3)
+    assert isinstance(draft, pn.Draft)
+    assert draft.body == PARIS_ONLY["body"] and len(draft.blocking) == 1
+    assert draft.provenance.candidates == 3 and draft.provenance.attempts == 3
+    assert draft.provenance.prompt_tokens == sum(
+        sum(len(m["content"].split()) for m in r.messages) for r in fake.requests)
+
+
+def test_token_budget_stops_candidates() -> None:
+    fake = FakeChatModel([PARIS, GOOD])
+    draft = pn.draft_note(_flyer(), as_of=AS_OF, model=fake, max_total_tokens=1)
+    assert isinstance(draft, pn.Draft) and draft.provenance.candidates == 1 and len(fake.requests) == 1
+    assert draft.blocking
+
+
+def test_findings_are_in_the_json() -> None:
+    draft = pn.draft_note(_flyer(), as_of=AS_OF, model=FakeChatModel([PARIS]), max_candidates=1)
+    assert isinstance(draft, pn.Draft)
+    findings = draft.to_json_dict()["findings"]
+    assert {"kind", "severity", "span", "message"} <= set(findings[0])
+    assert any(f["kind"] == "clock_time" for f in findings)

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import _constants as C
+from ._checks import Finding, check_text
 from ._compose import Signer
 from ._context import build_context
 from ._draft import Draft, draft_note
-from ._errors import PersonalNoteError
+from ._errors import InputFileError, PersonalNoteError
 from ._loaders import load, load_business_events
 from ._moments import MomentReport, find_moments
 
@@ -88,9 +89,7 @@ def _draft(args: argparse.Namespace) -> int:
                     print(f"  - {claim.text}  [{', '.join(claim.fact_ids)}]")
                 if result.findings:
                     print("\nfindings:")
-                    for f in result.findings:
-                        where = result.text[f.span[0]:f.span[1]] if f.span else ""
-                        print(f"  [{f.severity}] {f.kind}: {f.message}" + (f"  «{where}»" if where else ""))
+                    _print_findings(result.findings, result.text)
                 print(f"\n{p.model} · prompt {p.prompt} v{p.prompt_version} · {p.prompt_tokens} prompt + "
                       f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s)")
                 print("Not sent: a person must review and sign this note.")
@@ -100,6 +99,39 @@ def _draft(args: argparse.Namespace) -> int:
         else:
             _print_report(result)
     return 0
+
+
+def _print_findings(findings: list[Finding], text: str) -> None:
+    for f in findings:
+        where = text[f.span[0]:f.span[1]] if f.span else ""
+        print(f"  [{f.severity}] {f.kind}: {f.message}" + (f"  «{where}»" if where else ""))
+
+
+def _check(args: argparse.Namespace) -> int:
+    as_of = _as_of(args.as_of)
+    data = load(args.path)
+    history = data.customer(args.customer) if args.customer else data.customers[0]
+    try:
+        text = args.text_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(args.text_file, exc.strerror or str(exc)) from None
+    ctx = build_context(history, as_of, business_events=data.business_events)
+    report = find_moments(ctx)
+    evidence = report.best.evidence if report.best else []
+    if report.best:
+        ctx = ctx.with_facts(report.best.facts)
+    others = [" ".join(p for p in (h.customer.given_name, h.customer.family_name) if p)
+              for h in data.customers if h.customer.id != history.customer.id]
+    findings = check_text(text, ctx, cited=list(ctx.facts), signers=[_signer(s) for s in args.signer],
+                          channel=args.channel or history.customer.preferred_channel or "email",
+                          moment_evidence=evidence, other_customer_names=[o for o in others if o])
+    if args.json:
+        print(json.dumps({"customer_id": history.customer.id,
+                          "findings": [f.to_json_dict() for f in findings]}, ensure_ascii=False))
+    else:
+        print(f"{history.customer.id}: {len(findings)} finding(s)")
+        _print_findings(findings, text)
+    return 1 if any(f.severity == "blocking" for f in findings) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +168,20 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--business-events", type=Path, help="a separate file of business events")
     draft.add_argument("--json", action="store_true", help="one JSON object per customer")
     draft.set_defaults(run=_draft)
+
+    checker = sub.add_parser(
+        "check", help="check a hand-written note against a customer's facts",
+        description="Run personalnote's checks on your own note. Exit 0: no blocking finding; "
+                    "1: blocking findings; 2: bad input.",
+    )
+    checker.add_argument("path", type=Path, help="customer file: .json or .jsonl")
+    checker.add_argument("--text-file", type=Path, required=True, help="the note, as plain text")
+    checker.add_argument("--customer", help="customer id (default: the first in the file)")
+    checker.add_argument("--as-of", help=f"ISO-8601 instant (default: ${C.ENV_AS_OF}, else now)")
+    checker.add_argument("--channel", choices=["card", "email", "letter", "sms"])
+    checker.add_argument("--signer", action="append", default=[], metavar="ROLE[:NAME]")
+    checker.add_argument("--json", action="store_true", help="a JSON object with the findings")
+    checker.set_defaults(run=_check)
     return parser
 
 

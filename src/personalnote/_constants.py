@@ -87,3 +87,5 @@ DEFAULT_OPENAI_MODEL: Final = "gpt-4o-mini"
 #: bounds in the answer schema (small models loop without them)
 MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
+#: check-guided drafting: candidates tried at most while blocking findings remain
+MAX_CANDIDATES: Final = 3

@@ -72,6 +72,7 @@ class Provenance(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     attempts: int
+    candidates: int = 1
     cost_usd: float | None
 
 
@@ -228,7 +229,7 @@ class _Job:
                 {"role": "user", "content": f"That answer was invalid: {error.problem}. "
                                             "Answer again with JSON only, following the rules."}]
 
-    def draft(self, note: NoteBody) -> Draft:
+    def draft(self, note: NoteBody, candidates: int = 1) -> Draft:
         prompt_tokens = sum(r.prompt_tokens for r in self.results)
         completion_tokens = sum(r.completion_tokens for r in self.results)
         price = self.prices.get(self.model.name)
@@ -239,13 +240,25 @@ class _Job:
             prompt_sha256=self.template.sha256, context_hash=self.ctx.context_hash(),
             facts_in_prompt=self.allowed_ids, prompt_tokens_estimate=self.prompt_tokens_estimate,
             prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-            attempts=len(self.results), cost_usd=cost,
+            attempts=len(self.results), candidates=candidates, cost_usd=cost,
         )
         draft = Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
                       channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
                       body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
                       claims=list(note.claims), provenance=provenance)
         return draft.model_copy(update={"findings": check(draft, self.ctx)})
+
+    def revise(self, messages: list[dict[str, str]], note: NoteBody,
+               draft: Draft) -> list[dict[str, str]]:
+        """Ask again with the blocking findings a reviewer would reject the note for."""
+        problems = "\n".join(f"- {f.message}" for f in draft.blocking)
+        return [*messages, {"role": "assistant", "content": note.model_dump_json()},
+                {"role": "user", "content": "A reviewer would reject that note:\n"
+                                            f"{problems}\nWrite it again without these problems, "
+                                            "JSON only, following the rules."}]
+
+    def spent(self) -> int:
+        return sum(r.prompt_tokens + r.completion_tokens for r in self.results)
 
     def exhausted(self, error: _InvalidAnswer) -> DraftValidationError:
         return DraftValidationError([error.problem], attempts=len(self.results))
@@ -305,6 +318,8 @@ def draft_note(
     prompt: str = "note",
     max_prompt_tokens: int = C.MAX_PROMPT_TOKENS,
     max_reasks: int = C.VALIDATION_REASKS,
+    max_candidates: int = C.MAX_CANDIDATES,
+    max_total_tokens: int | None = None,
     prices: dict[str, tuple[float, float]] | None = None,
 ) -> Draft | MomentReport:
     """Draft a note for the customer's strongest moment (or ``moment``: a kind or a Moment).
@@ -321,18 +336,39 @@ def draft_note(
     if isinstance(job, MomentReport):
         return job
     messages = job.messages
-    try:
-        for attempt in Retrying(stop=stop_after_attempt(1 + max_reasks),
-                                retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
-            with attempt:
-                try:
-                    note = job.parse(job.model.complete(job.request(messages)))
-                except _InvalidAnswer as invalid:
-                    messages = job.reask(messages, invalid)
-                    raise
-    except _InvalidAnswer as invalid:
-        raise job.exhausted(invalid) from None
-    return job.draft(note)
+    candidates: list[tuple[NoteBody, Draft]] = []
+    while True:
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(1 + max_reasks),
+                                    retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
+                with attempt:
+                    try:
+                        note = job.parse(job.model.complete(job.request(messages)))
+                    except _InvalidAnswer as invalid:
+                        messages = job.reask(messages, invalid)
+                        raise
+        except _InvalidAnswer as invalid:
+            if candidates:
+                break  # keep the best valid candidate so far
+            raise job.exhausted(invalid) from None
+        candidates.append((note, job.draft(note)))
+        if _done(candidates, max_candidates, job.spent(), max_total_tokens):
+            break
+        messages = job.revise(messages, note, candidates[-1][1])
+    return _best(job, candidates)
+
+
+def _done(candidates: list[tuple[NoteBody, Draft]], max_candidates: int, spent: int,
+          max_total_tokens: int | None) -> bool:
+    """Stop at a candidate with no blocking finding, or when attempts or tokens run out."""
+    return (not candidates[-1][1].blocking or len(candidates) >= max_candidates
+            or (max_total_tokens is not None and spent >= max_total_tokens))
+
+
+def _best(job: _Job, candidates: list[tuple[NoteBody, Draft]]) -> Draft:
+    """The candidate with the fewest blocking findings (then warnings; the earliest on a tie)."""
+    note, _ = min(candidates, key=lambda c: (len(c[1].blocking), len(c[1].findings)))
+    return job.draft(note, candidates=len(candidates))
 
 
 async def adraft_note(
@@ -347,6 +383,8 @@ async def adraft_note(
     prompt: str = "note",
     max_prompt_tokens: int = C.MAX_PROMPT_TOKENS,
     max_reasks: int = C.VALIDATION_REASKS,
+    max_candidates: int = C.MAX_CANDIDATES,
+    max_total_tokens: int | None = None,
     prices: dict[str, tuple[float, float]] | None = None,
 ) -> Draft | MomentReport:
     """The async twin of ``draft_note``, for many customers at once."""
@@ -355,16 +393,23 @@ async def adraft_note(
     if isinstance(job, MomentReport):
         return job
     messages = job.messages
-    try:
-        async for attempt in AsyncRetrying(stop=stop_after_attempt(1 + max_reasks),
-                                           retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
-            with attempt:
-                try:
-                    note = job.parse(await job.model.acomplete(job.request(messages)))
-                except _InvalidAnswer as invalid:
-                    messages = job.reask(messages, invalid)
-                    raise
-    except _InvalidAnswer as invalid:
-        raise job.exhausted(invalid) from None
-    return job.draft(note)
-
+    candidates: list[tuple[NoteBody, Draft]] = []
+    while True:
+        try:
+            async for attempt in AsyncRetrying(stop=stop_after_attempt(1 + max_reasks),
+                                               retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
+                with attempt:
+                    try:
+                        note = job.parse(await job.model.acomplete(job.request(messages)))
+                    except _InvalidAnswer as invalid:
+                        messages = job.reask(messages, invalid)
+                        raise
+        except _InvalidAnswer as invalid:
+            if candidates:
+                break
+            raise job.exhausted(invalid) from None
+        candidates.append((note, job.draft(note)))
+        if _done(candidates, max_candidates, job.spent(), max_total_tokens):
+            break
+        messages = job.revise(messages, note, candidates[-1][1])
+    return _best(job, candidates)
