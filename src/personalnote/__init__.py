@@ -14,21 +14,33 @@ from ._compose import Signer, format_name
 from ._context import CustomerContext, Fact, Relationship, build_context
 from ._draft import Claim, Draft, Provenance, adraft_note, draft_note
 from ._errors import (
+    BlockingFindingsError,
     ConfigurationError,
     ContextBudgetError,
     ContextError,
+    ContextMismatchError,
+    DraftNotFoundError,
     DraftValidationError,
+    ExportError,
     HistoryValidationError,
     InputError,
     InputFileError,
     ModelAPIError,
     ModelError,
+    MomentGoneError,
     PersonalNoteError,
     PromptError,
     RecordProblem,
     ResponseCutOffError,
+    ReviewError,
+    StaleDraftError,
+    StoreBusyError,
+    StoreError,
+    StoreSettingsError,
+    TransitionError,
     UnknownFactError,
 )
+from ._export import ExportResult, PromptStats
 from ._history import BusinessEvent, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
 from ._loaders import ColumnMapping, load, load_business_events, load_csv, load_dataframe
 from ._local import LocalChatModel
@@ -44,8 +56,28 @@ from ._moments import (
 )
 from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
+from ._review import QueuedDraft, Reviewer, ReviewQueue
+from ._signatures import ChainReport, SignatureRecord
 
 __all__ = [
+    "BlockingFindingsError",
+    "ChainReport",
+    "ContextMismatchError",
+    "DraftNotFoundError",
+    "ExportError",
+    "ExportResult",
+    "MomentGoneError",
+    "PromptStats",
+    "QueuedDraft",
+    "ReviewError",
+    "ReviewQueue",
+    "Reviewer",
+    "SignatureRecord",
+    "StaleDraftError",
+    "StoreBusyError",
+    "StoreError",
+    "StoreSettingsError",
+    "TransitionError",
     "CheckPolicy",
     "Finding",
     "check",

@@ -15,9 +15,11 @@ from ._checks import Finding, check_text
 from ._compose import Signer
 from ._context import build_context
 from ._draft import Draft, draft_note
-from ._errors import InputFileError, PersonalNoteError
+from ._errors import ConfigurationError, InputFileError, PersonalNoteError
+from ._export import EXPORT_FORMATS
 from ._loaders import load, load_business_events
 from ._moments import MomentReport, find_moments
+from ._review import QueuedDraft, Reviewer, ReviewQueue
 
 __all__ = ["main"]
 
@@ -73,13 +75,19 @@ def _draft(args: argparse.Namespace) -> int:
     data = load(args.path)
     extra = load_business_events(args.business_events) if args.business_events else []
     histories = [data.customer(args.customer)] if args.customer else data.customers
+    queue = ReviewQueue(args.store) if args.store or os.environ.get(C.ENV_STORE) else None
     for history in histories:
-        result = draft_note(history, as_of=as_of, moment=args.moment, channel=args.channel,
-                            model=args.model, signers=[_signer(s) for s in args.signer],
-                            business_events=[*data.business_events, *extra])
+        ctx = build_context(history, as_of, business_events=[*data.business_events, *extra])
+        result = draft_note(ctx, moment=args.moment, channel=args.channel, model=args.model,
+                            signers=[_signer(s) for s in args.signer])
         if isinstance(result, Draft):
+            queued = queue.submit(result, ctx, source=args.path.resolve()) if queue else None
             if args.json:
-                print(json.dumps(result.to_json_dict(), ensure_ascii=False))
+                out = result.to_json_dict()
+                if queue is not None and queued is not None:
+                    out["queue"] = {"id": queued.id, "state": queued.state, "version": queued.version,
+                                    "store": str(queue.path)}
+                print(json.dumps(out, ensure_ascii=False))
             else:
                 p = result.provenance
                 print(f"# {result.customer_id}: {result.moment.kind} ({result.moment.why_now})\n")
@@ -93,6 +101,9 @@ def _draft(args: argparse.Namespace) -> int:
                 print(f"\n{p.model} · prompt {p.prompt} v{p.prompt_version} · {p.prompt_tokens} prompt + "
                       f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s)")
                 print("Not sent: a person must review and sign this note.")
+                if queue is not None and queued is not None:
+                    print(f"Queued for review as draft {queued.id} (version {queued.version}, "
+                          f"{queued.state}) in {queue.path}: personalnote review show {queued.id}")
         elif args.json:
             print(json.dumps({"customer_id": result.customer_id, "moment": None, "draft": None,
                               "no_note_reasons": [r.model_dump() for r in result.no_note_reasons]}))
@@ -134,6 +145,198 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if any(f.severity == "blocking" for f in findings) else 0
 
 
+# --- review queue ---------------------------------------------------------------------------
+
+
+def _reviewer(args: argparse.Namespace) -> Reviewer:
+    return Reviewer(args.reviewer, args.printed_name, args.role)
+
+
+def _version(queue: ReviewQueue, args: argparse.Namespace) -> int:
+    """The version the reviewer read (``--version``), else the current one."""
+    return int(args.version) if args.version is not None else queue.get(args.id).version
+
+
+def _print_item(item: QueuedDraft, *, full: bool = False) -> None:
+    blocking = len(item.blocking)
+    first = " ".join(item.text.split())[:60]
+    print(f"{item.id:>5}  {item.state:<9} v{item.version:<3} {item.customer_id:<10} {item.moment.kind:<22} "
+          f"{blocking} blocking  {first}")
+    if not full:
+        return
+    p = item.draft.provenance
+    print(f"\nmoment: {item.moment.key} ({item.moment.why_now})")
+    print(f"{p.model} · prompt {p.prompt} v{p.prompt_version} · source {item.source or '-'}\n")
+    print(item.text)
+    print(f"\ntext SHA-256 {item.text_sha256}" + ("  (edited)" if item.edited else ""))
+    if item.findings:
+        print("\nfindings:")
+        _print_findings(list(item.findings), item.text)
+    if item.approval:
+        a = item.approval
+        print(f"\napproved ({a.meaning}) by {a.printed_name}, {a.role}, at {a.signed_at}")
+
+
+def _emit(args: argparse.Namespace, item: QueuedDraft, verb: str) -> int:
+    if args.json:
+        print(json.dumps(item.to_json_dict(), ensure_ascii=False))
+    else:
+        print(f"{verb} draft {item.id}: now version {item.version} ({item.state}), "
+              f"text SHA-256 {item.text_sha256[:16]}…")
+        for finding in item.blocking:
+            print(f"  [blocking] {finding.kind}: {finding.message}")
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    with ReviewQueue(args.store) as queue:
+        if args.action == "list":
+            items = queue.drafts([args.state] if args.state else None) if args.all or args.state \
+                else queue.pending()
+            if args.json:
+                print(json.dumps({"drafts": [i.to_json_dict() for i in items]}, ensure_ascii=False))
+            for item in [] if args.json else items:
+                _print_item(item)
+            if not items and not args.json:
+                print(f"nothing to review in {queue.path}")
+            return 0
+        if args.action == "show":
+            item = queue.get(args.id)
+            history = queue.history(args.id)
+            if args.json:
+                print(json.dumps({**item.to_json_dict(), "history": [s.to_json_dict() for s in history]},
+                                 ensure_ascii=False))
+                return 0
+            _print_item(item, full=True)
+            for s in history:
+                print(f"  #{s.seq} {s.signed_at} {s.meaning:<8} v{s.version} {s.printed_name} ({s.role})"
+                      + (f": {s.reason}" if s.reason else ""))
+            return 0
+        if args.action == "verify":
+            report = queue.verify()
+            print(json.dumps(report.to_json_dict()) if args.json else
+                  f"signature record: {report.rows} row(s), " + (
+                      "hash chain intact" if report.ok else f"BROKEN at row {report.first_broken}: "
+                                                            f"{report.problem}"))
+            return 0 if report.ok else 1
+        version = _version(queue, args)
+        if args.action == "approve":
+            item = queue.get(args.id)
+            source = args.data or (Path(item.source) if item.source else None)
+            if source is None:
+                raise ConfigurationError(f"draft {args.id} has no recorded customer file; pass --data PATH "
+                                         "with the customer's current history")
+            data = load(source)
+            extra = load_business_events(args.business_events) if args.business_events else []
+            approved = queue.approve(args.id, _reviewer(args), version=version,
+                                     current=data.customer(item.customer_id), as_of=_as_of(args.as_of),
+                                     business_events=[*data.business_events, *extra],
+                                     override_reason=args.override)
+            return _emit(args, approved, "approved")
+        if args.action == "edit":
+            try:
+                text = args.text_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InputFileError(args.text_file, exc.strerror or str(exc)) from None
+            return _emit(args, queue.edit(args.id, _reviewer(args), version=version, text=text,
+                                          reason=args.reason), "edited")
+        return _emit(args, queue.reject(args.id, _reviewer(args), version=version, reason=args.reason),
+                     "rejected")
+
+
+def _export(args: argparse.Namespace) -> int:
+    with ReviewQueue(args.store) as queue:
+        result = queue.export(args.format, args.out, again=args.again)
+    if args.json:
+        print(json.dumps({"format": result.format, "path": str(result.path), "count": result.count,
+                          "draft_ids": list(result.draft_ids)}))
+    else:
+        print(f"exported {result.count} approved note(s) to {result.path} ({result.format}); "
+              "nothing was sent")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    with ReviewQueue(args.store) as queue:
+        stats = queue.stats()
+    if args.json:
+        print(json.dumps({"prompts": [s.to_json_dict() for s in stats]}, ensure_ascii=False))
+        return 0
+    for s in stats:
+        rate = "-" if s.approval_rate is None else f"{s.approval_rate:.0%}"
+        distance = "-" if s.mean_edit_distance is None else f"{s.mean_edit_distance:.1f}"
+        print(f"{s.prompt} v{s.prompt_version}: {s.drafts} draft(s), approval rate {rate}; "
+              f"{s.approved_unchanged} approved unchanged, {s.approved_edited} edited (mean edit distance "
+              f"{distance} characters), {s.rejected} rejected, {s.pending} pending")
+        for reason, count in s.rejection_reasons:
+            print(f"    rejected ×{count}: {reason}")
+    if not stats:
+        print("no drafts in the store yet")
+    return 0
+
+
+def _store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, help=f"the review store (SQLite file; default: ${C.ENV_STORE}, "
+                                                   f"else ~/.local/share/personalnote/{C.STORE_FILE_NAME})")
+
+
+def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    review = sub.add_parser("review", help="the sign-off queue: list, show, approve, edit, reject, verify",
+                            description="Review drafts. Every decision is signed (--reviewer) and names the "
+                                        "version you read; if someone decided first you get an error, "
+                                        "never a silent overwrite.")
+    actions = review.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="drafts waiting for a decision (--all for every draft)")
+    listing.add_argument("--all", action="store_true", help="every draft, whatever its state")
+    listing.add_argument("--state", choices=["drafted", "edited", "approved", "rejected", "exported"])
+    show = actions.add_parser("show", help="a draft's text, findings and signatures")
+    verify = actions.add_parser("verify", help="verify the signature record's hash chain (exit 1 if broken)")
+    approve = actions.add_parser("approve", help="sign a draft off, after re-checking its moment",
+                                 description="Approve the version you read. The moment is re-checked on the "
+                                             "customer's current file: approval is refused if it is no "
+                                             "longer true (for example a complaint was opened since).")
+    approve.add_argument("--data", type=Path, help="the customer's current file (default: the file it was "
+                                                   "drafted from)")
+    approve.add_argument("--business-events", type=Path, help="a separate file of business events")
+    approve.add_argument("--as-of", help=f"ISO-8601 instant to re-check at (default: ${C.ENV_AS_OF}, "
+                                         "else now)")
+    approve.add_argument("--override", metavar="REASON",
+                         help="approve despite blocking findings, and say why (an 'override' signature)")
+    edit = actions.add_parser("edit", help="replace the text: a new version, checked again, approved "
+                                           "separately")
+    edit.add_argument("--text-file", type=Path, required=True, help="the full new text of the note")
+    edit.add_argument("--reason", help="why you changed it")
+    reject = actions.add_parser("reject", help="reject a draft, with the reason (it goes into the stats)")
+    reject.add_argument("--reason", required=True, help="why the note should not go out")
+    for parser in (listing, show, verify, approve, edit, reject):
+        _store_option(parser)
+        parser.add_argument("--json", action="store_true", help="print JSON")
+    for parser in (show, approve, edit, reject):
+        parser.add_argument("id", type=int, help="the draft's queue id (see `review list`)")
+    for parser in (approve, edit, reject):
+        parser.add_argument("--version", type=int, help="the version you read (default: the current one)")
+        parser.add_argument("--reviewer", required=True, metavar="ID", help="your reviewer id (required: "
+                                                                           "you sign)")
+        parser.add_argument("--name", dest="printed_name", help="your name as printed (default: the id)")
+        parser.add_argument("--role", default="reviewer", help="your role (default: reviewer)")
+    review.set_defaults(run=_review)
+
+    export = sub.add_parser("export", help="write approved notes to a file (never sends them)",
+                            description="Write every approved note whose approval matches its current text "
+                                        "and mark it exported; exported notes are left out next time.")
+    export.add_argument("--format", choices=EXPORT_FORMATS, required=True,
+                        help="jsonl, csv (formula-safe), or card (print-ready HTML)")
+    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    export.add_argument("--again", action="store_true", help="include notes exported before (a reprint)")
+    stats = sub.add_parser("stats", help="per prompt version: approved unchanged, edited, rejected, approval "
+                                         "rate")
+    for parser in (export, stats):
+        _store_option(parser)
+        parser.add_argument("--json", action="store_true", help="print JSON")
+    export.set_defaults(run=_export)
+    stats.set_defaults(run=_stats)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="personalnote",
@@ -167,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="who signs (repeat for several), e.g. --signer Captain --signer 'First Officer'")
     draft.add_argument("--business-events", type=Path, help="a separate file of business events")
     draft.add_argument("--json", action="store_true", help="one JSON object per customer")
+    draft.add_argument("--store", type=Path, help=f"put each draft in this review queue (also when "
+                                                  f"${C.ENV_STORE} is set) and print its queue id")
     draft.set_defaults(run=_draft)
 
     checker = sub.add_parser(
@@ -182,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_argument("--signer", action="append", default=[], metavar="ROLE[:NAME]")
     checker.add_argument("--json", action="store_true", help="a JSON object with the findings")
     checker.set_defaults(run=_check)
+    _review_parsers(sub)
     return parser
 
 

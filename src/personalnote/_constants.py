@@ -57,6 +57,17 @@ DECLINED_PREFERENCE_FACTOR: Final = 0.3
 # --- environment variables ----------------------------------------------------------
 ENV_AS_OF: Final = "PERSONALNOTE_AS_OF"
 
+# --- review store -------------------------------------------------------------------------
+#: the review store file: argument, then this variable, then
+#: $XDG_DATA_HOME (or ~/.local/share) / STORE_DIR_NAME / STORE_FILE_NAME
+ENV_STORE: Final = "PERSONALNOTE_STORE"
+STORE_DIR_NAME: Final = "personalnote"
+STORE_FILE_NAME: Final = "review.sqlite3"
+#: how long a write waits for other writers before StoreBusyError (milliseconds)
+STORE_BUSY_TIMEOUT_MS: Final = 5000
+#: the store's schema version (PRAGMA user_version)
+STORE_SCHEMA_VERSION: Final = 1
+
 # --- model ----------------------------------------------------------------------------------
 #: every model call has a timeout (seconds)
 MODEL_TIMEOUT_SECONDS: Final = 60.0

@@ -15,7 +15,18 @@ carries the data a caller needs to act on it, not only a message::
     │   ├── ModelAPIError           the server refused or failed (.status_code), after retries
     │   ├── ResponseCutOffError     the answer was cut off (length or content filter)
     │   └── DraftValidationError    still invalid after the bounded re-asks (.errors)
-    └── ConfigurationError          a setting is missing or wrong, says how to fix it
+    ├── ConfigurationError          a setting is missing or wrong, says how to fix it
+    ├── StoreError                  the review store cannot be opened or used (.path)
+    │   ├── StoreSettingsError      a setting read back at open differs (.setting, .expected, .actual)
+    │   └── StoreBusyError          other writers held the store past the busy timeout (.waited_ms)
+    ├── ReviewError                 the review queue refused an action (.draft_id)
+    │   ├── DraftNotFoundError      no draft with that queue id
+    │   ├── StaleDraftError         someone decided first (.expected_version, .current_version, .state)
+    │   ├── TransitionError         not allowed in the draft's state (.state, .action)
+    │   ├── ContextMismatchError    not the context the draft was made from (.expected_hash, .actual_hash)
+    │   ├── BlockingFindingsError   blocking findings and no override reason (.findings)
+    │   └── MomentGoneError         the moment is no longer true at approval (.no_note_reasons)
+    └── ExportError                 the export cannot be written (.path)
 
 Example::
 
@@ -28,10 +39,27 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._checks import Finding
+    from ._moments import NoNoteReason
 
 __all__ = [
+    "BlockingFindingsError",
+    "ContextMismatchError",
+    "DraftNotFoundError",
+    "ExportError",
+    "MomentGoneError",
+    "ReviewError",
+    "StaleDraftError",
+    "StoreBusyError",
+    "StoreError",
+    "StoreSettingsError",
+    "TransitionError",
     "ConfigurationError",
     "ContextBudgetError",
     "ContextError",
@@ -185,3 +213,117 @@ class DraftValidationError(ModelError):
         super().__init__(
             f"the model's answer was invalid after {attempts} attempt(s): {errors[-1] if errors else ''}"
         )
+
+
+class StoreError(PersonalNoteError):
+    """The review store cannot be opened or used as asked."""
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        self.path = str(path)
+        self.detail = message
+        super().__init__(f"review store {self.path}: {message}")
+
+
+class StoreSettingsError(StoreError):
+    """A setting the store needs did not stick (read back at open); its file system may not support it."""
+
+    def __init__(self, path: str | Path, setting: str, expected: object, actual: object) -> None:
+        self.setting = setting
+        self.expected = expected
+        self.actual = actual
+        super().__init__(path, f"PRAGMA {setting} is {actual!r}, not {expected!r}; put the store on a "
+                               "local file system that supports SQLite's WAL mode (not :memory: or a "
+                               "network share)")
+
+
+class StoreBusyError(StoreError):
+    """Other writers held the store longer than the busy timeout; nothing was written. Try again."""
+
+    def __init__(self, path: str | Path, waited_ms: int) -> None:
+        self.waited_ms = waited_ms
+        super().__init__(path, f"busy: other writers held it for more than {waited_ms} ms and nothing was "
+                               "written; try again, or raise busy_timeout_ms")
+
+
+class ReviewError(PersonalNoteError):
+    """The review queue refused an action; ``draft_id`` names the draft (None when not about one)."""
+
+    def __init__(self, draft_id: int | None, message: str) -> None:
+        self.draft_id = draft_id
+        super().__init__(message if draft_id is None else f"draft {draft_id}: {message}")
+
+
+class DraftNotFoundError(ReviewError):
+    """No draft with this queue id in the store."""
+
+    def __init__(self, draft_id: int, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(draft_id, f"no such draft in {self.path}; list them with `personalnote review list`")
+
+
+class StaleDraftError(ReviewError):
+    """Someone decided on the draft after you read it: read it again, then decide on the new version."""
+
+    def __init__(self, draft_id: int, expected_version: int, current_version: int, state: str) -> None:
+        self.expected_version = expected_version
+        self.current_version = current_version
+        self.state = state
+        super().__init__(draft_id, f"you read version {expected_version} but it is now version "
+                                   f"{current_version} ({state}); read it again and decide on that version")
+
+
+class TransitionError(ReviewError):
+    """The action is not allowed in the draft's state (e.g. approving a rejected draft)."""
+
+    def __init__(self, draft_id: int, state: str, action: str) -> None:
+        self.state = state
+        self.action = action
+        super().__init__(draft_id, f"cannot {action} a draft that is {state}")
+
+
+class ContextMismatchError(ReviewError):
+    """The context given is not the one the draft was made from (hash or customer differ)."""
+
+    def __init__(self, customer_id: str, expected_hash: str, actual_hash: str, *,
+                 found_customer: str | None = None) -> None:
+        self.customer_id = customer_id
+        self.expected_hash = expected_hash
+        self.actual_hash = actual_hash
+        self.found_customer = found_customer
+        if found_customer is not None and found_customer != customer_id:
+            message = (f"the history given is customer {found_customer!r}, the draft is for {customer_id!r}; "
+                       "pass that customer's current history")
+        else:
+            message = (f"customer {customer_id!r}: the context hashes to {actual_hash[:12]}…, the draft "
+                       f"was made from {expected_hash[:12]}…; submit the draft with the context it was "
+                       "drafted from (same history, as_of and business events)")
+        super().__init__(None, message)
+
+
+class BlockingFindingsError(ReviewError):
+    """The text has blocking findings; approve only with an override reason, or edit it."""
+
+    def __init__(self, draft_id: int, findings: Sequence[Finding]) -> None:
+        self.findings = list(findings)
+        listed = "; ".join(f"{f.kind}: {f.message}" for f in self.findings[:5])
+        super().__init__(draft_id, f"{len(self.findings)} blocking finding(s) ({listed}); edit the text, or "
+                                   "approve with an override reason")
+
+
+class MomentGoneError(ReviewError):
+    """The draft's moment is no longer true in the customer's current history: no note."""
+
+    def __init__(self, draft_id: int, moment_key: str, no_note_reasons: Sequence[NoNoteReason]) -> None:
+        self.moment_key = moment_key
+        self.no_note_reasons = list(no_note_reasons)
+        reasons = "; ".join(f"{r.code}: {r.message}" for r in self.no_note_reasons)
+        super().__init__(draft_id, f"approval refused, the moment {moment_key} is no longer true "
+                                   f"({reasons}); reject the draft")
+
+
+class ExportError(PersonalNoteError):
+    """The export file cannot be written, or a note cannot be exported (``path`` may be None)."""
+
+    def __init__(self, path: str | Path | None, message: str) -> None:
+        self.path = str(path) if path is not None else None
+        super().__init__(f"{self.path}: {message}" if self.path else message)

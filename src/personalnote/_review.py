@@ -1,0 +1,430 @@
+"""The review queue: drafts wait here until a person approves, edits or rejects them.
+
+States: ``drafted`` → ``approved`` | ``rejected`` | ``edited`` (a new text, checked again,
+needing its own approval) → ``exported``. Every decision is one transaction, makes the next
+``version`` of the draft and appends a signature naming that version and the SHA-256 of its
+text; an edit after an approval voids it. A decision names the version the reviewer read:
+when someone else decided first, it fails with ``StaleDraftError`` (optimistic concurrency),
+never overwriting their decision.
+
+Approval re-checks the facts: it takes the customer's current history, runs moment detection
+again and refuses (``MomentGoneError``, with the no-note reasons) when the draft's moment is
+no longer found. Blocking findings refuse approval unless the reviewer overrides them with a
+reason (an ``override`` signature).
+
+Example::
+
+    queue = ReviewQueue("review.sqlite3")
+    item = queue.submit(draft, ctx, source="customers.jsonl")
+    alice = Reviewer("alice", "Alice Smith", "crew lead")
+    item = queue.approve(item.id, alice, version=item.version, current=history, as_of=now)
+    queue.export("card", "cards.html")
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from . import _constants as C
+from ._checks import CheckPolicy, Finding, check
+from ._context import CustomerContext, Fact, Relationship, build_context
+from ._draft import Draft
+from ._errors import (
+    BlockingFindingsError,
+    ContextMismatchError,
+    DraftNotFoundError,
+    MomentGoneError,
+    ReviewError,
+    StaleDraftError,
+    TransitionError,
+)
+from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
+from ._history import CustomerHistory, CustomerProfile
+from ._moments import Moment, NoNoteReason, find_moments
+from ._signatures import (
+    ChainReport,
+    Meaning,
+    SignatureRecord,
+    append_signature,
+    diff_against,
+    sha256_text,
+    signature_at,
+    signature_rows,
+    verify_chain,
+)
+from ._store import Store, store_path
+
+__all__ = ["QueuedDraft", "ReviewQueue", "Reviewer", "State"]
+
+State = Literal["drafted", "edited", "approved", "rejected", "exported"]
+_DECIDABLE: tuple[State, ...] = ("drafted", "edited")
+_EDITABLE: tuple[State, ...] = ("drafted", "edited", "approved")
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """The person who signs: an id, the name printed under the signature, and a role."""
+
+    id: str
+    printed_name: str | None = None
+    role: str = "reviewer"
+
+    def __post_init__(self) -> None:
+        if not self.id.strip() or not self.role.strip():
+            raise ReviewError(None, "a reviewer needs a non-empty id and role, e.g. Reviewer('alice', "
+                                    "'Alice Smith', 'crew lead')")
+
+    @property
+    def name(self) -> str:
+        return self.printed_name or self.id
+
+
+@dataclass(frozen=True)
+class QueuedDraft:
+    """A draft in the queue: its state, current version and text, and the approval in force.
+
+    ``draft`` is the model's draft as submitted; ``text`` is the current text (the model's, or
+    a reviewer's edit) and ``findings`` are the checks of that text. ``approval`` is the
+    signature that approves exactly this version and text, else ``None``.
+    """
+
+    id: int
+    state: State
+    version: int
+    text: str
+    text_sha256: str
+    draft: Draft
+    findings: tuple[Finding, ...]
+    source: str | None
+    created_at: str
+    updated_at: str
+    approval: SignatureRecord | None
+    first_exported_at: str | None
+    last_exported_at: str | None
+    export_count: int
+
+    @property
+    def customer_id(self) -> str:
+        return self.draft.customer_id
+
+    @property
+    def moment(self) -> Moment:
+        return self.draft.moment
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "blocking"]
+
+    @property
+    def edited(self) -> bool:
+        return self.text != self.draft.text
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """A plain JSON-ready dict (what ``personalnote review show --json`` prints)."""
+        p = self.draft.provenance
+        return {
+            "id": self.id, "state": self.state, "version": self.version, "text": self.text,
+            "text_sha256": self.text_sha256, "edited": self.edited, "customer_id": self.customer_id,
+            "channel": self.draft.channel, "as_of": self.draft.as_of.isoformat(),
+            "moment": {"kind": self.moment.kind, "key": self.moment.key, "why_now": self.moment.why_now},
+            "model_text": self.draft.text, "claims": [c.model_dump() for c in self.draft.claims],
+            "findings": [f.to_json_dict() for f in self.findings],
+            "provenance": {"model": p.model, "prompt": p.prompt, "prompt_version": p.prompt_version,
+                           "context_hash": p.context_hash},
+            "source": self.source, "created_at": self.created_at, "updated_at": self.updated_at,
+            "approval": self.approval.to_json_dict() if self.approval else None,
+            "first_exported_at": self.first_exported_at, "last_exported_at": self.last_exported_at,
+            "export_count": self.export_count,
+        }
+
+
+class _EditedDraft(Draft):
+    """A draft whose text a person replaced, so the checks read the new text."""
+
+    edited_text: str
+
+    @property
+    def text(self) -> str:
+        return self.edited_text
+
+
+def _context_payload(ctx: CustomerContext) -> dict[str, Any]:
+    """What the checks need from a context (its events are not kept: the checks never read them)."""
+    return {"customer": ctx.customer.model_dump(mode="json"), "as_of": ctx.as_of.isoformat(),
+            "facts": [f.model_dump(mode="json") for f in ctx.facts.values()],
+            "relationship": ctx.relationship.model_dump(mode="json")}
+
+
+def _context_from(payload: dict[str, Any]) -> CustomerContext:
+    return CustomerContext(customer=CustomerProfile.model_validate(payload["customer"]),
+                           as_of=datetime.fromisoformat(payload["as_of"]),
+                           facts={f["id"]: Fact.model_validate(f) for f in payload["facts"]},
+                           relationship=Relationship.model_validate(payload["relationship"]),
+                           events=[], business_events=[])
+
+
+def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None) -> bool:
+    """True when ``approval`` approves this row's exact version and text and is itself intact."""
+    return (approval is not None and approval.approves and approval.draft_id == row["id"]
+            and row["state"] in ("approved", "exported") and approval.version == row["version"]
+            and approval.text_sha256 == row["text_sha256"] == sha256_text(row["text"])
+            and approval.expected_hash() == approval.row_hash)
+
+
+class ReviewQueue:
+    """Drafts and their review history in one SQLite file (see the module docstring).
+
+    ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default. ``policy`` is
+    used to check edited texts. ``clock`` gives the signing time (UTC now by default).
+    """
+
+    def __init__(self, path: str | Path | None = None, *, policy: CheckPolicy | None = None,
+                 busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms)
+        self.policy = policy
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> ReviewQueue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _now(self) -> str:
+        return self._clock().astimezone(UTC).isoformat(timespec="seconds")
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
+        approval = signature_at(tx, row["approval_seq"])
+        return QueuedDraft(
+            id=row["id"], state=row["state"], version=row["version"], text=row["text"],
+            text_sha256=row["text_sha256"], draft=Draft.model_validate_json(row["draft"]),
+            findings=tuple(Finding.model_validate(f) for f in json.loads(row["findings"])),
+            source=row["source"], created_at=row["created_at"], updated_at=row["updated_at"],
+            approval=approval if approval_in_force(row, approval) else None,
+            first_exported_at=row["first_exported_at"], last_exported_at=row["last_exported_at"],
+            export_count=row["export_count"],
+        )
+
+    def _row(self, draft_id: int, tx: sqlite3.Connection | None = None) -> sqlite3.Row:
+        sql, params = "SELECT * FROM drafts WHERE id = ?", (draft_id,)
+        rows = tx.execute(sql, params).fetchall() if tx is not None else self.store.query(sql, params)
+        if not rows:
+            raise DraftNotFoundError(draft_id, self.path)
+        return rows[0]
+
+    def get(self, draft_id: int) -> QueuedDraft:
+        """The draft with this queue id; ``DraftNotFoundError`` if there is none."""
+        return self._queued(self._row(draft_id), self.store)
+
+    def drafts(self, states: Sequence[State] | None = None) -> list[QueuedDraft]:
+        """Every draft (or those in ``states``), oldest first."""
+        if states is None:
+            rows = self.store.query("SELECT * FROM drafts ORDER BY id")
+        else:
+            marks = ", ".join("?" * len(states))
+            rows = self.store.query(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY id",
+                                    list(states))
+        return [self._queued(row, self.store) for row in rows]
+
+    def pending(self) -> list[QueuedDraft]:
+        """Drafts waiting for a decision (``drafted`` or ``edited``), oldest first."""
+        return self.drafts(_DECIDABLE)
+
+    def history(self, draft_id: int) -> list[SignatureRecord]:
+        """Every signature on this draft, oldest first."""
+        self._row(draft_id)
+        return signature_rows(self.store, draft_id)
+
+    def signatures(self) -> list[SignatureRecord]:
+        """The whole signature record, in order."""
+        return signature_rows(self.store)
+
+    def verify(self) -> ChainReport:
+        """Verify the signature record's hash chain; the report names the first broken row."""
+        return verify_chain(self.store)
+
+    def stats(self) -> list[PromptStats]:
+        """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
+        return prompt_stats(self.store)
+
+    # --- transitions -----------------------------------------------------------------------
+
+    def submit(self, draft: Draft, context: CustomerContext, source: str | Path | None = None) -> QueuedDraft:
+        """Queue a draft with the context it was made from; the same draft twice is queued once.
+
+        A draft with the same customer, moment key, context hash and prompt (name and version)
+        as one already in the queue and not rejected returns that one.
+        """
+        full = context.with_facts(draft.moment.facts)
+        if full.customer_id != draft.customer_id or full.context_hash() != draft.provenance.context_hash:
+            raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
+        findings = check(draft, full, policy=self.policy)
+        p = draft.provenance
+        key = (draft.customer_id, draft.moment.key, p.context_hash, p.prompt, p.prompt_version)
+        now = self._now()
+        with self.store.write() as tx:
+            found = tx.execute("SELECT id FROM drafts WHERE customer_id = ? AND moment_key = ? AND "
+                               "context_hash = ? AND prompt = ? AND prompt_version = ? AND "
+                               "state <> 'rejected'", key).fetchone()
+            if found is None:
+                cursor = tx.execute(
+                    "INSERT INTO drafts (customer_id, moment_kind, moment_key, context_hash, prompt, "
+                    "prompt_version, model, state, version, text, text_sha256, model_text, findings, draft, "
+                    "context, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'drafted', 1, "
+                    "?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (draft.customer_id, draft.moment.kind, draft.moment.key, p.context_hash, p.prompt,
+                     p.prompt_version, p.model, draft.text, sha256_text(draft.text), draft.text,
+                     json.dumps([f.to_json_dict() for f in findings]), draft.model_dump_json(),
+                     json.dumps(_context_payload(full), ensure_ascii=False),
+                     str(source) if source is not None else None, now, now))
+                draft_id = int(cursor.lastrowid or 0)
+            else:
+                draft_id = int(found[0])
+            return self._queued(self._row(draft_id, tx), tx)
+
+    def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State]) -> None:
+        if row["version"] != version:
+            raise StaleDraftError(row["id"], version, row["version"], row["state"])
+        if row["state"] not in states:
+            raise TransitionError(row["id"], row["state"], action)
+
+    def _decide(self, draft_id: int, version: int, action: str, states: Sequence[State],
+                reviewer: Reviewer, meaning: Meaning, reason: str | None,
+                update: dict[str, Any]) -> QueuedDraft:
+        """One decision in one transaction: re-read, check the version, sign, update."""
+        with self.store.write() as tx:
+            row = self._row(draft_id, tx)
+            self._expect(row, version, action, states)
+            text = update.get("text", row["text"])
+            signature = append_signature(
+                tx, draft_id=draft_id, reviewer_id=reviewer.id, printed_name=reviewer.name,
+                role=reviewer.role, signed_at=self._now(), meaning=meaning, reason=reason,
+                version=version + 1, text_sha256=sha256_text(text),
+                diff=diff_against(row["model_text"], text, version + 1),
+                model=row["model"], prompt=row["prompt"], prompt_version=row["prompt_version"],
+                context_hash=row["context_hash"])
+            fields = {**update, "version": version + 1, "updated_at": signature.signed_at,
+                      "approval_seq": signature.seq if signature.approves else None}
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            cursor = tx.execute(f"UPDATE drafts SET {assignments} WHERE id = ? AND version = ?",
+                                [*fields.values(), draft_id, version])
+            if cursor.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; never overwrite silently
+                raise StaleDraftError(draft_id, version, self._row(draft_id, tx)["version"], row["state"])
+            return self._queued(self._row(draft_id, tx), tx)
+
+    def approve(self, draft_id: int, reviewer: Reviewer, *, version: int,
+                current: CustomerHistory | CustomerContext, as_of: datetime | None = None,
+                business_events: Sequence[Any] = (), extra_moments: Sequence[Moment] = (),
+                override_reason: str | None = None) -> QueuedDraft:
+        """Approve the version the reviewer read, after re-checking its moment on ``current``.
+
+        ``current`` is the customer's current history (with ``as_of``) or a context built from
+        it. Refused with ``MomentGoneError`` when the moment is no longer found, and with
+        ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given.
+
+        Example::
+
+            queue.approve(7, Reviewer("alice"), version=1, current=history, as_of=now)
+        """
+        row = self._row(draft_id)
+        self._expect(row, version, "approve", _DECIDABLE)
+        draft = Draft.model_validate_json(row["draft"])
+        reasons = self._moment_reasons(draft, current, as_of, business_events, extra_moments)
+        if reasons:
+            raise MomentGoneError(draft_id, draft.moment.key, reasons)
+        blocking = [f for f in map(Finding.model_validate, json.loads(row["findings"]))
+                    if f.severity == "blocking"]
+        override = (override_reason or "").strip() or None
+        if blocking and override is None:
+            raise BlockingFindingsError(draft_id, blocking)
+        return self._decide(draft_id, version, "approve", _DECIDABLE, reviewer,
+                            "override" if blocking else "approve", override, {"state": "approved"})
+
+    def _moment_reasons(self, draft: Draft, current: CustomerHistory | CustomerContext,
+                        as_of: datetime | None, business_events: Sequence[Any],
+                        extra_moments: Sequence[Moment]) -> list[NoNoteReason]:
+        if isinstance(current, CustomerContext):
+            ctx = current
+        elif as_of is None:
+            raise TypeError("approve(..., current=history, as_of=...) needs as_of; the library never "
+                            "reads the clock for facts")
+        else:
+            ctx = build_context(current, as_of, business_events=business_events)
+        if ctx.customer_id != draft.customer_id:
+            raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, ctx.context_hash(),
+                                       found_customer=ctx.customer_id)
+        report = find_moments(ctx, extra=extra_moments)
+        moment = draft.moment
+        if any(m.kind == moment.kind and m.key == moment.key for m in report.moments):
+            return []
+        own = [s.reason for s in report.suppressed if s.moment.key == moment.key]
+        return own or [NoNoteReason(code="no_moment", moment_key=moment.key,
+                                    message=f"the {moment.kind} moment ({moment.key}) is no longer in the "
+                                            f"customer's history as of {ctx.local_date(ctx.as_of)}")]
+
+    def edit(self, draft_id: int, reviewer: Reviewer, *, version: int, text: str,
+             reason: str | None = None) -> QueuedDraft:
+        """Replace the text: a new version, checked again, needing its own approval.
+
+        An edit of an approved draft voids that approval.
+        """
+        row = self._row(draft_id)
+        self._expect(row, version, "edit", _EDITABLE)
+        if not text.strip():
+            raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
+        if text == row["text"]:
+            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
+        draft = Draft.model_validate_json(row["draft"])
+        edited = _EditedDraft(**dict(draft), edited_text=text)
+        findings = check(edited, _context_from(json.loads(row["context"])), policy=self.policy)
+        return self._decide(draft_id, version, "edit", _EDITABLE, reviewer, "edit", reason, {
+            "state": "edited", "text": text, "text_sha256": sha256_text(text),
+            "findings": json.dumps([f.to_json_dict() for f in findings])})
+
+    def reject(self, draft_id: int, reviewer: Reviewer, *, version: int, reason: str) -> QueuedDraft:
+        """Reject the draft (also an approved one, before export); ``reason`` is required."""
+        if not reason.strip():
+            raise ReviewError(draft_id, "a rejection needs a reason (it goes into the stats)")
+        return self._decide(draft_id, version, "reject", _EDITABLE, reviewer, "reject", reason.strip(),
+                            {"state": "rejected"})
+
+    def export(self, format: ExportFormat, out: str | Path, *, again: bool = False) -> ExportResult:
+        """Write approved drafts whose approval matches their current version and text.
+
+        Formats: ``jsonl``, ``csv``, ``card`` (print-ready HTML). Exported drafts are marked and
+        recorded; the next export leaves them out unless ``again`` (a reprint).
+        """
+        states = ("approved", "exported") if again else ("approved",)
+        path = Path(out)
+        with self.store.write() as tx:
+            rows = tx.execute(f"SELECT * FROM drafts WHERE state IN ({', '.join('?' * len(states))}) "
+                              "ORDER BY id", states).fetchall()
+            items = [(queued, signature_rows(tx, queued.id))
+                     for queued in (self._queued(row, tx) for row in rows) if queued.approval is not None]
+            write_atomically(path, render_export(items, format))
+            now = self._now()
+            for queued, _ in items:
+                tx.execute("UPDATE drafts SET state = 'exported', first_exported_at = "
+                           "coalesce(first_exported_at, ?), last_exported_at = ?, export_count = "
+                           "export_count + 1 WHERE id = ?", (now, now, queued.id))
+                tx.execute("INSERT INTO exports (draft_id, version, text_sha256, format, path, exported_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?)",
+                           (queued.id, queued.version, queued.text_sha256, format, str(path), now))
+        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q, _ in items))
+

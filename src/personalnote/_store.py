@@ -1,0 +1,240 @@
+"""The review store: one SQLite file, opened with safe settings, written one transaction at a time.
+
+At open the settings are set and then read back (WAL journal, ``synchronous=FULL``, a busy
+timeout, foreign keys); a value that does not stick is a ``StoreSettingsError``. Every write
+is one ``BEGIN IMMEDIATE`` transaction, so two writers never interleave. A writer that waits
+longer than the busy timeout gets ``StoreBusyError``: "database is locked" never reaches the
+caller, and it is never swallowed either.
+
+The schema's ``signatures`` and ``exports`` tables are append-only: triggers refuse UPDATE
+and DELETE on them.
+
+Example::
+
+    store = Store(store_path(None))           # argument > $PERSONALNOTE_STORE > the default
+    with store.write() as tx:
+        tx.execute("INSERT INTO ...", params)
+    rows = store.query("SELECT * FROM drafts WHERE state = ?", ("drafted",))
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import _constants as C
+from ._errors import StoreBusyError, StoreError, StoreSettingsError
+
+__all__ = ["GENESIS_HASH", "Store", "store_path"]
+
+#: the "previous hash" of the first signature row
+GENESIS_HASH = "0" * 64
+
+_APPEND_ONLY = """
+CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be changed'); END;
+CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be deleted'); END;
+"""
+
+_SCHEMA = f"""
+CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer_id TEXT NOT NULL,
+    moment_kind TEXT NOT NULL,
+    moment_key TEXT NOT NULL,
+    context_hash TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    model TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('drafted', 'edited', 'approved', 'rejected', 'exported')),
+    version INTEGER NOT NULL CHECK (version >= 1),
+    text TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    model_text TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    draft TEXT NOT NULL,
+    context TEXT NOT NULL,
+    source TEXT,
+    approval_seq INTEGER REFERENCES signatures (seq),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    first_exported_at TEXT,
+    last_exported_at TEXT,
+    export_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX drafts_one_open
+    ON drafts (customer_id, moment_key, context_hash, prompt, prompt_version) WHERE state <> 'rejected';
+CREATE INDEX drafts_by_state ON drafts (state, id);
+CREATE TABLE signatures (
+    seq INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    reviewer_id TEXT NOT NULL,
+    printed_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override')),
+    reason TEXT,
+    version INTEGER NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    diff TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    context_hash TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL UNIQUE
+);
+CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);
+CREATE TABLE chain_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}');
+CREATE TABLE exports (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    version INTEGER NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    format TEXT NOT NULL,
+    path TEXT NOT NULL,
+    exported_at TEXT NOT NULL
+);
+{_APPEND_ONLY.format(table="signatures")}
+{_APPEND_ONLY.format(table="exports")}
+"""
+
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def store_path(path: str | Path | None = None) -> Path:
+    """The store file: ``path``, else ``$PERSONALNOTE_STORE``, else the per-user default.
+
+    The default is ``$XDG_DATA_HOME/personalnote/review.sqlite3`` (``~/.local/share`` when
+    ``XDG_DATA_HOME`` is not set).
+    """
+    if path is not None and str(path):
+        return Path(path)
+    env = os.environ.get(C.ENV_STORE)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / C.STORE_DIR_NAME / C.STORE_FILE_NAME
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Store:
+    """An open review store. Use ``query`` to read and ``write()`` for one transaction."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS) -> None:
+        self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        if str(path) != ":memory:":
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(self.path, f"cannot create its folder: {exc.strerror or exc}") from None
+        try:
+            self._conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(self.path, f"cannot open it: {exc}") from None
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._configure()
+            self._create_schema()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _configure(self) -> None:
+        wanted: list[tuple[str, str, object]] = [
+            ("journal_mode", "WAL", "wal"),
+            ("synchronous", "FULL", 2),
+            ("busy_timeout", str(self.busy_timeout_ms), self.busy_timeout_ms),
+            ("foreign_keys", "ON", 1),
+        ]
+        for name, value, expected in wanted:
+            self._pragma(f"PRAGMA {name} = {value}")
+            rows = self._pragma(f"PRAGMA {name}")
+            actual = rows[0][0] if rows else None
+            if isinstance(actual, str):
+                actual = actual.lower()
+            if actual != expected:
+                raise StoreSettingsError(self.path, name, expected, actual)
+
+    def _pragma(self, sql: str) -> list[Any]:
+        try:
+            return self._conn.execute(sql).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+        except sqlite3.DatabaseError as exc:  # not a database, corrupt
+            raise StoreError(self.path, f"not a usable SQLite database ({exc})") from None
+
+    def _create_schema(self) -> None:
+        if self._pragma("PRAGMA user_version")[0][0] == C.STORE_SCHEMA_VERSION:
+            return
+        with self.write() as tx:
+            found = tx.execute("PRAGMA user_version").fetchone()[0]
+            if found == C.STORE_SCHEMA_VERSION:
+                return
+            if found != 0:
+                raise StoreError(self.path, f"schema version {found} is not {C.STORE_SCHEMA_VERSION}: it was "
+                                            "made by another version of personalnote; use that version")
+            if tx.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise StoreError(self.path, "this SQLite file holds other tables: choose a new file")
+            for statement in _SCHEMA.split(";\n"):
+                if statement.strip():
+                    tx.execute(statement)
+            tx.execute(f"PRAGMA user_version = {C.STORE_SCHEMA_VERSION}")
+
+    def _translate(self, exc: sqlite3.OperationalError) -> StoreError:
+        if _is_busy(exc):
+            return StoreBusyError(self.path, self.busy_timeout_ms)
+        return StoreError(self.path, f"SQLite refused the operation: {exc}")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Run a read and return its rows (busy or locked becomes ``StoreBusyError``)."""
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, started with ``BEGIN IMMEDIATE``: commit on success, else roll back."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+        try:
+            yield self._conn
+            self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise self._translate(exc) from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: 'ok' when the file is sound."""
+        return "; ".join(str(row[0]) for row in self.query("PRAGMA integrity_check"))
+
+    def close(self) -> None:
+        self._conn.close()
