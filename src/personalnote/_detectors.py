@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
 from ._context import CustomerContext, Fact, add_years, years_between
@@ -56,6 +57,8 @@ def round_threshold_crossed(previous: float, value: float, minimum: float) -> fl
 @register_detector("milestone")
 def milestone(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
     """A loyalty metric passing a round threshold (2,000,000 miles, 50 nights, 100 visits)."""
+    trips = sorted((e for e in ctx.events if isinstance(e, TripEvent)), key=lambda e: e.at)
+    trip_times = [e.at for e in trips]  # a long history crosses many thresholds: search, don't scan
     for event in ctx.events:
         if not isinstance(event, LoyaltyEvent) or event.previous_value is None:
             continue
@@ -63,10 +66,10 @@ def milestone(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
         threshold = round_threshold_crossed(event.previous_value, event.value, minimum)
         if threshold is None:
             continue
-        linked = [
-            e.id for e in ctx.events
-            if isinstance(e, TripEvent) and abs(e.at - event.at) <= policy.milestone_link_window
-        ]
+        window = policy.milestone_link_window
+        first = bisect_left(trip_times, event.at - window)
+        last = bisect_right(trip_times, event.at + window)
+        linked = [e.id for e in trips[first:last]]
         derived = Fact(
             id=f"derived:milestone:{event.id}", kind="milestone", source="derived", at=event.at,
             text=f"Passed {_round_number(threshold)} {event.metric} with {event.program} "

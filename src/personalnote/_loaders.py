@@ -189,7 +189,8 @@ class _Collector:
             seen.add(event.id)
         if self.problems:
             raise HistoryValidationError(self.problems)
-        return Dataset(customers=self.customers, business_events=self.business_events)
+        # already validated: constructing skips re-running every customer's validators
+        return Dataset.model_construct(customers=self.customers, business_events=self.business_events)
 
 
 def _read_text(path: Path) -> str:
@@ -325,6 +326,7 @@ def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: Col
     grouped: dict[str, dict[str, Any]] = {}
     where: dict[str, list[int]] = {}
     problems: list[RecordProblem] = []
+    times: dict[str, Any] = {}  # exports repeat their timestamps: parse each distinct one once
     for row_no, row in rows:
         def cell(field: str, row: Mapping[str, Any] = row) -> Any:
             value = row.get(columns[field]) if field in columns else None
@@ -339,8 +341,14 @@ def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: Col
         event: dict[str, Any] = {"kind": "purchase",
                                  "id": str(cell("event_id") or f"{id_prefix}{row_no}"),
                                  "item": cell("item") or mapping.item_default}
+        raw_at = cell("at")
         try:
-            event["at"] = _parse_time(cell("at"), mapping)
+            if isinstance(raw_at, str):
+                if raw_at not in times:
+                    times[raw_at] = _parse_time(raw_at, mapping)
+                event["at"] = times[raw_at]
+            else:
+                event["at"] = _parse_time(raw_at, mapping)
         except (ValueError, TypeError) as exc:
             problems.append(RecordProblem(path, row_no, customer_id, f"column {mapping.at!r}",
                                           f"cannot read {cell('at')!r} as a time: {exc}",
@@ -358,9 +366,10 @@ def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: Col
         record["events"].append(event)
         where.setdefault(customer_id, []).append(row_no)
     column_of = {f: c for f, c in columns.items()}
+    customers: list[CustomerHistory] = []
     for index, (customer_id, record) in enumerate(grouped.items()):
         try:
-            CustomerHistory.model_validate(record)
+            customers.append(CustomerHistory.model_validate(record))
         except ValidationError as exc:
             for p in problems_from_validation(exc, path=path, index=index, record_id=customer_id,
                                               record=record):
@@ -369,8 +378,7 @@ def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: Col
                                               p.expected, row_no))
     if problems:
         raise HistoryValidationError(sorted(problems, key=lambda p: p.record_index))
-    customers = [CustomerHistory.model_validate(r) for r in grouped.values()]
-    return Dataset(customers=customers)
+    return Dataset.model_construct(customers=customers)  # each customer validated above
 
 
 def _row_and_column(field: str, rows: list[int], column_of: Mapping[str, str]) -> tuple[int, str]:

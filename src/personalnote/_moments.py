@@ -200,12 +200,12 @@ def _open_cases(ctx: CustomerContext) -> list[SupportCaseEvent]:
     ]
 
 
-def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy) -> NoNoteReason | None:
-    notes = [e for e in ctx.events if isinstance(e, NoteSentEvent)]
+def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy, notes: list[NoteSentEvent],
+                  cases: list[SupportCaseEvent]) -> NoNoteReason | None:
+    """Why ``moment`` gets no note, if it doesn't; ``notes`` and ``cases`` are read once per context."""
     if any(n.about == moment.key for n in notes):
         return NoNoteReason(code="already_sent", moment_key=moment.key,
                             message=f"a note about {moment.key} was already sent")
-    cases = _open_cases(ctx)
     if cases and moment.celebratory:
         return NoNoteReason(
             code="open_support_case", moment_key=moment.key,
@@ -258,10 +258,12 @@ def find_moments(
             unique[moment.key] = moment
     ordered = sorted(unique.values(), key=lambda m: (-m.strength, -m.at.timestamp(), m.key))
     blocked = _customer_guard(ctx)
+    notes = [e for e in ctx.events if isinstance(e, NoteSentEvent)]
+    cases = _open_cases(ctx)
     moments: list[Moment] = []
     suppressed: list[SuppressedMoment] = []
     for moment in ordered:
-        reason = blocked or _moment_guard(ctx, moment, policy)
+        reason = blocked or _moment_guard(ctx, moment, policy, notes, cases)
         if reason is None:
             moments.append(moment)
         else:
