@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import personalnote as pn
+from personalnote._export import edit_distance, neutralise_cell
+from personalnote._signatures import sha256_text
+
+from .review_support import ALICE, BOB, LATER, clean_draft, flyer, flyer_context
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> pn.ReviewQueue:
+    with pn.ReviewQueue(tmp_path / "review.sqlite3") as q:
+        yield q  # type: ignore[misc]
+
+
+def _approved(queue: pn.ReviewQueue, prompt_version: str = "a", text: str | None = None,
+              override: str | None = None) -> pn.QueuedDraft:
+    item = queue.submit(clean_draft(prompt_version), flyer_context())
+    if text is not None:
+        item = queue.edit(item.id, BOB, version=item.version, text=text)
+    return queue.approve(item.id, ALICE, version=item.version, current=flyer(), as_of=LATER,
+                         override_reason=override)
+
+
+def test_jsonl_holds_each_approved_note_with_its_approval(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+    approved = _approved(queue)
+    pending = queue.submit(clean_draft("pending"), flyer_context())
+    result = queue.export("jsonl", tmp_path / "notes.jsonl")
+    assert result.draft_ids == (approved.id,) and result.count == 1
+    [line] = [json.loads(x) for x in (tmp_path / "notes.jsonl").read_text().splitlines()]
+    assert line["text"] == approved.text and line["text_sha256"] == sha256_text(approved.text)
+    assert line["version"] == line["approval"]["version"] == approved.version
+    assert line["approval"]["printed_name"] == "Alice Smith" and line["approval"]["meaning"] == "approve"
+    assert queue.get(approved.id).state == "exported" and queue.get(pending.id).state == "drafted"
+
+
+def test_exporting_again_does_not_duplicate_and_a_reprint_keeps_the_first_date(tmp_path: Path) -> None:
+    ticks = iter(range(1, 100))
+
+    def clock() -> datetime:  # one day later at every reading: submit, approve, then each export
+        return datetime(2026, 11, 20, 9, tzinfo=UTC) + timedelta(days=next(ticks))
+
+    with pn.ReviewQueue(tmp_path / "r.sqlite3", clock=clock) as queue:
+        item = _approved(queue)
+        first = queue.export("jsonl", tmp_path / "1.jsonl")
+        second = queue.export("jsonl", tmp_path / "2.jsonl")
+        assert first.draft_ids == (item.id,) and second.draft_ids == ()
+        assert (tmp_path / "2.jsonl").read_text() == ""
+        reprint = queue.export("csv", tmp_path / "3.csv", again=True)
+        exported = queue.get(item.id)
+        logged = queue.store.query("SELECT format, exported_at FROM exports ORDER BY id")
+    assert reprint.draft_ids == (item.id,) and exported.export_count == 2
+    assert (exported.first_exported_at, exported.last_exported_at) == ("2026-11-23T09:00:00+00:00",
+                                                                       "2026-11-25T09:00:00+00:00")
+    assert [tuple(row) for row in logged] == [("jsonl", "2026-11-23T09:00:00+00:00"),
+                                              ("csv", "2026-11-25T09:00:00+00:00")]
+
+
+def test_export_leaves_out_notes_whose_approval_no_longer_matches(queue: pn.ReviewQueue,
+                                                                  tmp_path: Path) -> None:
+    kept = _approved(queue, "kept")
+    voided = _approved(queue, "voided")
+    queue.edit(voided.id, BOB, version=voided.version, text=voided.text.replace("with us", "with SkyMiles"))
+    withdrawn = _approved(queue, "withdrawn")
+    queue.reject(withdrawn.id, BOB, version=withdrawn.version, reason="duplicate card")
+    assert queue.export("jsonl", tmp_path / "n.jsonl").draft_ids == (kept.id,)
+
+
+def test_csv_cells_cannot_run_as_formulas(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+    base = clean_draft().text
+    evil = base.replace("Dear Ms Okafor,", "=HYPERLINK(\"http://x\",\"y\")")
+    assert evil != base
+    _approved(queue, "evil", text=evil, override="testing what a spreadsheet sees")
+    queue.export("csv", tmp_path / "n.csv")
+    with open(tmp_path / "n.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["text"].startswith("'=HYPERLINK") and rows[0]["text"][1:] == evil
+    assert rows[0]["approved_by"] == "Alice Smith"
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_dangerous_cells_are_neutralised(cell: str) -> None:
+    assert neutralise_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["Dear Ms Okafor,", "2", "", None, "a=b"])
+def test_ordinary_cells_are_kept(cell: str | None) -> None:
+    assert neutralise_cell(cell) == ("" if cell is None else cell)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_card_html_escapes_the_text_and_signs_for_each_signer(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+    hostile = clean_draft().text.replace("today's flight", "today's <script>alert(1)</script> flight")
+    approved = _approved(queue, "html", text=hostile, override="testing what a browser sees")
+    queue.export("card", tmp_path / "cards.html")
+    html = (tmp_path / "cards.html").read_text()
+    parser = _TextOnly()
+    parser.feed(html)
+    assert "script" not in parser.tags and "<script>alert(1)</script>" in "".join(parser.text)
+    assert f'id="draft-{approved.id}"' in html and html.count('class="signer"') == 2
+    assert "Bob Jones, purser" in html and "Alice Smith, crew lead" in html
+    assert "edit version 2" in html and f"override version {approved.version}" in html
+
+
+def test_export_to_a_missing_folder_is_a_typed_error_and_marks_nothing(queue: pn.ReviewQueue,
+                                                                       tmp_path: Path) -> None:
+    item = _approved(queue)
+    with pytest.raises(pn.ExportError) as info:
+        queue.export("jsonl", tmp_path / "missing" / "n.jsonl")
+    assert info.value.path == str(tmp_path / "missing" / "n.jsonl")
+    assert queue.get(item.id).state == "approved"
+
+
+# --- stats ----------------------------------------------------------------------------------
+
+
+def test_stats_per_prompt_version(queue: pn.ReviewQueue) -> None:
+    base = clean_draft().text
+    _approved(queue, "1")                                                       # unchanged
+    _approved(queue, "2", text=base.replace("with us", "with SkyMiles"))        # edited
+    for version, reason in (("3", "too formal"), ("4", "too formal"), ("5", "wrong flight")):
+        item = queue.submit(clean_draft(version), flyer_context())
+        queue.reject(item.id, BOB, version=1, reason=reason)
+    queue.submit(clean_draft("6"), flyer_context())                              # pending
+    stats = {s.prompt_version: s for s in queue.stats()}
+    assert set(stats) == {"1", "2", "3", "4", "5", "6"}
+    first = stats["1"]
+    assert (first.approved_unchanged, first.approval_rate, first.mean_edit_distance) == (1, 1.0, None)
+    assert stats["2"].approved_edited == 1
+    assert stats["2"].mean_edit_distance == edit_distance("with us", "with SkyMiles") == 7
+    assert stats["3"].rejected == 1 and stats["3"].approval_rate == 0.0
+    assert stats["3"].rejection_reasons == (("too formal", 1),) and stats["6"].pending == 1
+    assert stats["6"].approval_rate is None
+
+
+def test_stats_group_by_prompt_version(queue: pn.ReviewQueue) -> None:
+    base = clean_draft().text
+    _approved(queue, "v", text=base.replace("Congratulations", "Warm congratulations"))
+    assert queue.submit(clean_draft("v"), flyer_context()).state == "approved"  # the same draft: not again
+    for reason in ("too formal", "too formal", "wrong flight"):
+        item = queue.submit(clean_draft("w"), flyer_context())
+        queue.reject(item.id, BOB, version=1, reason=reason)
+    stats = {s.prompt_version: s for s in queue.stats()}
+    assert stats["v"].drafts == 1 and stats["v"].mean_edit_distance == len("Warm c")
+    assert (stats["w"].drafts, stats["w"].rejected, stats["w"].approval_rate) == (3, 3, 0.0)
+    assert stats["w"].rejection_reasons == (("too formal", 2), ("wrong flight", 1))
+    assert stats["w"].to_json_dict()["rejection_reasons"] == {"too formal": 2, "wrong flight": 1}
+
+
+@pytest.mark.parametrize(("a", "b", "distance"), [
+    ("kitten", "sitting", 3), ("", "abc", 3), ("abc", "", 3), ("flaw", "lawn", 2), ("same", "same", 0),
+    ("Dear Ms Okafor, thank you", "Dear Ms Okafor, many thanks", 9),
+])
+def test_edit_distance_known_values(a: str, b: str, distance: int) -> None:
+    assert edit_distance(a, b) == distance
+
+
+def _reference(a: str, b: str) -> int:
+    table = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1,
+                              table[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+    return table[-1][-1]
+
+
+@given(st.text("abc ", max_size=12), st.text("abc ", max_size=12))
+def test_edit_distance_matches_the_full_table(a: str, b: str) -> None:
+    assert edit_distance(a, b) == _reference(a, b) == edit_distance(b, a)

@@ -1,0 +1,168 @@
+"""A stateful property test of the review queue: random submit/approve/edit/reject/export sequences.
+
+Properties: an export never contains a note without an approval of its exact version and text
+hash; the signature record can never be changed (UPDATE and DELETE raise) and its chain
+verifies; the queue's states and versions follow a simple model of the rules.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+import personalnote as pn
+from personalnote._signatures import sha256_text
+
+from .review_support import ALICE, BOB, LATER, blocking_draft, clean_draft, flyer, flyer_context
+
+_BASE = clean_draft().text
+TEXTS = [
+    _BASE.replace("Congratulations", "Warm congratulations"),
+    _BASE.replace("with us", "with SkyMiles"),
+    _BASE.replace("today's flight", "today's flight at 3:41pm"),  # blocking: a clock time
+    _BASE,
+]
+REVIEWERS = [ALICE, BOB]
+
+
+class ReviewMachine(RuleBasedStateMachine):
+    drafts = Bundle("drafts")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="pn-review-"))
+        self.queue = pn.ReviewQueue(self.folder / "review.sqlite3")
+        self.expected: dict[int, tuple[str, int, str]] = {}  # id -> (state, version, text)
+        self.decisions = 0
+        self.exports = 0
+
+    def teardown(self) -> None:
+        self.queue.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _version(self, draft_id: int, stale: bool) -> int:
+        version = self.expected[draft_id][1]
+        return version - 1 if stale and version > 1 else version
+
+    def _outcome(self, draft_id: int, version: int, allowed: tuple[str, ...]) -> type[Exception] | None:
+        state, current, _ = self.expected[draft_id]
+        if version != current:
+            return pn.StaleDraftError
+        return None if state in allowed else pn.TransitionError
+
+    def _decided(self, draft_id: int, state: str, text: str | None = None) -> None:
+        _, version, old = self.expected[draft_id]
+        self.expected[draft_id] = (state, version + 1, old if text is None else text)
+        self.decisions += 1
+
+    @initialize(target=drafts)
+    def first_submit(self) -> int:
+        return self.submit("a", False)
+
+    @rule(target=drafts, variant=st.sampled_from(["a", "b", "c"]), blocking=st.booleans())
+    def submit(self, variant: str, blocking: bool) -> int:
+        draft = blocking_draft(variant) if blocking else clean_draft(variant)
+        item = self.queue.submit(draft, flyer_context())
+        key = draft.provenance.prompt_version  # customer, moment, context and prompt name are the same
+        same = [i for i, (state, _, _) in self.expected.items() if state != "rejected"
+                and self.queue.get(i).draft.provenance.prompt_version == key]
+        if same:
+            assert item.id == same[0]  # idempotent: the open draft is returned
+        else:
+            assert item.id not in self.expected and (item.state, item.version) == ("drafted", 1)
+            self.expected[item.id] = ("drafted", 1, draft.text)
+        return item.id
+
+    @rule(draft_id=drafts, stale=st.booleans(), override=st.booleans(), who=st.sampled_from(REVIEWERS))
+    def approve(self, draft_id: int, stale: bool, override: bool, who: pn.Reviewer) -> None:
+        version = self._version(draft_id, stale)
+        error = self._outcome(draft_id, version, ("drafted", "edited"))
+        if error is None and self.queue.get(draft_id).blocking and not override:
+            error = pn.BlockingFindingsError
+        try:
+            item = self.queue.approve(draft_id, who, version=version, current=flyer(), as_of=LATER,
+                                      override_reason="accepted as written" if override else None)
+        except pn.ReviewError as exc:
+            assert type(exc) is error
+            event(f"approve refused: {type(exc).__name__}")
+            return
+        assert error is None and item.approval is not None
+        event(f"approved ({item.approval.meaning})")
+        self._decided(draft_id, "approved")
+
+    @rule(draft_id=drafts, stale=st.booleans(), text=st.sampled_from(TEXTS), who=st.sampled_from(REVIEWERS))
+    def edit(self, draft_id: int, stale: bool, text: str, who: pn.Reviewer) -> None:
+        version = self._version(draft_id, stale)
+        error = self._outcome(draft_id, version, ("drafted", "edited", "approved"))
+        unchanged = error is None and text == self.expected[draft_id][2]
+        try:
+            item = self.queue.edit(draft_id, who, version=version, text=text)
+        except pn.ReviewError as exc:
+            assert type(exc) is (pn.ReviewError if unchanged else error)
+            return
+        assert error is None and not unchanged and item.approval is None
+        self._decided(draft_id, "edited", text)
+
+    @rule(draft_id=drafts, stale=st.booleans())
+    def reject(self, draft_id: int, stale: bool) -> None:
+        version = self._version(draft_id, stale)
+        error = self._outcome(draft_id, version, ("drafted", "edited", "approved"))
+        try:
+            self.queue.reject(draft_id, BOB, version=version, reason="not right")
+        except pn.ReviewError as exc:
+            assert type(exc) is error
+            return
+        assert error is None
+        self._decided(draft_id, "rejected")
+
+    @rule(again=st.booleans())
+    def export(self, again: bool) -> None:
+        self.exports += 1
+        out = self.folder / f"export-{self.exports}.jsonl"
+        result = self.queue.export("jsonl", out, again=again)
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        event("export wrote notes" if lines else "export wrote nothing")
+        states = ("approved", "exported") if again else ("approved",)
+        assert sorted(result.draft_ids) == sorted(i for i, e in self.expected.items() if e[0] in states)
+        signatures = {s.seq: s for s in self.queue.signatures()}
+        for line in lines:
+            state, version, text = self.expected[line["draft_id"]]
+            approval = next(s for s in signatures.values() if s.draft_id == line["draft_id"] and s.approves
+                            and s.version == version)
+            assert line["version"] == version == approval.version
+            assert line["text"] == text and line["text_sha256"] == sha256_text(text) == approval.text_sha256
+            self.expected[line["draft_id"]] = ("exported", version, text)
+
+    @precondition(lambda self: self.decisions > 0)
+    @rule(seq=st.integers(1, 50))
+    def tamper(self, seq: int) -> None:
+        raw = sqlite3.connect(self.queue.path, isolation_level=None, timeout=5)
+        try:
+            for statement in ("UPDATE signatures SET reason = 'forged' WHERE seq = ?",
+                              "UPDATE signatures SET text_sha256 = '' WHERE seq >= ?",
+                              "DELETE FROM signatures WHERE seq = ?"):
+                try:
+                    raw.execute(statement, (min(seq, self.decisions),))
+                except sqlite3.IntegrityError as exc:
+                    assert "append-only" in str(exc)
+                else:
+                    raise AssertionError(f"the database allowed: {statement}")
+        finally:
+            raw.close()
+
+    @invariant()
+    def signatures_chain_and_states_agree(self) -> None:
+        report = self.queue.verify()
+        assert report.ok and report.rows == self.decisions
+        assert {i.id: (i.state, i.version, i.text) for i in self.queue.drafts()} == self.expected
+
+
+ReviewMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=20, deadline=None)
+test_review_state_machine = ReviewMachine.TestCase
