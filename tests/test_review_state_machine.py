@@ -20,7 +20,17 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 import personalnote as pn
 from personalnote._signatures import sha256_text
 
-from .review_support import ALICE, BOB, LATER, blocking_draft, clean_draft, flyer, flyer_context
+from .review_support import (
+    ALICE,
+    BOB,
+    LATER,
+    blocking_draft,
+    changed_history,
+    clean_draft,
+    complaint,
+    flyer,
+    flyer_context,
+)
 
 _BASE = clean_draft().text
 TEXTS = [
@@ -30,6 +40,8 @@ TEXTS = [
     _BASE,
 ]
 REVIEWERS = [ALICE, BOB]
+#: the flyer's history now, and after a complaint was opened (the milestone is no longer a moment)
+CURRENT = {False: flyer(), True: changed_history(events=[complaint()])}
 
 
 class ReviewMachine(RuleBasedStateMachine):
@@ -80,15 +92,20 @@ class ReviewMachine(RuleBasedStateMachine):
             self.expected[item.id] = ("drafted", 1, draft.text)
         return item.id
 
-    @rule(draft_id=drafts, stale=st.booleans(), override=st.booleans(), who=st.sampled_from(REVIEWERS))
-    def approve(self, draft_id: int, stale: bool, override: bool, who: pn.Reviewer) -> None:
+    @rule(draft_id=drafts, stale=st.booleans(), override=st.booleans(), who=st.sampled_from(REVIEWERS),
+          complaint_opened=st.booleans())
+    def approve(self, draft_id: int, stale: bool, override: bool, who: pn.Reviewer,
+                complaint_opened: bool) -> None:
         version = self._version(draft_id, stale)
         error = self._outcome(draft_id, version, ("drafted", "edited"))
+        if error is None and complaint_opened:
+            error = pn.MomentGoneError
         if error is None and self.queue.get(draft_id).blocking and not override:
             error = pn.BlockingFindingsError
         try:
-            item = self.queue.approve(draft_id, who, version=version, current=flyer(), as_of=LATER,
-                                      override_reason="accepted as written" if override else None)
+            reason = "accepted as written" if override else None
+            item = self.queue.approve(draft_id, who, version=version, current=CURRENT[complaint_opened],
+                                      as_of=LATER, override_reason=reason)
         except pn.ReviewError as exc:
             assert type(exc) is error
             event(f"approve refused: {type(exc).__name__}")
