@@ -22,7 +22,10 @@ from pydantic import BaseModel, ConfigDict
 
 from ._compose import CHANNELS, Signer, format_name
 from ._context import CustomerContext, Fact
+from ._errors import PromptError
 from ._history import Channel
+from ._prompts import load_prompt
+from ._redact import find_personal_data
 
 if TYPE_CHECKING:
     from ._draft import Draft
@@ -55,6 +58,10 @@ SENSITIVE_TERMS: dict[str, tuple[str, ...]] = {
     "politics": ("election", "political", "party member", "vote", "campaign donation"),
     "sexuality": ("sexual", "gay", "lesbian", "dating"),
     "children": ("your child", "your son", "your daughter", "your kids", "baby", "toddler"),
+    "precise location": ("home address", "your address", "your house", "your home", "your street",
+                         "your flat", "your apartment", "your neighbourhood", "your neighborhood",
+                         "where you live", "your gps", "your location", "your postcode",
+                         "your zip code"),
 }
 
 STOCK_PHRASES = (
@@ -63,13 +70,34 @@ STOCK_PHRASES = (
     "thank you for being a loyal customer", "dear customer",
 )
 
+#: form-letter phrases: too stiff for a customer of many years
+STIFF_PHRASES = (
+    "dear sir or madam", "dear sir/madam", "dear sir / madam", "to whom it may concern", "hereby",
+    "please be advised", "we wish to inform you", "this is to inform you",
+    "kindly be informed", "kindly note that", "dear valued customer", "dear client", "please find enclosed",
+    "pursuant to",
+)
+
+#: phrases a note only contains when it answers instructions hidden in the records
+INSTRUCTION_MARKERS = (
+    "system prompt", "system message", "previous instructions", "prior instructions", "my instructions",
+    "your instructions", "initial instructions", "ignore all", "ignore your", "disregard", "developer mode",
+    "no restrictions", "without restrictions", "no content policy", "content policy", "as an ai",
+    "language model", "do anything now", "api key", "verbatim", "word for word", "send_email", "delete_file",
+    "http_post", "jailbreak", "unrestricted", "prompt di sistema", "prompt système", "prompt del sistema",
+    "system-prompt", "systemanweisungen",
+)
+
 
 @dataclass(frozen=True)
 class CheckPolicy:
     """What a business allows. The default is the safe one.
 
-    ``allow_sensitive`` names categories that may appear (a pharmacy may name health);
-    ``allow_amounts`` / ``allow_quantities`` permit prices and counts.
+    ``allow_sensitive`` names categories that may appear (a pharmacy may name health, a
+    delivery service "precise location"); ``allow_amounts`` / ``allow_quantities`` permit
+    prices and counts; ``stiff_for`` names the familiarity levels a form letter is too
+    stiff for; ``copied_run_words`` is how many words in a row copied from untrusted free
+    text make a finding (``evidence_run_words`` when the text is the moment's own evidence).
     """
 
     allow_sensitive: frozenset[str] = frozenset()
@@ -77,6 +105,11 @@ class CheckPolicy:
     allow_quantities: bool = False
     sensitive_terms: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(SENSITIVE_TERMS))
     stock_phrases: tuple[str, ...] = STOCK_PHRASES
+    stiff_phrases: tuple[str, ...] = STIFF_PHRASES
+    stiff_for: frozenset[str] = frozenset({"long_standing"})
+    instruction_markers: tuple[str, ...] = INSTRUCTION_MARKERS
+    copied_run_words: int = 4
+    evidence_run_words: int = 8
 
 
 _PLACEHOLDER = re.compile(
@@ -84,7 +117,10 @@ _PLACEHOLDER = re.compile(
     r"last[_ ]?name|[A-Z_ ]{3,})\]|%\(?[a-z_]+\)?s|<[A-Z_]{3,}>|\$\{?[a-z_]+\}?",
     re.IGNORECASE,
 )
-_NULLISH = re.compile(r"\b(None|null|NULL|N/A|undefined|nan|NaN)\b")
+_NULLISH = re.compile(r"\b(?:None|null|NULL|N/A|undefined|nan|NaN)\b"
+                      r"(?!\s+(?:of|but|at all|the less|other|too|whatsoever|left|and void)\b)")
+_COORDINATES = re.compile(r"-?\d{1,2}\.\d{3,}\s*°?\s*[NS]?\s*,\s*-?\d{1,3}\.\d{3,}\s*°?\s*[EW]?"
+                          r"|\d{1,2}°\s*\d{1,2}['′]\s*(?:\d{1,2}(?:\.\d+)?[\"″])?\s*[NS]")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?)?\b|\b\d{1,2}\s?[ap]\.?m\.?\b", re.IGNORECASE)
 _DAY_COUNT = re.compile(r"\b\d[\d,]*\s+(?:days?|hours?|minutes?|weeks?)\b(?:\s+(?:after|since|ago|before))?",
                         re.IGNORECASE)
@@ -163,6 +199,40 @@ def _grounding(note: _Note, ctx: CustomerContext, cited: Sequence[str], signers:
     return findings
 
 
+def _plain(name: str) -> str:
+    return " ".join(name.replace(".", " ").split()).casefold()
+
+
+def _salutation_problem(word: str, name: str, ctx: CustomerContext) -> str | None:
+    """What is wrong with the name after 'Dear' / 'Hello' / 'Hi', or None.
+
+    The name must be one the customer uses (preferred, given, family, or honorific with
+    family name), spelled as ``format_name`` writes the profile's field.
+    """
+    profile = ctx.customer
+    if not name:
+        return "'Dear' with no name: the name field was empty" if word == "Dear" else None
+    if word != "Dear" and name.casefold() in ("there", "all", "everyone"):
+        return None
+    given, family, honorific = profile.given_name, profile.family_name, profile.honorific
+    if given and family and _plain(name) == _plain(f"{given} {family}"):
+        return f"full-name salutation '{name}' reads like a merge field"
+    forms = [(n, format_name(n)) for n in (profile.preferred_name, given, family) if n]
+    if honorific and family:
+        forms.append((f"{honorific} {family}", f"{honorific} {format_name(family)}"))
+        if given:
+            forms.append((f"{honorific} {given} {family}",
+                          f"{honorific} {format_name(given)} {format_name(family)}"))
+    expected = {_plain(raw): written for raw, written in forms}
+    match = expected.get(_plain(name))
+    if match is None:
+        return f"'{name}' is not a name this customer uses (given, preferred or family name)"
+    if name.replace(".", "") != match.replace(".", ""):
+        why = "is in capitals" if name.isupper() else "is not how the customer writes it"
+        return f"'{name}' {why}; write '{match}'"
+    return None
+
+
 def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Finding]:
     findings: list[Finding] = []
     for start, end, words in note.spans(_PLACEHOLDER, body_only=False):
@@ -174,28 +244,10 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Fin
     greeting = re.match(r"\s*(Dear|Hello|Hi)\b\s*([^,\n]*)(,?)", note.text)
     if greeting:
         name = greeting.group(2).strip()
-        span = (greeting.start(2), greeting.end(2))
-        profile = ctx.customer
-        full = " ".join(p for p in (profile.given_name, profile.family_name) if p)
-        if greeting.group(1) == "Dear" and not name:
-            findings.append(Finding(kind="salutation", severity="blocking", span=span,
-                                    message="'Dear' with no name: the name field was empty"))
-        elif name and full and name.lower() == full.lower() and not profile.honorific:
-            findings.append(Finding(kind="salutation", severity="blocking", span=span,
-                                    message=f"full-name salutation '{name}' reads like a merge field"))
-        elif name and len(name) > 2 and name.isupper():
-            findings.append(Finding(kind="salutation", severity="blocking", span=span,
-                                    message=f"'{name}' is in capitals; write '{format_name(name)}'"))
-        elif name:
-            own = (profile.given_name, profile.preferred_name, profile.family_name)
-            allowed = {n.lower() for n in own if n}
-            parts = [w.strip(".") for w in name.split()]
-            honorific = (profile.honorific or "").lower().strip(".")
-            if not any(w.lower() in allowed for w in parts) or any(
-                    w.lower() not in allowed and w.lower() != honorific for w in parts):
-                findings.append(Finding(
-                    kind="salutation", severity="blocking", span=span,
-                    message=f"'{name}' is not a name this customer uses (given, preferred or family name)"))
+        problem = _salutation_problem(greeting.group(1), name, ctx)
+        if problem:
+            findings.append(Finding(kind="salutation", severity="blocking",
+                                    span=(greeting.start(2), greeting.end(2)), message=problem))
     for other in others:
         for match in re.finditer(rf"\b{re.escape(other)}\b", note.text):
             findings.append(Finding(kind="other_customer", severity="blocking",
@@ -212,6 +264,8 @@ def _creepiness(note: _Note, policy: CheckPolicy) -> list[Finding]:
         (_AMOUNT, "amount", "the amount spent is not something to remind a customer of",
          not policy.allow_amounts),
         (_QUANTITY, "quantity", "a needless quantity or size", not policy.allow_quantities),
+        (_COORDINATES, "sensitive", "map coordinates: mentions precise location",
+         "precise location" not in policy.allow_sensitive),
     ]
     for pattern, kind, why, active in rules:
         if active:
@@ -248,7 +302,8 @@ def _genericity(note: _Note, ctx: CustomerContext, cited: Sequence[str], policy:
     return findings
 
 
-def _channel(note: _Note, channel: Channel, signers: Sequence[Signer], familiarity: str) -> list[Finding]:
+def _channel(note: _Note, channel: Channel, signers: Sequence[Signer], familiarity: str,
+             policy: CheckPolicy) -> list[Finding]:
     findings: list[Finding] = []
     spec = CHANNELS[channel]
     words = len(note.body.split())
@@ -268,10 +323,56 @@ def _channel(note: _Note, channel: Channel, signers: Sequence[Signer], familiari
     if familiarity == "new" and re.search(r"\b(hey|buddy|mate|xoxo|love,)\b", note.body, re.IGNORECASE):
         findings.append(Finding(kind="tone", severity="warning", span=None,
                                 message="over-familiar for a new customer"))
+    if familiarity in policy.stiff_for:
+        lowered = note.text.lower()
+        for phrase in policy.stiff_phrases:
+            for match in re.finditer(rf"\b{re.escape(phrase)}\b", lowered):
+                findings.append(Finding(
+                    kind="tone", severity="warning", span=(match.start(), match.end()),
+                    message=f"'{note.text[match.start():match.end()]}' is a form-letter phrase: too stiff "
+                            f"for a {familiarity.replace('_', '-')} customer"))
     return findings
 
 
-def _untrusted(note: _Note, ctx: CustomerContext) -> list[Finding]:
+def _personal_data(note: _Note) -> list[Finding]:
+    return [Finding(kind="personal_data", severity="blocking", span=(item.start, item.end),
+                    message=f"{_DATA_NAMES[item.kind]} ('{item.text}') in the note: personal data a note "
+                            "does not need")
+            for item in find_personal_data(note.text)]
+
+
+_DATA_NAMES = {"email": "an email address", "phone": "a phone number", "card": "a payment card number",
+               "iban": "a bank account number (IBAN)", "address": "a street address"}
+_STOPWORDS = frozenset(
+    "a an and are as at be been but by for from had has have he her his i if in is it its me my no not of on "
+    "or our she so that the their them then they this to was we were will with you your".split())
+_WORD = re.compile(r"\w+")
+_CODE_LIKE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w][\w-]{4,}\b|\b[\w+/=-]{16,}")
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def _copied_runs(body: list[str], source: list[str], min_words: int) -> list[tuple[int, int]]:
+    """Maximal runs body[i:j] (at least ``min_words`` long) that appear word for word in ``source``."""
+    where: dict[str, list[int]] = {}
+    for k, word in enumerate(source):
+        where.setdefault(word, []).append(k)
+    runs: list[tuple[int, int]] = []
+    previous: dict[int, int] = {}
+    for i, word in enumerate(body):
+        current = {k: previous.get(k - 1, 0) + 1 for k in where.get(word, ())}
+        for k, length in previous.items():
+            if current.get(k + 1) is None and length >= min_words:
+                runs.append((i - length, i))
+        previous = current
+    runs += [(len(body) - n, len(body)) for n in previous.values() if n >= min_words]
+    return [r for r in set(runs) if not any(o != r and o[0] <= r[0] and r[1] <= o[1] for o in runs)]
+
+
+def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signers: Sequence[Signer],
+               instructions: str, policy: CheckPolicy) -> list[Finding]:
     findings: list[Finding] = []
     for pattern, what in ((_URL, "a link"), (_EMAIL, "an email address"), (_PHONE, "a phone number"),
                           (_CODE, "a discount code")):
@@ -279,6 +380,45 @@ def _untrusted(note: _Note, ctx: CustomerContext) -> list[Finding]:
                              message=f"{what} ('{w}') in the note: it may come from instructions "
                                      "hidden in the customer's free text")
                      for s, e, w in note.spans(pattern)]
+    lowered = note.body.casefold()
+    for marker in policy.instruction_markers:
+        for match in re.finditer(rf"\b{re.escape(marker)}\b", lowered):
+            findings.append(Finding(
+                kind="untrusted_instruction", severity="blocking",
+                span=(note.body_start + match.start(), note.body_start + match.end()),
+                message=f"'{marker}' reads like an answer to instructions hidden in the customer's records"))
+    trusted = " ".join([*(f.text for f in ctx.facts.values()),
+                        *(str(v) for f in ctx.facts.values() for k, v in f.data.items() if k != "text"),
+                        *(n for n in (ctx.customer.given_name, ctx.customer.family_name,
+                                      ctx.customer.preferred_name, ctx.customer.honorific) if n),
+                        *(s.label for s in signers)])
+    known = set(_words(trusted))
+    tokens = list(_WORD.finditer(note.body))
+    body = [t.group(0).casefold() for t in tokens]
+
+    def flag(i: int, j: int, why: str) -> None:
+        span = (note.body_start + tokens[i].start(), note.body_start + tokens[j - 1].end())
+        if not any(f.span == span for f in findings):
+            findings.append(Finding(kind="untrusted_instruction", severity="blocking", span=span,
+                                    message=f"'{note.text[span[0]:span[1]]}' {why}"))
+
+    rules = [(f.quote, policy.evidence_run_words if f.id in evidence else policy.copied_run_words,
+              f"is copied from the free text of {f.id}, which the note does not need")
+             for f in ctx.facts.values() if f.quote]
+    kept = [line for line in instructions.splitlines() if '{"' not in line and "fact_ids" not in line]
+    rules.append(("\n".join(kept), 6, "repeats the drafting instructions"))
+    for source, min_words, why in rules:
+        for i, j in _copied_runs(body, _words(source), min_words):
+            new = [w for w in body[i:j] if w not in _STOPWORDS and w not in known]
+            if len(new) >= 2:
+                flag(i, j, why)
+    untrusted_words = set(_words(" ".join(f.quote for f in ctx.facts.values() if f.quote)))
+    for match in _CODE_LIKE.finditer(note.body):
+        words = _words(match.group(0))
+        if words and all(w in untrusted_words and w not in known for w in words):
+            span = (note.body_start + match.start(), note.body_start + match.end())
+            findings.append(Finding(kind="untrusted_instruction", severity="blocking", span=span,
+                                    message=f"'{match.group(0)}' is a code from the customer's free text"))
     return findings
 
 
@@ -293,8 +433,13 @@ def check_text(
     moment_evidence: Sequence[str] = (),
     other_customer_names: Sequence[str] = (),
     policy: CheckPolicy | None = None,
+    instructions: str = "",
 ) -> list[Finding]:
-    """Check a note's full text against a customer's context (hand-written or drafted)."""
+    """Check a note's full text against a customer's context (hand-written or drafted).
+
+    ``instructions`` is the prompt's system text, if any: a note repeating it answered
+    a request to reveal it.
+    """
     policy = policy or CheckPolicy()
     lines = text.split("\n\n")
     body_start = len(lines[0]) + 2 if len(lines) > 2 and re.match(r"\s*(Dear|Hello|Hi)\b", lines[0]) else 0
@@ -308,8 +453,9 @@ def check_text(
         *_names(note, ctx, other_customer_names),
         *_creepiness(note, policy),
         *_genericity(note, ctx, support_ids, policy, moment_words),
-        *_channel(note, channel, signers, ctx.relationship.familiarity),
-        *_untrusted(note, ctx),
+        *_channel(note, channel, signers, ctx.relationship.familiarity, policy),
+        *_personal_data(note),
+        *_untrusted(note, ctx, moment_evidence, signers, instructions, policy),
     ]
     findings.sort(key=lambda f: (f.severity != "blocking", f.span or (0, 0)))
     return findings
@@ -325,6 +471,10 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
     """
     ctx = ctx.with_facts(draft.moment.facts)
     claim_ids = [i for c in draft.claims for i in c.fact_ids]
+    try:
+        instructions = load_prompt(draft.provenance.prompt).system
+    except PromptError:
+        instructions = ""  # a prompt file that is gone: the other checks still run
     return check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
                       channel=draft.channel, moment_evidence=draft.moment.evidence,
-                      other_customer_names=other_customer_names, policy=policy)
+                      other_customer_names=other_customer_names, policy=policy, instructions=instructions)

@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
@@ -22,8 +23,29 @@ from ._history import Channel, CustomerProfile
 __all__ = ["CHANNELS", "ChannelSpec", "Signer", "closing_line", "format_name", "salutation",
            "signature_block", "tone_for"]
 
-_PARTICLES = {"de", "da", "del", "della", "der", "den", "di", "du", "la", "le", "van", "von", "y", "bin",
-              "al", "ten", "ter"}
+#: lower-case inside a name when followed by more of it: 'Ludwig van Beethoven', 'García y Vega'
+_PARTICLES = frozenset({"de", "da", "das", "dos", "del", "della", "der", "den", "des", "di", "du", "la", "le",
+                        "van", "von", "vom", "zu", "zum", "zur", "y", "bin", "binti", "bint", "ibn", "al",
+                        "ten", "ter", "te", "het"})
+_HYPHEN_PARTICLES = frozenset({"al", "el"})
+#: suffixes and credentials with a fixed form, recognised after the first word
+_SUFFIXES = {"jr": "Jr", "sr": "Sr", "phd": "PhD", "md": "MD", "dds": "DDS", "dmd": "DMD", "dvm": "DVM",
+             "rn": "RN", "bsn": "BSN", "msn": "MSN", "lpn": "LPN", "cpa": "CPA", "cfa": "CFA", "cfp": "CFP",
+             "mba": "MBA", "aia": "AIA", "faia": "FAIA", "csi": "CSI", "esq": "Esq", "edd": "EdD",
+             "llm": "LLM", "qc": "QC", "kc": "KC", "obe": "OBE", "mbe": "MBE", "cbe": "CBE"}
+#: short credentials that are also names ('Do', 'Ma', 'Pa'): only after a comma, 'Tonya Fordham, DO'
+_SUFFIXES_AFTER_COMMA = {"do": "DO", "jd": "JD", "pe": "PE", "od": "OD", "np": "NP", "pa": "PA",
+                         "ma": "MA", "ms": "MS", "ba": "BA", "bs": "BS", "dc": "DC"}
+#: generational suffixes ('XI' is left alone: it is more often the surname Xi)
+_ROMAN = re.compile(r"(?:ii|iii|iv|vi|vii|viii)")
+#: words joining two names: 'Mr. and Mrs. Max McGlamry'
+_CONNECTORS = frozenset({"and", "or", "und", "et"})
+#: Mac names usually written with a capital after Mac (Macy, Machado, Mackie are not)
+_MAC_NAMES = frozenset({"donald", "dougall", "dowell", "kenzie", "kay", "kinnon", "leod", "lean", "gregor",
+                        "arthur", "intyre", "millan", "neil", "pherson", "allister", "aulay", "innes",
+                        "lachlan", "laren", "lennan", "nab", "naughton", "quarrie", "rae", "tavish", "ewan",
+                        "farlane", "kenna", "namara", "gill", "guire", "iver", "kechnie"})
+_APOSTROPHES = ("'", "\u2019")
 _FORMAL_LOCALES = ("de", "fr", "ja", "ko", "it", "es", "pt", "nl", "pl", "ru")
 
 
@@ -58,31 +80,88 @@ class Signer(BaseModel):
         return f"{self.name}, {self.role}" if self.name else self.role
 
 
-def _word_case(word: str, first: bool) -> str:
-    if not first and word.lower() in _PARTICLES:
+def _case_run(run: str, previous: str, before: str) -> str:
+    """Case one run of letters: capital after a word start, a hyphen, a dot or a bracket.
+
+    After an apostrophe the run is capitalised only behind a one-letter prefix
+    (O'Brien, D'Angelo, N'Dour) and kept lower behind a longer one (Pe'er, Ng'ang'a) or
+    for a possessive s.
+    """
+    if before in _APOSTROPHES and (len(previous) > 1 or run.lower() == "s"):
+        return run.lower()  # Pe'er; a possessive "Dr.'s"
+    lowered = run.lower()
+    if lowered.startswith("mc") and len(run) > 3:
+        return "Mc" + lowered[2:].capitalize()
+    if lowered.startswith("mac") and lowered[3:] in _MAC_NAMES:
+        return "Mac" + lowered[3:].capitalize()
+    return lowered.capitalize()
+
+
+def _case_word(word: str) -> str:
+    out: list[str] = []
+    previous, last = "", 0
+    for match in re.finditer(r"[^\W\d_]+", word):
+        before = word[match.start() - 1] if match.start() else ""
+        if not previous or last != match.start() - 1:
+            previous = ""  # a quotation mark opening a nickname ('Corky'), not an apostrophe in a name
+        out += [word[last:match.start()], _case_run(match.group(0), previous, before)]
+        previous, last = match.group(0), match.end()
+    return "".join(out) + word[last:]
+
+
+def _letters(word: str) -> str:
+    return "".join(c for c in word if c.isalpha()).lower()
+
+
+def _name_word(words: list[str], index: int) -> str:
+    """One word of an ALL-CAPS or all-lowercase name, in the case it is usually written."""
+    word, key = words[index], _letters(words[index])
+    if index == 0:
+        return _case_word(word)
+    fixed = _SUFFIXES.get(key) or (_SUFFIXES_AFTER_COMMA.get(key) if words[index - 1].endswith(",") else None)
+    if fixed:  # 'JR.,' -> 'Jr.,', 'PHD' -> 'PhD'; dotted forms are cased part by part: 'PH.D.' -> 'Ph.D.'
+        plain = re.fullmatch(r"\W*[^\W\d_]+\W*", word)
+        return re.sub(r"[^\W\d_]+", fixed, word) if plain else _case_word(word)
+    if _ROMAN.fullmatch(key):
+        return word.upper()
+    if key in _CONNECTORS and word.isalpha():
         return word.lower()
-    parts = re.split(r"([-'])", word)
-    out = []
-    for part in parts:
-        if part in ("-", "'"):
-            out.append(part)
-        elif part.lower().startswith("mc") and len(part) > 2:
-            out.append("Mc" + part[2:].capitalize())
-        else:
-            out.append(part[:1].upper() + part[1:].lower())
-    return "".join(out)
+    following = _letters(words[index + 1]) if index + 1 < len(words) else ""
+    if key in _PARTICLES and word.isalpha() and len(following) > 1 and (
+            key != "y" or len(_letters(words[index - 1])) > 1):
+        return word.lower()  # a particle before the rest of the name: van der Berg, de la Cruz
+    head, hyphen, rest = word.partition("-")
+    if hyphen and head.lower() in _HYPHEN_PARTICLES and rest:
+        return head.lower() + "-" + _case_word(rest)  # Abd al-Rahman
+    parts = word.split("-")
+    if len(parts) > 1 and all(_letters(p) in _SUFFIXES for p in parts):
+        return "-".join(_SUFFIXES[_letters(p)] for p in parts)  # AIA-CSI
+    return _case_word(word)
+
+
+def _latin_only(text: str) -> bool:
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in text if c.isalpha())
 
 
 def format_name(name: str) -> str:
-    """Tidy a name: title case only for ALL-CAPS or all-lowercase legacy data.
+    """A name as it is written: legacy ALL-CAPS or all-lowercase data is cased by rule.
 
-    Mixed case is the customer's own spelling and is kept ('McDonald', 'van der Berg').
+    Mixed case is the customer's own spelling and is kept ('McDonald', 'DeAndre',
+    'van der Berg'); so is any name in a script other than Latin. The rules: particles
+    inside a name stay lower ('van der', 'de la', 'von', 'bin', 'al-'), hyphenated parts
+    are capitalised, O'/D' take a capital after the apostrophe, Mc always and Mac for
+    names where it is the usual spelling, and suffixes keep their form (Jr., III, PhD, MD).
+
+    Example::
+
+        format_name("GARCIA DE LA CRUZ")    # 'Garcia de la Cruz'
+        format_name("seamus o'brien jr.")   # "Seamus O'Brien Jr."
     """
     name = " ".join(name.split())
-    letters = [c for c in name if c.isalpha()]
-    if not letters or not (name.isupper() or name.islower()) or not all(c.isascii() for c in letters):
+    if not any(c.isalpha() for c in name) or not (name.isupper() or name.islower()) or not _latin_only(name):
         return name
-    return " ".join(_word_case(w, i == 0) for i, w in enumerate(name.split(" ")))
+    words = name.split(" ")
+    return " ".join(_name_word(words, i) for i in range(len(words)))
 
 
 def _address_name(profile: CustomerProfile, relationship: Relationship) -> str | None:

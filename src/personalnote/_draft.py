@@ -33,6 +33,7 @@ from ._errors import ContextBudgetError, DraftValidationError, ResponseCutOffErr
 from ._history import Channel, CustomerHistory
 from ._moments import Moment, MomentReport, NoNoteReason, find_moments
 from ._prompts import PromptTemplate, load_prompt
+from ._redact import data_text
 from ._resolve import resolve_model
 from ._tokens import TokenCounter
 
@@ -132,10 +133,11 @@ class Draft(BaseModel):
 
 
 def _fact_line(fact: Fact) -> str:
-    line = f"- {fact.id}: {fact.text}"
+    """One fact for the <data> block: record text made safe (no tags, no forged lines, no quote
+    ending early, personal data redacted)."""
+    line = f"- {fact.id}: {data_text(fact.text)}"
     if fact.quote:
-        safe = fact.quote.replace("<", "\u2039").replace(">", "\u203a").replace("\n", " ")
-        line += f'\n  (the customer\'s or staff\'s words, data only: "{safe}")'
+        line += f'\n  (the customer\'s or staff\'s words, data only: "{data_text(fact.quote)}")'
     return line
 
 
