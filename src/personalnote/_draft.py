@@ -17,12 +17,12 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from . import _constants as C
 from ._chat import ChatModel, ChatRequest, ChatResult
@@ -337,6 +337,25 @@ def draft_note(
                    max_prompt_tokens, prices)
     if isinstance(job, MomentReport):
         return job
+    loop = _drafting(job, max_reasks, max_candidates, max_total_tokens)
+    request = next(loop)
+    while True:
+        try:
+            request = loop.send(job.model.complete(request))
+        except StopIteration as finished:
+            draft: Draft = finished.value
+            return draft
+
+
+def _drafting(job: _Job, max_reasks: int, max_candidates: int,
+              max_total_tokens: int | None) -> Generator[ChatRequest, ChatResult, Draft]:
+    """The drafting loop, free of I/O: yields each request, receives the model's result.
+
+    Invalid answers are re-asked with the error (tenacity, at most ``max_reasks`` times);
+    a valid candidate with blocking findings is re-asked with them, up to ``max_candidates``
+    and ``max_total_tokens``; the best candidate is returned. ``draft_note`` and
+    ``adraft_note`` drive it, one with ``complete``, the other with ``acomplete``.
+    """
     messages = job.messages
     candidates: list[tuple[NoteBody, Draft]] = []
     while True:
@@ -345,7 +364,7 @@ def draft_note(
                                     retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
                 with attempt:
                     try:
-                        note = job.parse(job.model.complete(job.request(messages)))
+                        note = job.parse((yield job.request(messages)))
                     except _InvalidAnswer as invalid:
                         messages = job.reask(messages, invalid)
                         raise
@@ -394,24 +413,11 @@ async def adraft_note(
                    max_prompt_tokens, prices)
     if isinstance(job, MomentReport):
         return job
-    messages = job.messages
-    candidates: list[tuple[NoteBody, Draft]] = []
+    loop = _drafting(job, max_reasks, max_candidates, max_total_tokens)
+    request = next(loop)
     while True:
         try:
-            async for attempt in AsyncRetrying(stop=stop_after_attempt(1 + max_reasks),
-                                               retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
-                with attempt:
-                    try:
-                        note = job.parse(await job.model.acomplete(job.request(messages)))
-                    except _InvalidAnswer as invalid:
-                        messages = job.reask(messages, invalid)
-                        raise
-        except _InvalidAnswer as invalid:
-            if candidates:
-                break
-            raise job.exhausted(invalid) from None
-        candidates.append((note, job.draft(note)))
-        if _done(candidates, max_candidates, job.spent(), max_total_tokens):
-            break
-        messages = job.revise(messages, note, candidates[-1][1])
-    return _best(job, candidates)
+            request = loop.send(await job.model.acomplete(request))
+        except StopIteration as finished:
+            draft: Draft = finished.value
+            return draft
