@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import resource
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -55,6 +56,25 @@ def machine() -> dict[str, Any]:
         # other work on the machine skews timings: the 1-minute load average when the figures were written
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
+
+
+def code_version() -> dict[str, Any]:
+    """Which personalnote was measured: where it was imported from, the commit of that checkout,
+    and whether its package had uncommitted changes (None outside a git checkout)."""
+    import personalnote
+
+    package = Path(personalnote.__file__).parent
+
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    status = git("status", "--porcelain", "--", ".")
+    return {"imported_from": str(package), "commit": git("rev-parse", "--short", "HEAD"),
+            "uncommitted_changes": None if status is None else bool(status)}
 
 
 def machine_line(info: dict[str, Any]) -> str:
@@ -104,6 +124,6 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     target = RESULTS / f"{name}.json"
     document = {"bench": name, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": machine(), **payload}
+                "machine": machine(), "code": code_version(), **payload}
     target.write_text(json.dumps(document, indent=2) + "\n")
     return target

@@ -41,6 +41,8 @@ from personalnote.testing import FakeChatModel
 
 SIZES = (10, 1_000, 10_000)
 REPEATS = {10: 30, 1_000: 5, 10_000: 3}
+#: rows of the table that are counts, not seconds
+COUNTS = ("  check calls inside draft", "prompt tokens", "facts in prompt")
 
 
 class TimedModel:
@@ -133,11 +135,12 @@ def measure(events: int, folder: Path) -> dict[str, Any]:
     path = folder / f"customer_{events}.json"
     path.write_text(json.dumps(synthetic_customer(events)))
     runs = [one_note(path) for _ in range(REPEATS[events])]
-    medians = {stage: statistics.median(r[stage] for r in runs) for stage in runs[0]}
-    fastest = {stage: min(r[stage] for r in runs) for stage in runs[0]}  # least disturbed by other work
+    stages = [stage for stage in runs[0] if stage not in COUNTS]
     return {"events": events, "repeats": len(runs), "file_bytes": path.stat().st_size,
-            "median_seconds": {k: round(v, 6) for k, v in medians.items()},
-            "min_seconds": {k: round(v, 6) for k, v in fastest.items()}}
+            "median_seconds": {s: round(statistics.median(r[s] for r in runs), 6) for s in stages},
+            # the least disturbed by other work on the machine
+            "min_seconds": {s: round(min(r[s] for r in runs), 6) for s in stages},
+            "counts": {c.strip(): int(runs[0][c]) for c in COUNTS}}
 
 
 def profile(events: int) -> None:
@@ -160,13 +163,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         results = [measure(n, Path(folder)) for n in SIZES]
     info = machine()
-    stages = list(results[0]["median_seconds"])
     print(f"Library time per note (median ms; model = FakeChatModel); {machine_line(info)}")
-    rows: list[list[object]] = []
-    for stage in stages:
-        values = [r["median_seconds"][stage] for r in results]
-        count = stage in ("prompt tokens", "facts in prompt", "  check calls inside draft")
-        rows.append([stage, *(int(v) if count else round(v * 1000, 2) for v in values)])
+    rows: list[list[object]] = [[stage, *(round(r["median_seconds"][stage] * 1000, 2) for r in results)]
+                                for stage in results[0]["median_seconds"]]
+    rows += [[stage, *(r["counts"][stage.strip()] for r in results)] for stage in COUNTS]
     print(table(["stage", *(f"{n:,} events" for n in SIZES)], rows))
     target = write_result("overhead", {"as_of": AS_OF.isoformat(), "model": f"FakeChatModel({MODEL_NAME})",
                                        "results": results})
