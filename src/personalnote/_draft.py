@@ -39,6 +39,8 @@ from ._tokens import TokenCounter
 
 __all__ = ["Claim", "Draft", "NoteBody", "Provenance", "adraft_note", "draft_note"]
 
+Price = tuple[float, float]  # USD per 1M tokens: (input, output)
+
 
 class Claim(BaseModel):
     """A detail the note states, with the ids of the facts that support it."""
@@ -234,9 +236,7 @@ class _Job:
     def draft(self, note: NoteBody, candidates: int = 1) -> Draft:
         prompt_tokens = sum(r.prompt_tokens for r in self.results)
         completion_tokens = sum(r.completion_tokens for r in self.results)
-        price = self.prices.get(self.model.name)
-        cost = None if price is None else round(
-            (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000, 8)
+        cost = cost_usd(self.prices.get(self.model.name), prompt_tokens, completion_tokens)
         provenance = Provenance(
             model=self.model.name, prompt=self.template.name, prompt_version=self.template.version,
             prompt_sha256=self.template.sha256, context_hash=self.ctx.context_hash(),
@@ -277,12 +277,22 @@ def _short(exc: ValidationError) -> str:
                      for e in exc.errors(include_url=False)[:5])
 
 
-def _prepare(
-    customer: CustomerHistory | CustomerContext, as_of: datetime | None, moment: Moment | str | None,
-    channel: Channel | None, model: ChatModel | str | None, signers: Sequence[Signer],
-    business_events: Sequence[Any], prompt: str, max_prompt_tokens: int,
-    prices: dict[str, tuple[float, float]] | None,
-) -> _Job | MomentReport:
+def cost_usd(price: Price | None, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """What the tokens cost at ``price`` (None when the model has no price)."""
+    if price is None:
+        return None
+    return round((prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000, 8)
+
+
+def price_table(prices: dict[str, Price] | None) -> dict[str, Price]:
+    """The default price table with the caller's overrides."""
+    return dict(C.PRICES_PER_MILLION, **(prices or {}))
+
+
+def plan_note(customer: CustomerHistory | CustomerContext, as_of: datetime | None,
+              moment: Moment | str | None, business_events: Sequence[Any]
+              ) -> tuple[CustomerContext, Moment] | MomentReport:
+    """The moment to write about and the context with its facts, or the report saying "no note"."""
     if isinstance(customer, CustomerContext):
         ctx = customer
     else:
@@ -302,10 +312,38 @@ def _prepare(
             report = report.model_copy(update={"moments": wanted})
     if report.best is None:
         return report
+    return ctx.with_facts(report.best.facts), report.best
+
+
+def new_job(ctx: CustomerContext, moment: Moment, *, channel: Channel | None, model: ChatModel | str | None,
+            signers: Sequence[Signer], prompt: str, max_prompt_tokens: int,
+            prices: dict[str, Price] | None) -> _Job:
+    """The prompt for ``moment`` within the token budget (``ContextBudgetError`` if it cannot fit)."""
     chosen_channel: Channel = channel or ctx.customer.preferred_channel or "email"
-    table = dict(C.PRICES_PER_MILLION, **(prices or {}))
-    return _Job(ctx.with_facts(report.best.facts), report.best, chosen_channel, list(signers),
-                resolve_model(model), load_prompt(prompt), max_prompt_tokens, table)
+    return _Job(ctx, moment, chosen_channel, list(signers), resolve_model(model), load_prompt(prompt),
+                max_prompt_tokens, price_table(prices))
+
+
+def _prepare(
+    customer: CustomerHistory | CustomerContext, as_of: datetime | None, moment: Moment | str | None,
+    channel: Channel | None, model: ChatModel | str | None, signers: Sequence[Signer],
+    business_events: Sequence[Any], prompt: str, max_prompt_tokens: int,
+    prices: dict[str, Price] | None,
+) -> _Job | MomentReport:
+    plan = plan_note(customer, as_of, moment, business_events)
+    if isinstance(plan, MomentReport):
+        return plan
+    return new_job(*plan, channel=channel, model=model, signers=signers, prompt=prompt,
+                   max_prompt_tokens=max_prompt_tokens, prices=prices)
+
+
+def draft_from_answer(job: _Job, result: ChatResult) -> Draft:
+    """One answer, no re-ask (the Batch API): its draft, or the error an invalid answer is."""
+    try:
+        note = job.parse(result)
+    except _InvalidAnswer as invalid:
+        raise job.exhausted(invalid) from None
+    return job.draft(note)
 
 
 def draft_note(
@@ -413,6 +451,12 @@ async def adraft_note(
                    max_prompt_tokens, prices)
     if isinstance(job, MomentReport):
         return job
+    return await arun_job(job, max_reasks=max_reasks, max_candidates=max_candidates,
+                          max_total_tokens=max_total_tokens)
+
+
+async def arun_job(job: _Job, *, max_reasks: int, max_candidates: int, max_total_tokens: int | None) -> Draft:
+    """Drive the drafting loop for a prepared job with the model's ``acomplete``."""
     loop = _drafting(job, max_reasks, max_candidates, max_total_tokens)
     request = next(loop)
     while True:
