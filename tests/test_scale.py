@@ -1,6 +1,6 @@
-"""Long histories: the results that detection reaches by search rather than by scanning
-(trips linked to each milestone, guards read once per context) match a brute-force reading
-of the same events."""
+"""Long histories and large catalogues: what detection reaches by search rather than by
+scanning (trips linked to each milestone, guards read once per context) and the facts a
+context makes of hundreds of business events match a brute-force reading of the same events."""
 
 from __future__ import annotations
 
@@ -61,3 +61,21 @@ def test_guards_apply_to_every_moment_of_a_long_history() -> None:
     others = {code for key, code in reasons.items() if key != first_key}
     assert others == {"cool_down"}  # every other moment: a note went out three days ago
     assert len(reasons) > 10 and report.moments == []
+
+
+def test_a_catalogue_of_business_events_becomes_facts_with_their_source() -> None:
+    purchases = [{"kind": "purchase", "id": f"P{i}", "at": (AS_OF - timedelta(days=i + 1)).isoformat(),
+                  "item": f"Item {i}"} for i in range(300)]
+    history = pn.CustomerHistory.model_validate({"customer": {"id": "C-CAT"}, "events": purchases})
+    raw = [{"kind": "back_in_stock", "id": f"B{i}", "at": (AS_OF - timedelta(days=i)).isoformat(),
+            "item": f"Item {i}"} for i in range(400)]
+    raw += [{"kind": "generic", "id": "G-OTHER", "at": AS_OF.isoformat(), "name": "Private sale",
+             "customer_ids": ["C-ELSE"]},
+            {"kind": "back_in_stock", "id": "B-LATER", "at": (AS_OF + timedelta(days=1)).isoformat(),
+             "item": "Item 0"}]
+    business = pn.Dataset.model_validate({"business_events": raw}).business_events
+    ctx = pn.build_context(history, AS_OF, business_events=business)
+    sources = {fact_id: fact.source for fact_id, fact in ctx.facts.items()}
+    assert {i: s for i, s in sources.items() if i.startswith("P")} == {f"P{i}": "event" for i in range(300)}
+    assert {i: s for i, s in sources.items() if i.startswith(("B", "G"))} == {
+        f"B{i}": "business_event" for i in range(400)}  # not another customer's sale, not tomorrow's restock

@@ -298,12 +298,13 @@ def build_context(
     ]
     relevant.sort(key=lambda e: (e.at, e.id))
     facts: dict[str, Fact] = {}
-    for event in [*events, *relevant]:
-        text, quote = describe(event, profile.time_zone)
-        source: FactSource = "business_event" if event in relevant else "event"
-        data = event.model_dump(mode="json", exclude={"id", "at", "kind"}, exclude_none=True)
-        facts[event.id] = Fact(id=event.id, kind=event.kind, source=source, at=event.at,
-                               text=text, quote=quote, data=data)
+    sources: list[tuple[FactSource, list[Any]]] = [("event", events), ("business_event", relevant)]
+    for source, group in sources:  # no membership test per event: a catalogue of restocks stays linear
+        for event in group:
+            text, quote = describe(event, profile.time_zone)
+            data = event.model_dump(mode="json", exclude={"id", "at", "kind"}, exclude_none=True)
+            facts[event.id] = Fact(id=event.id, kind=event.kind, source=source, at=event.at,
+                                   text=text, quote=quote, data=data)
     relationship = _relationship(profile, events, as_of)
     if profile.member_since is not None:
         facts["profile:member_since"] = Fact(
