@@ -26,6 +26,7 @@ from ._errors import PromptError
 from ._history import Channel
 from ._prompts import load_prompt
 from ._redact import find_personal_data
+from ._untrusted import INSTRUCTION_MARKERS, INSTRUCTION_WORDS, FreeText, ObedienceRules, obeyed_spans
 
 if TYPE_CHECKING:
     from ._draft import Draft
@@ -78,17 +79,6 @@ STIFF_PHRASES = (
     "pursuant to",
 )
 
-#: phrases a note only contains when it answers instructions hidden in the records
-INSTRUCTION_MARKERS = (
-    "system prompt", "system message", "previous instructions", "prior instructions", "my instructions",
-    "your instructions", "initial instructions", "ignore all", "ignore your", "disregard", "developer mode",
-    "no restrictions", "without restrictions", "no content policy", "content policy", "as an ai",
-    "language model", "do anything now", "api key", "verbatim", "word for word", "send_email", "delete_file",
-    "http_post", "jailbreak", "unrestricted", "prompt di sistema", "prompt système", "prompt del sistema",
-    "system-prompt", "systemanweisungen",
-)
-
-
 @dataclass(frozen=True)
 class CheckPolicy:
     """What a business allows. The default is the safe one.
@@ -97,7 +87,8 @@ class CheckPolicy:
     delivery service "precise location"); ``allow_amounts`` / ``allow_quantities`` permit
     prices and counts; ``stiff_for`` names the familiarity levels a form letter is too
     stiff for; ``copied_run_words`` is how many words in a row copied from untrusted free
-    text make a finding (``evidence_run_words`` when the text is the moment's own evidence).
+    text make a finding (``evidence_run_words`` when the text is the moment's own evidence,
+    which a note may quote, unless the copied words hold one of ``instruction_words``).
     """
 
     allow_sensitive: frozenset[str] = frozenset()
@@ -108,6 +99,7 @@ class CheckPolicy:
     stiff_phrases: tuple[str, ...] = STIFF_PHRASES
     stiff_for: frozenset[str] = frozenset({"long_standing"})
     instruction_markers: tuple[str, ...] = INSTRUCTION_MARKERS
+    instruction_words: frozenset[str] = INSTRUCTION_WORDS
     copied_run_words: int = 4
     evidence_run_words: int = 8
 
@@ -343,34 +335,6 @@ def _personal_data(note: _Note) -> list[Finding]:
 
 _DATA_NAMES = {"email": "an email address", "phone": "a phone number", "card": "a payment card number",
                "iban": "a bank account number (IBAN)", "address": "a street address"}
-_STOPWORDS = frozenset(
-    "a an and are as at be been but by for from had has have he her his i if in is it its me my no not of on "
-    "or our she so that the their them then they this to was we were will with you your".split())
-_WORD = re.compile(r"\w+")
-_CODE_LIKE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w][\w-]{4,}\b|\b[\w+/=-]{16,}")
-
-
-def _words(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
-
-
-def _copied_runs(body: list[str], source: list[str], min_words: int) -> list[tuple[int, int]]:
-    """Maximal runs body[i:j] (at least ``min_words`` long) that appear word for word in ``source``."""
-    where: dict[str, list[int]] = {}
-    for k, word in enumerate(source):
-        where.setdefault(word, []).append(k)
-    runs: list[tuple[int, int]] = []
-    previous: dict[int, int] = {}
-    for i, word in enumerate(body):
-        current = {k: previous.get(k - 1, 0) + 1 for k in where.get(word, ())}
-        for k, length in previous.items():
-            if current.get(k + 1) is None and length >= min_words:
-                runs.append((i - length, i))
-        previous = current
-    runs += [(len(body) - n, len(body)) for n in previous.values() if n >= min_words]
-    return [r for r in set(runs) if not any(o != r and o[0] <= r[0] and r[1] <= o[1] for o in runs)]
-
-
 def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signers: Sequence[Signer],
                instructions: str, policy: CheckPolicy) -> list[Finding]:
     findings: list[Finding] = []
@@ -380,45 +344,21 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
                              message=f"{what} ('{w}') in the note: it may come from instructions "
                                      "hidden in the customer's free text")
                      for s, e, w in note.spans(pattern)]
-    lowered = note.body.casefold()
-    for marker in policy.instruction_markers:
-        for match in re.finditer(rf"\b{re.escape(marker)}\b", lowered):
-            findings.append(Finding(
-                kind="untrusted_instruction", severity="blocking",
-                span=(note.body_start + match.start(), note.body_start + match.end()),
-                message=f"'{marker}' reads like an answer to instructions hidden in the customer's records"))
-    trusted = " ".join([*(f.text for f in ctx.facts.values()),
-                        *(str(v) for f in ctx.facts.values() for k, v in f.data.items() if k != "text"),
-                        *(n for n in (ctx.customer.given_name, ctx.customer.family_name,
-                                      ctx.customer.preferred_name, ctx.customer.honorific) if n),
-                        *(s.label for s in signers)])
-    known = set(_words(trusted))
-    tokens = list(_WORD.finditer(note.body))
-    body = [t.group(0).casefold() for t in tokens]
-
-    def flag(i: int, j: int, why: str) -> None:
-        span = (note.body_start + tokens[i].start(), note.body_start + tokens[j - 1].end())
-        if not any(f.span == span for f in findings):
+    trusted = [*(f.text for f in ctx.facts.values()),
+               *(str(v) for f in ctx.facts.values() for k, v in f.data.items() if k != "text"),
+               *(n for n in (ctx.customer.given_name, ctx.customer.family_name, ctx.customer.preferred_name,
+                             ctx.customer.honorific) if n),
+               *(s.label for s in signers)]
+    quotes = [FreeText(f.id, f.quote, f.id in evidence) for f in ctx.facts.values() if f.quote]
+    rules = ObedienceRules(policy.instruction_markers, policy.instruction_words, policy.copied_run_words,
+                           policy.evidence_run_words)
+    spans = {f.span for f in findings if f.span}
+    for start, end, message in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, rules):
+        span = (note.body_start + start, note.body_start + end)
+        if span not in spans:
+            spans.add(span)
             findings.append(Finding(kind="untrusted_instruction", severity="blocking", span=span,
-                                    message=f"'{note.text[span[0]:span[1]]}' {why}"))
-
-    rules = [(f.quote, policy.evidence_run_words if f.id in evidence else policy.copied_run_words,
-              f"is copied from the free text of {f.id}, which the note does not need")
-             for f in ctx.facts.values() if f.quote]
-    kept = [line for line in instructions.splitlines() if '{"' not in line and "fact_ids" not in line]
-    rules.append(("\n".join(kept), 6, "repeats the drafting instructions"))
-    for source, min_words, why in rules:
-        for i, j in _copied_runs(body, _words(source), min_words):
-            new = [w for w in body[i:j] if w not in _STOPWORDS and w not in known]
-            if len(new) >= 2:
-                flag(i, j, why)
-    untrusted_words = set(_words(" ".join(f.quote for f in ctx.facts.values() if f.quote)))
-    for match in _CODE_LIKE.finditer(note.body):
-        words = _words(match.group(0))
-        if words and all(w in untrusted_words and w not in known for w in words):
-            span = (note.body_start + match.start(), note.body_start + match.end())
-            findings.append(Finding(kind="untrusted_instruction", severity="blocking", span=span,
-                                    message=f"'{match.group(0)}' is a code from the customer's free text"))
+                                    message=message))
     return findings
 
 

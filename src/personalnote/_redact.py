@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 __all__ = ["PersonalData", "data_text", "find_personal_data", "iban_valid", "luhn_valid", "redact"]
@@ -128,7 +129,9 @@ def find_personal_data(text: str) -> list[PersonalData]:
 
     for match in _EMAIL.finditer(text):
         add("email", match.start(), match.end())
-    for pattern, kind, valid in ((_IBAN, "iban", iban_valid), (_CARD, "card", _card_valid)):
+    checked: list[tuple[re.Pattern[str], PersonalDataKind, Callable[[str], bool]]] = [
+        (_IBAN, "iban", iban_valid), (_CARD, "card", _card_valid)]
+    for pattern, kind, valid in checked:
         for match in pattern.finditer(text):
             found_text = _longest_valid(match.group(0), valid)
             if found_text:
@@ -154,6 +157,7 @@ def redact(text: str) -> str:
     return "".join(out) + text[last:]
 
 
+@lru_cache(maxsize=4096)
 def data_text(text: str) -> str:
     """Record text made safe for the ``<data>`` block of a prompt.
 
