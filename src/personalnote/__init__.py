@@ -58,6 +58,7 @@ from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 from ._review import QueuedDraft, Reviewer, ReviewQueue
 from ._signatures import ChainReport, SignatureRecord
+from ._widgets import ReviewWidget
 
 __all__ = [
     "BlockingFindingsError",
@@ -72,6 +73,7 @@ __all__ = [
     "ReviewError",
     "ReviewQueue",
     "Reviewer",
+    "ReviewWidget",
     "SignatureRecord",
     "StaleDraftError",
     "StoreBusyError",

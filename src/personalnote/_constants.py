@@ -103,3 +103,7 @@ MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
 #: check-guided drafting: candidates tried at most while blocking findings remain
 MAX_CANDIDATES: Final = 3
+
+# --- notebooks ------------------------------------------------------------------------------
+#: rows of pending drafts the review queue's HTML shows in a notebook (the rest are counted)
+HTML_MAX_ROWS: Final = 100

@@ -1,22 +1,46 @@
-"""Rich HTML for Jupyter: contexts, moments and moment reports render as small tables.
+"""Rich HTML for Jupyter: contexts, moments, reports, drafts, queued drafts and the review queue.
 
-Everything that comes from customer data is escaped.
+A draft shows its note with every finding's span marked (``<mark>``, titled with the kind and
+message, coloured by severity; overlapping spans are cut into pieces so the HTML stays well
+formed), its moment, each claim with the facts it cites (id and statement), and its
+provenance. A queued draft adds its state, version and signatures; the queue is a table of
+its pending drafts. Everything that comes from data is escaped.
+
+Example::
+
+    from IPython.display import HTML
+    HTML(draft_html(draft, ctx.facts))   # the draft with the statements of every cited fact
+    queue                                # in a notebook cell: the table of pending drafts
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
+from . import _constants as C
+
 if TYPE_CHECKING:
-    from ._context import CustomerContext
+    from ._checks import Finding
+    from ._context import CustomerContext, Fact
     from ._draft import Draft
     from ._moments import Moment, MomentReport
+    from ._review import QueuedDraft, ReviewQueue
+    from ._signatures import SignatureRecord
 
-__all__: list[str] = []
+__all__ = ["draft_html", "highlight_findings", "queue_html", "queued_html"]
 
 _STYLE = "border-collapse:collapse;font-family:system-ui,sans-serif;font-size:13px"
 _CELL = "border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top"
+_BOX = "font-family:system-ui,sans-serif;font-size:13px"
+_NOTE = ("border:1px solid #ccc;padding:8px;margin:6px 0;font-family:Georgia,serif;font-size:14px;"
+         "white-space:pre-wrap")
+_MUTED = "color:#666"
+#: background of a marked span, by the most severe finding covering it
+_MARK_COLOURS = {"blocking": "#f6b8b8", "warning": "#fbe7a1"}
+_STATE_COLOURS = {"drafted": "#555", "edited": "#8a5a00", "approved": "#1a7f37", "rejected": "#b42318",
+                  "exported": "#175cd3"}
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -27,21 +51,24 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f'<table style="{_STYLE}"><tr>{head}</tr>{body}</table>'
 
 
+def _code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
 def context_html(ctx: CustomerContext) -> str:
     rel = ctx.relationship
     title = (f"<b>{escape(ctx.customer.display_name)}</b> ({escape(ctx.customer_id)}), "
              f"as of {escape(ctx.local_date(ctx.as_of))}: {escape(rel.familiarity)}, "
              f"knowledge {escape(rel.knowledge)}")
     rows = [
-        [f"<code>{escape(f.id)}</code>", escape(f.kind), escape(f.text),
-         f"<i>{escape(f.quote)}</i>" if f.quote else ""]
+        [_code(f.id), escape(f.kind), escape(f.text), f"<i>{escape(f.quote)}</i>" if f.quote else ""]
         for f in ctx.facts.values()
     ]
     return f"<div>{title}</div>" + _table(["fact id", "kind", "fact", "free text (untrusted)"], rows)
 
 
 def moment_html(moment: Moment) -> str:
-    evidence = ", ".join(f"<code>{escape(e)}</code>" for e in moment.evidence)
+    evidence = ", ".join(_code(e) for e in moment.evidence)
     return (f"<div><b>{escape(moment.kind)}</b> (strength {moment.strength:.2f}): "
             f"{escape(moment.why_now)}<br/>evidence: {evidence}</div>")
 
@@ -52,26 +79,132 @@ def report_html(report: MomentReport) -> str:
         reasons = "".join(f"<li>{escape(r.code)}: {escape(r.message)}</li>" for r in report.no_note_reasons)
         return f"{head}<div>No note:</div><ul>{reasons}</ul>"
     rows = [
-        [escape(m.kind), f"{m.strength:.2f}", escape(m.why_now),
-         ", ".join(f"<code>{escape(e)}</code>" for e in m.evidence)]
+        [escape(m.kind), f"{m.strength:.2f}", escape(m.why_now), ", ".join(_code(e) for e in m.evidence)]
         for m in report.moments
     ]
     return head + _table(["moment", "strength", "why now", "evidence"], rows)
 
 
-def draft_html(draft: Draft) -> str:
-    note = escape(draft.text).replace("\n", "<br/>")
-    claims = "".join(
-        f"<li>{escape(c.text)} — " + ", ".join(f"<code>{escape(i)}</code>" for i in c.fact_ids) + "</li>"
-        for c in draft.claims
-    )
+# --- drafts --------------------------------------------------------------------------------
+
+
+def highlight_findings(text: str, findings: Sequence[Finding]) -> str:
+    """The text, escaped, with each finding's span inside a ``<mark>`` titled with its kind and message.
+
+    Spans may overlap: the text is cut at every span boundary and each piece is marked once,
+    titled with every finding covering it and coloured by the most severe of them;
+    ``data-findings`` holds their numbers (1-based, as in the findings list). Spans reaching
+    past the text are clipped; findings without a span are listed, not marked.
+    """
+    size = len(text)
+    spans = [(max(0, min(f.span[0], size)), max(0, min(f.span[1], size)), number, f)
+             for number, f in enumerate(findings, 1) if f.span is not None]
+    spans = [span for span in spans if span[1] > span[0]]
+    cuts = sorted({0, size, *(span[0] for span in spans), *(span[1] for span in spans)})
+    pieces = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = [(number, f) for a, b, number, f in spans if a <= start and end <= b]
+        piece = escape(text[start:end])
+        if not covering:
+            pieces.append(piece)
+            continue
+        severity = "blocking" if any(f.severity == "blocking" for _, f in covering) else "warning"
+        title = "\n".join(f"{f.severity} {f.kind}: {f.message}" for _, f in covering)
+        numbers = " ".join(str(number) for number, _ in covering)
+        pieces.append(f'<mark class="pn-{severity}" data-findings="{numbers}" title="{escape(title)}" '
+                      f'style="background:{_MARK_COLOURS[severity]}">{piece}</mark>')
+    return "".join(pieces)
+
+
+def _findings_html(text: str, findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "<div>Findings: none.</div>"
+    items = []
+    for f in findings:
+        quoted = (f" — “{escape(text[f.span[0]:f.span[1]])}”"
+                  if f.span is not None and f.span[1] > f.span[0] else "")
+        items.append(f'<li><span style="background:{_MARK_COLOURS[f.severity]};padding:0 4px">'
+                     f"{escape(f.severity)}</span> <b>{escape(f.kind)}</b>: {escape(f.message)}{quoted}</li>")
+    blocking = sum(f.severity == "blocking" for f in findings)
+    return f"<div>Findings ({blocking} blocking):</div><ol>{''.join(items)}</ol>"
+
+
+def _claims_html(draft: Draft, facts: Mapping[str, Fact] | None) -> str:
+    known = {**(facts or {}), **{f.id: f for f in draft.moment.facts}}
+    claims = []
+    for claim in draft.claims:
+        cited = "".join(
+            f"<li>{_code(i)}: {escape(known[i].text)}</li>" if i in known
+            else f'<li>{_code(i)} <span style="{_MUTED}">(statement not at hand: pass the facts)</span></li>'
+            for i in claim.fact_ids
+        )
+        claims.append(f"<li>{escape(claim.text)}<ul>{cited}</ul></li>")
+    return f"<div>Claims and the facts they cite:</div><ul>{''.join(claims)}</ul>"
+
+
+def _provenance_html(draft: Draft) -> str:
     p = draft.provenance
-    return (
-        f'<div style="font-family:system-ui,sans-serif;font-size:13px">'
-        f"<div><b>{escape(draft.customer_id)}</b> · {escape(draft.moment.kind)}: "
-        f"{escape(draft.moment.why_now)} · {escape(draft.channel)}</div>"
-        f'<div style="border:1px solid #ccc;padding:8px;margin:6px 0;font-family:Georgia,serif">{note}</div>'
-        f"<div>Claims:</div><ul>{claims}</ul>"
-        f"<div style='color:#666'>{escape(p.model)} · prompt {escape(p.prompt)} v{escape(p.prompt_version)}"
-        f" · {p.prompt_tokens}+{p.completion_tokens} tokens · {p.attempts} attempt(s)</div></div>"
-    )
+    return (f"<div style='{_MUTED}'>{escape(p.model)} · prompt {escape(p.prompt)} v{escape(p.prompt_version)}"
+            f" · {p.prompt_tokens}+{p.completion_tokens} tokens · {p.attempts} attempt(s)</div>")
+
+
+def _note_html(head: str, text: str, findings: Sequence[Finding], draft: Draft,
+               facts: Mapping[str, Fact] | None, tail: str = "") -> str:
+    return (f'<div style="{_BOX}">{head}'
+            f'<div class="pn-note" style="{_NOTE}">{highlight_findings(text, findings)}</div>'
+            f"{moment_html(draft.moment)}{_claims_html(draft, facts)}{_findings_html(text, findings)}"
+            f"{_provenance_html(draft)}{tail}</div>")
+
+
+def draft_html(draft: Draft, facts: Mapping[str, Fact] | None = None) -> str:
+    """A draft: the note with its findings marked, the moment, claims with cited facts, provenance.
+
+    ``facts`` (e.g. ``ctx.facts``) gives the statements of the cited facts; without it only
+    the moment's own derived facts have one.
+    """
+    head = (f"<div><b>{escape(draft.customer_id)}</b> · {escape(draft.channel)} · as of "
+            f"{escape(draft.as_of.date().isoformat())}</div>")
+    return _note_html(head, draft.text, draft.findings, draft, facts)
+
+
+def _state(state: str) -> str:
+    return f'<b style="color:{_STATE_COLOURS.get(state, "#555")}">{escape(state)}</b>'
+
+
+def _signatures_html(signatures: Sequence[SignatureRecord]) -> str:
+    if not signatures:
+        return "<div>Signatures: none yet.</div>"
+    rows = [[str(s.version), escape(s.meaning), f"{escape(s.printed_name)} ({_code(s.reviewer_id)})",
+             escape(s.role), escape(s.signed_at), escape(s.reason or "")] for s in signatures]
+    headers = ["version", "meaning", "signed by", "role", "at (UTC)", "reason"]
+    return "<div>Signatures:</div>" + _table(headers, rows)
+
+
+def queued_html(item: QueuedDraft) -> str:
+    """A queued draft: its state, version, current text with findings marked, and its signatures."""
+    edited = " · text edited by a reviewer" if item.edited else ""
+    approval = item.approval
+    approved = (f"<div>Approved: version {approval.version} by {escape(approval.printed_name)}"
+                + (f" (override: {escape(approval.reason)})" if approval.reason else "") + "</div>"
+                if approval is not None else "")
+    head = (f"<div>Draft <b>{item.id}</b> · {_state(item.state)} · version {item.version} · "
+            f"<b>{escape(item.customer_id)}</b> · {escape(item.draft.channel)}{edited}</div>{approved}")
+    return _note_html(head, item.text, item.findings, item.draft, {f.id: f for f in item.facts},
+                      _signatures_html(item.signatures))
+
+
+def queue_html(queue: ReviewQueue) -> str:
+    """The queue's pending drafts as a table (the first ``HTML_MAX_ROWS`` of them)."""
+    pending = queue.pending()
+    head = (f'<div style="{_BOX}">Review queue <code>{escape(str(queue.path))}</code>: '
+            f"<b>{len(pending)}</b> pending</div>")
+    if not pending:
+        return head
+    rows = [[str(q.id), escape(q.customer_id), f"{escape(q.moment.kind)}<br/>"
+             f'<span style="{_MUTED}">{escape(q.moment.why_now)}</span>', _state(q.state), str(q.version),
+             str(len(q.blocking)), str(len(q.findings) - len(q.blocking))]
+            for q in pending[:C.HTML_MAX_ROWS]]
+    more = len(pending) - C.HTML_MAX_ROWS
+    tail = f'<div style="{_MUTED}">… and {more} more</div>' if more > 0 else ""
+    headers = ["id", "customer", "moment", "state", "version", "blocking", "warnings"]
+    return head + _table(headers, rows) + tail

@@ -91,7 +91,9 @@ class QueuedDraft:
 
     ``draft`` is the model's draft as submitted; ``text`` is the current text (the model's, or
     a reviewer's edit) and ``findings`` are the checks of that text. ``approval`` is the
-    signature that approves exactly this version and text, else ``None``.
+    signature that approves exactly this version and text, else ``None``. ``facts`` are the
+    facts of the stored context (what the claims cite); ``signatures`` its record, oldest first.
+    In a notebook it displays as HTML.
     """
 
     id: int
@@ -108,6 +110,8 @@ class QueuedDraft:
     first_exported_at: str | None
     last_exported_at: str | None
     export_count: int
+    facts: tuple[Fact, ...] = ()
+    signatures: tuple[SignatureRecord, ...] = ()
 
     @property
     def customer_id(self) -> str:
@@ -142,6 +146,11 @@ class QueuedDraft:
             "first_exported_at": self.first_exported_at, "last_exported_at": self.last_exported_at,
             "export_count": self.export_count,
         }
+
+    def _repr_html_(self) -> str:
+        from ._display import queued_html
+
+        return queued_html(self)
 
 
 class _EditedDraft(Draft):
@@ -204,6 +213,11 @@ class ReviewQueue:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _repr_html_(self) -> str:
+        from ._display import queue_html
+
+        return queue_html(self)
+
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="seconds")
 
@@ -219,6 +233,8 @@ class ReviewQueue:
             approval=approval if approval_in_force(row, approval) else None,
             first_exported_at=row["first_exported_at"], last_exported_at=row["last_exported_at"],
             export_count=row["export_count"],
+            facts=tuple(Fact.model_validate(f) for f in json.loads(row["context"])["facts"]),
+            signatures=tuple(signature_rows(tx, row["id"])),
         )
 
     def _row(self, draft_id: int, tx: sqlite3.Connection | None = None) -> sqlite3.Row:
