@@ -166,22 +166,33 @@ class _Job:
         # a fallback encoding may undercount: hold its measured margin back from the budget
         budget = int(max_prompt_tokens * (1 - counter.margin))
         evidence, rest = _ranked_facts(ctx, moment)
-        chosen = list(evidence)
-        self.messages = self._render(chosen)
-        needed = counter.count_messages(self.messages)
+        # Each fact line is rendered and counted once (lines tokenize independently: they
+        # start after a newline), then the whole prompt is counted exactly once more.
+        chosen, lines = list(evidence), [_fact_line(f) for f in evidence]
+        needed = counter.count_messages(self._render(lines))
         if needed > budget:
             raise ContextBudgetError(ctx.customer_id, needed, budget)
         for fact in rest:
-            trial = self._render([*chosen, fact])
-            size = counter.count_messages(trial)
-            if size <= budget:
-                chosen, self.messages, needed = [*chosen, fact], trial, size
+            line = _fact_line(fact)
+            size = counter.count("\n" + line)
+            if needed + size <= budget:
+                chosen.append(fact)
+                lines.append(line)
+                needed += size
+        self.messages = self._render(lines)
+        needed = counter.count_messages(self.messages)
+        while needed > budget and len(chosen) > len(evidence):  # a rare undercount: drop the last
+            chosen.pop()
+            lines.pop()
+            self.messages = self._render(lines)
+            needed = counter.count_messages(self.messages)
         self.facts = chosen
         self.prompt_tokens_estimate = needed
         self.allowed_ids = [f.id for f in chosen]
+        self.context_hash = ctx.context_hash()
         self.results: list[ChatResult] = []
 
-    def _render(self, facts: list[Fact]) -> list[dict[str, str]]:
+    def _render(self, fact_lines: list[str]) -> list[dict[str, str]]:
         spec = CHANNELS[self.channel]
         return self.template.render({
             "moment_why_now": f"{self.moment.kind}: {self.moment.why_now}",
@@ -189,7 +200,7 @@ class _Job:
             "tone": tone_for(self.ctx.relationship.familiarity),
             "max_words": str(spec.max_words),
             "signers": ", ".join(s.label for s in self.signers) or "the team",
-            "facts": "\n".join(_fact_line(f) for f in facts),
+            "facts": "\n".join(fact_lines),
         })
 
     def schema(self) -> dict[str, Any]:
@@ -233,21 +244,25 @@ class _Job:
                 {"role": "user", "content": f"That answer was invalid: {error.problem}. "
                                             "Answer again with JSON only, following the rules."}]
 
-    def draft(self, note: NoteBody, candidates: int = 1) -> Draft:
+    def provenance(self, candidates: int = 1) -> Provenance:
+        """Where the draft came from, and its cost summed over every attempt so far."""
         prompt_tokens = sum(r.prompt_tokens for r in self.results)
         completion_tokens = sum(r.completion_tokens for r in self.results)
-        cost = cost_usd(self.prices.get(self.model.name), prompt_tokens, completion_tokens)
-        provenance = Provenance(
+        return Provenance(
             model=self.model.name, prompt=self.template.name, prompt_version=self.template.version,
-            prompt_sha256=self.template.sha256, context_hash=self.ctx.context_hash(),
+            prompt_sha256=self.template.sha256, context_hash=self.context_hash,
             facts_in_prompt=self.allowed_ids, prompt_tokens_estimate=self.prompt_tokens_estimate,
             prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-            attempts=len(self.results), candidates=candidates, cost_usd=cost,
+            attempts=len(self.results), candidates=candidates,
+            cost_usd=cost_usd(self.prices.get(self.model.name), prompt_tokens, completion_tokens),
         )
+
+    def draft(self, note: NoteBody) -> Draft:
+        """The composed, checked draft for one valid answer."""
         draft = Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
                       channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
                       body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
-                      claims=list(note.claims), provenance=provenance)
+                      claims=list(note.claims), provenance=self.provenance())
         return draft.model_copy(update={"findings": check(draft, self.ctx)})
 
     def revise(self, messages: list[dict[str, str]], note: NoteBody,
@@ -425,9 +440,10 @@ def _done(candidates: list[tuple[NoteBody, Draft]], max_candidates: int, spent: 
 
 
 def _best(job: _Job, candidates: list[tuple[NoteBody, Draft]]) -> Draft:
-    """The candidate with the fewest blocking findings (then warnings; the earliest on a tie)."""
-    note, _ = min(candidates, key=lambda c: (len(c[1].blocking), len(c[1].findings)))
-    return job.draft(note, candidates=len(candidates))
+    """The candidate with the fewest blocking findings (then warnings; the earliest on a tie),
+    with provenance counting every attempt and candidate."""
+    _, draft = min(candidates, key=lambda c: (len(c[1].blocking), len(c[1].findings)))
+    return draft.model_copy(update={"provenance": job.provenance(candidates=len(candidates))})
 
 
 async def adraft_note(
