@@ -14,7 +14,7 @@ def test_two_million_miles_links_flight_seat_and_status() -> None:
     report = report_for("flyer_2m_miles")
     best = report.best
     assert best is not None and best.kind == "milestone"
-    assert best.key == "milestone:SkyMiles:miles:2e+06"
+    assert best.key == "milestone:SkyMiles:miles:2000000"
     assert best.evidence[:3] == ["derived:milestone:L-5502", "L-5502", "T-8002"]
     assert "2 million miles" in best.facts[0].text
     assert "T-7781" not in best.evidence  # the June flight is not today's

@@ -31,6 +31,11 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _key_number(value: float) -> str:
+    """A threshold as a CRM would type it in ``note_sent.about``: 2000000, not 2e+06."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
 def _round_number(value: float) -> str:
     """2000000 -> '2 million', 50 -> '50'."""
     if value >= 1_000_000 and value % 1_000_000 == 0:
@@ -78,7 +83,7 @@ def milestone(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
         )
         strength = min(1.0, 0.7 + 0.1 * math.log10(threshold / minimum))
         yield Moment(
-            kind="milestone", key=f"milestone:{event.program}:{event.metric}:{threshold:g}",
+            kind="milestone", key=f"milestone:{event.program}:{event.metric}:{_key_number(threshold)}",
             at=event.at, evidence=[derived.id, event.id, *linked], strength=strength,
             why_now=f"passed {_round_number(threshold)} {event.metric} with {event.program} "
                     f"on {ctx.local_date(event.at)}",
