@@ -79,6 +79,7 @@ STIFF_PHRASES = (
     "pursuant to",
 )
 
+
 @dataclass(frozen=True)
 class CheckPolicy:
     """What a business allows. The default is the safe one.
@@ -326,6 +327,10 @@ def _channel(note: _Note, channel: Channel, signers: Sequence[Signer], familiari
     return findings
 
 
+_DATA_NAMES = {"email": "an email address", "phone": "a phone number", "card": "a payment card number",
+               "iban": "a bank account number (IBAN)", "address": "a street address"}
+
+
 def _personal_data(note: _Note) -> list[Finding]:
     return [Finding(kind="personal_data", severity="blocking", span=(item.start, item.end),
                     message=f"{_DATA_NAMES[item.kind]} ('{item.text}') in the note: personal data a note "
@@ -333,8 +338,6 @@ def _personal_data(note: _Note) -> list[Finding]:
             for item in find_personal_data(note.text)]
 
 
-_DATA_NAMES = {"email": "an email address", "phone": "a phone number", "card": "a payment card number",
-               "iban": "a bank account number (IBAN)", "address": "a street address"}
 def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signers: Sequence[Signer],
                instructions: str, policy: CheckPolicy) -> list[Finding]:
     findings: list[Finding] = []
