@@ -195,11 +195,11 @@ class _Job:
     def _render(self, fact_lines: list[str]) -> list[dict[str, str]]:
         spec = CHANNELS[self.channel]
         return self.template.render({
-            "moment_why_now": f"{self.moment.kind}: {self.moment.why_now}",
+            "moment_why_now": data_text(f"{self.moment.kind}: {self.moment.why_now}"),
             "channel_form": spec.form,
             "tone": tone_for(self.ctx.relationship.familiarity),
             "max_words": str(spec.max_words),
-            "signers": ", ".join(s.label for s in self.signers) or "the team",
+            "signers": data_text(", ".join(s.label for s in self.signers)) or "the team",
             "facts": "\n".join(fact_lines),
         })
 

@@ -53,7 +53,8 @@ __all__ = [
 Channel = Literal["card", "email", "letter", "sms"]
 AddressForm = Literal["preferred_name", "given_name", "honorific_family_name"]
 
-_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+# An id is cited verbatim in prompts and schemas: no surrounding space, no line breaks, no < or >.
+_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s<>]([^<>\r\n\t]*[^\s<>])?$")]
 _Text = Annotated[str, Field(min_length=1, max_length=5000)]
 _Name = Annotated[str, Field(min_length=1, max_length=200)]
 _NonNegative = Annotated[float, Field(ge=0)]

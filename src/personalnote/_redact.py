@@ -36,6 +36,7 @@ _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _PHONE = re.compile(r"(?<![\w+/.,-])(?:\+|00)?\(?\d[\d ().\-/]{5,}\d(?![\w/-]|[.,]\d)")
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+_YEAR_RANGE = re.compile(r"(?:1[89]|20)\d\d\s?[-/\u2013]\s?(?:1[89]|20)\d\d")  # 2019-2023: no phone
 _THOUSANDS = re.compile(r"\d{1,3}(?:[ .,]\d{3})+")
 _STREET_TYPES = (
     r"(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Square|Terrace|Way|Close|Crescent|Parkway|"
@@ -105,7 +106,7 @@ def _longest_valid(candidate: str, valid: Callable[[str], bool]) -> str | None:
 
 def _phone_like(candidate: str) -> bool:
     digits = sum(c.isdigit() for c in candidate)
-    if not 7 <= digits <= 15 or _DATE.fullmatch(candidate):
+    if not 7 <= digits <= 15 or _DATE.fullmatch(candidate) or _YEAR_RANGE.fullmatch(candidate):
         return False
     international = candidate.startswith(("+", "00", "("))
     if not international and _THOUSANDS.fullmatch(candidate) and not re.match(r"\d{3} ", candidate):
