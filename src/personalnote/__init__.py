@@ -8,17 +8,22 @@ Example::
     report = pn.find_moments(ctx)
 """
 
+from ._batch import adraft_many, draft_many
+from ._batch_api import read_batch_results, write_batch_requests
+from ._batch_report import BatchResult, CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._checks import CheckPolicy, Finding, check, check_text
 from ._compose import Signer, format_name
 from ._context import CustomerContext, Fact, Relationship, build_context
 from ._draft import Claim, Draft, Provenance, adraft_note, draft_note
 from ._errors import (
+    BatchError,
     BlockingFindingsError,
     ConfigurationError,
     ContextBudgetError,
     ContextError,
     ContextMismatchError,
+    CostCapError,
     DraftNotFoundError,
     DraftValidationError,
     ExportError,
@@ -61,6 +66,14 @@ from ._signatures import ChainReport, SignatureRecord
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "BatchError",
+    "BatchResult",
+    "CostCapError",
+    "CustomerOutcome",
+    "adraft_many",
+    "draft_many",
+    "read_batch_results",
+    "write_batch_requests",
     "BlockingFindingsError",
     "ChainReport",
     "ContextMismatchError",

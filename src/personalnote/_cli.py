@@ -6,17 +6,23 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from . import _constants as C
+from ._batch import DraftSettings, draft_many, load_customers
+from ._batch_api import read_batch_results, write_batch_requests
+from ._batch_report import BatchResult
 from ._checks import Finding, check_text
 from ._compose import Signer
 from ._context import build_context
 from ._draft import Draft, draft_note
-from ._errors import ConfigurationError, InputFileError, PersonalNoteError
+from ._errors import BatchError, ConfigurationError, InputFileError, PersonalNoteError
 from ._export import EXPORT_FORMATS
+from ._history import CustomerHistory, Dataset
 from ._loaders import load, load_business_events
 from ._moments import MomentReport, find_moments
 from ._review import QueuedDraft, Reviewer, ReviewQueue
@@ -72,14 +78,18 @@ def _signer(text: str) -> Signer:
 
 def _draft(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
-    data = load(args.path)
-    extra = load_business_events(args.business_events) if args.business_events else []
-    histories = [data.customer(args.customer)] if args.customer else data.customers
+    histories, events, sources = load_customers(args.path)
+    if args.business_events:
+        events.extend(load_business_events(args.business_events))
+    if args.customer:
+        histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
     queue = ReviewQueue(args.store) if args.store or os.environ.get(C.ENV_STORE) else None
+    signers = [_signer(s) for s in args.signer]
+    if args.path.is_dir() or len(histories) > 1 or args.write_batch or args.read_batch:
+        return _draft_batch(args, as_of, histories, events, sources, queue, signers)
     for history in histories:
-        ctx = build_context(history, as_of, business_events=[*data.business_events, *extra])
-        result = draft_note(ctx, moment=args.moment, channel=args.channel, model=args.model,
-                            signers=[_signer(s) for s in args.signer])
+        ctx = build_context(history, as_of, business_events=events)
+        result = draft_note(ctx, moment=args.moment, channel=args.channel, model=args.model, signers=signers)
         if isinstance(result, Draft):
             queued = queue.submit(result, ctx, source=args.path.resolve()) if queue else None
             if args.json:
@@ -89,18 +99,7 @@ def _draft(args: argparse.Namespace) -> int:
                                     "store": str(queue.path)}
                 print(json.dumps(out, ensure_ascii=False))
             else:
-                p = result.provenance
-                print(f"# {result.customer_id}: {result.moment.kind} ({result.moment.why_now})\n")
-                print(result.text)
-                print("\nclaims:")
-                for claim in result.claims:
-                    print(f"  - {claim.text}  [{', '.join(claim.fact_ids)}]")
-                if result.findings:
-                    print("\nfindings:")
-                    _print_findings(result.findings, result.text)
-                print(f"\n{p.model} · prompt {p.prompt} v{p.prompt_version} · {p.prompt_tokens} prompt + "
-                      f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s)")
-                print("Not sent: a person must review and sign this note.")
+                _print_draft(result)
                 if queue is not None and queued is not None:
                     print(f"Queued for review as draft {queued.id} (version {queued.version}, "
                           f"{queued.state}) in {queue.path}: personalnote review show {queued.id}")
@@ -110,6 +109,61 @@ def _draft(args: argparse.Namespace) -> int:
         else:
             _print_report(result)
     return 0
+
+
+def _print_draft(draft: Draft) -> None:
+    p = draft.provenance
+    print(f"# {draft.customer_id}: {draft.moment.kind} ({draft.moment.why_now})\n")
+    print(draft.text)
+    print("\nclaims:")
+    for claim in draft.claims:
+        print(f"  - {claim.text}  [{', '.join(claim.fact_ids)}]")
+    if draft.findings:
+        print("\nfindings:")
+        _print_findings(draft.findings, draft.text)
+    print(f"\n{p.model} · prompt {p.prompt} v{p.prompt_version} · {p.prompt_tokens} prompt + "
+          f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s)")
+    print("Not sent: a person must review and sign this note.")
+
+
+def _draft_batch(args: argparse.Namespace, as_of: datetime, histories: list[CustomerHistory],
+                 events: list[Any], sources: dict[str, Path], queue: ReviewQueue | None,
+                 signers: list[Signer]) -> int:
+    """Many customers: live (``draft_many``) or through Batch API files; the summary at the end."""
+    settings: DraftSettings = {"moment": args.moment, "channel": args.channel, "signers": signers,
+                               "business_events": events}
+    try:
+        if args.write_batch:
+            result = write_batch_requests(histories, args.write_batch, as_of=as_of, model=args.model,
+                                          queue=queue, **settings)
+        elif args.read_batch:
+            result = read_batch_results(args.read_batch, histories, as_of=as_of, model=args.model,
+                                        queue=queue, source=sources, **settings)
+        else:
+            result = draft_many(histories, as_of=as_of, model=args.model, queue=queue, source=sources,
+                                concurrency=args.concurrency, max_cost_usd=args.max_cost, **settings)
+    except BatchError as exc:
+        _print_batch(args, exc.result, queue)
+        for customer_id, error in exc.errors.items():
+            print(f"{customer_id}:\n" + "".join(traceback.format_exception(error)), file=sys.stderr)
+        raise
+    _print_batch(args, result, queue)
+    return 0 if result.complete else 1
+
+
+def _print_batch(args: argparse.Namespace, result: BatchResult, queue: ReviewQueue | None) -> None:
+    if args.json:
+        print(json.dumps(result.to_json_dict(with_drafts=queue is None), ensure_ascii=False))
+        return
+    for draft in result.drafts if queue is None else []:
+        _print_draft(draft)
+        print()
+    print(result.summary())
+    if args.write_batch:
+        print(f"Wrote {args.write_batch}: upload it to the OpenAI Batch API (endpoint {C.BATCH_API_URL}), "
+              "then read the results back with --read-batch RESULTS.jsonl")
+    elif queue is not None and result.with_status("drafted"):
+        print(f"Queued for review in {queue.path}: personalnote review list. Nothing was sent.")
 
 
 def _print_findings(findings: list[Finding], text: str) -> None:
@@ -358,7 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draft a personal note with a language model. Model: --model, else $PERSONALNOTE_MODEL, "
                     "else OPENAI_API_KEY/OPENAI_BASE_URL, else the embedded model (personalnote[local]).",
     )
-    draft.add_argument("path", type=Path, help="customer file: .json or .jsonl")
+    draft.add_argument("path", type=Path, help="customer file (.json or .jsonl) or a folder of .json files; "
+                                               "more than one customer drafts them as a batch")
     draft.add_argument("--customer", help="only this customer id (default: every customer in the file)")
     draft.add_argument("--as-of", help=f"ISO-8601 instant (default: ${C.ENV_AS_OF}, else now)")
     draft.add_argument("--moment", help="draft for this moment kind (default: the strongest)")
@@ -369,9 +424,18 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--signer", action="append", default=[], metavar="ROLE[:NAME]",
                        help="who signs (repeat for several), e.g. --signer Captain --signer 'First Officer'")
     draft.add_argument("--business-events", type=Path, help="a separate file of business events")
-    draft.add_argument("--json", action="store_true", help="one JSON object per customer")
+    draft.add_argument("--json", action="store_true", help="one JSON object per customer; for a batch, the "
+                                                           "summary with every customer's outcome")
     draft.add_argument("--store", type=Path, help=f"put each draft in this review queue (also when "
-                                                  f"${C.ENV_STORE} is set) and print its queue id")
+                                                  f"${C.ENV_STORE} is set); a batch skips customers queued")
+    draft.add_argument("--concurrency", type=int, default=C.DRAFT_CONCURRENCY,
+                       help=f"batch: customers drafted at once (default {C.DRAFT_CONCURRENCY})")
+    draft.add_argument("--max-cost", type=float, metavar="USD",
+                       help="batch: never spend more than this; customers past it are 'not started'")
+    draft.add_argument("--write-batch", type=Path, metavar="REQUESTS.jsonl",
+                       help="write an OpenAI Batch API request file instead of calling the model")
+    draft.add_argument("--read-batch", type=Path, nargs="+", metavar="RESULTS.jsonl",
+                       help="read Batch API result (and error) files back into drafts")
     draft.set_defaults(run=_draft)
 
     checker = sub.add_parser(

@@ -107,3 +107,13 @@ MAX_CANDIDATES: Final = 3
 # --- notebooks ------------------------------------------------------------------------------
 #: rows of pending drafts the review queue's HTML shows in a notebook (the rest are counted)
 HTML_MAX_ROWS: Final = 100
+
+# --- batch drafting -------------------------------------------------------------------------
+#: customers drafted at once by draft_many (model calls in flight at most)
+DRAFT_CONCURRENCY: Final = 8
+#: the OpenAI Batch API bills this fraction of the live price
+BATCH_API_PRICE_FACTOR: Final = 0.5
+#: the endpoint each Batch API request line names
+BATCH_API_URL: Final = "/v1/chat/completions"
+#: customer ids listed per failure kind in a batch summary's text (the JSON lists them all)
+SUMMARY_MAX_IDS: Final = 10

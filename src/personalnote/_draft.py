@@ -248,13 +248,14 @@ class _Job:
         """Where the draft came from, and its cost summed over every attempt so far."""
         prompt_tokens = sum(r.prompt_tokens for r in self.results)
         completion_tokens = sum(r.completion_tokens for r in self.results)
+        cost = cost_usd(self.prices.get(self.model.name), prompt_tokens, completion_tokens)
         return Provenance(
             model=self.model.name, prompt=self.template.name, prompt_version=self.template.version,
             prompt_sha256=self.template.sha256, context_hash=self.context_hash,
             facts_in_prompt=self.allowed_ids, prompt_tokens_estimate=self.prompt_tokens_estimate,
             prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
             attempts=len(self.results), candidates=candidates,
-            cost_usd=cost_usd(self.prices.get(self.model.name), prompt_tokens, completion_tokens),
+            cost_usd=None if cost is None else round(cost, 8),
         )
 
     def draft(self, note: NoteBody) -> Draft:
@@ -293,10 +294,10 @@ def _short(exc: ValidationError) -> str:
 
 
 def cost_usd(price: Price | None, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """What the tokens cost at ``price`` (None when the model has no price)."""
+    """What the tokens cost at ``price`` (None when the model has no price), unrounded."""
     if price is None:
         return None
-    return round((prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000, 8)
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
 
 def price_table(prices: dict[str, Price] | None) -> dict[str, Price]:

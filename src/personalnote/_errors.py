@@ -26,7 +26,10 @@ carries the data a caller needs to act on it, not only a message::
     │   ├── ContextMismatchError    not the context the draft was made from (.expected_hash, .actual_hash)
     │   ├── BlockingFindingsError   blocking findings and no override reason (.findings)
     │   └── MomentGoneError         the moment is no longer true at approval (.no_note_reasons)
-    └── ExportError                 the export cannot be written (.path)
+    ├── ExportError                 the export cannot be written (.path)
+    ├── CostCapError                the next request could take spending past max_cost_usd (.cap_usd, ...)
+    └── BatchError                  a batch finished, but some customers hit an unexpected error (a bug):
+                                    .result holds every outcome, .errors the exceptions by customer id
 
 Example::
 
@@ -45,10 +48,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._batch_report import BatchResult
     from ._checks import Finding
     from ._moments import NoNoteReason
 
 __all__ = [
+    "BatchError",
+    "CostCapError",
     "BlockingFindingsError",
     "ContextMismatchError",
     "DraftNotFoundError",
@@ -327,3 +333,32 @@ class ExportError(PersonalNoteError):
     def __init__(self, path: str | Path | None, message: str) -> None:
         self.path = str(path) if path is not None else None
         super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class CostCapError(PersonalNoteError):
+    """The next model request could cost more than is left under ``max_cost_usd``; it was not sent."""
+
+    def __init__(self, cap_usd: float, committed_usd: float, request_usd: float) -> None:
+        self.cap_usd = cap_usd
+        self.committed_usd = committed_usd
+        self.request_usd = request_usd
+        super().__init__(f"cost cap: the next request could cost up to ${request_usd:.6f} and "
+                         f"${committed_usd:.6f} of the ${cap_usd:.6f} allowed is spent or reserved; raise "
+                         "max_cost_usd (--max-cost) and run again: customers already drafted are skipped")
+
+
+class BatchError(PersonalNoteError):
+    """A batch ran to the end, but some customers hit an unexpected error: a bug, not bad data.
+
+    Every other customer's outcome is kept: ``result`` is the whole ``BatchResult`` (drafts
+    already in the review queue stay there), ``errors`` maps customer ids to the exceptions
+    (each with its traceback). The first one is this error's ``__cause__``.
+    """
+
+    def __init__(self, result: BatchResult, errors: dict[str, BaseException]) -> None:
+        self.result = result
+        self.errors = dict(errors)
+        first = next(iter(self.errors.items()))
+        super().__init__(f"{len(self.errors)} customer(s) hit an unexpected error, a bug to report (first: "
+                         f"{first[0]}: {type(first[1]).__name__}: {first[1]}); the other customers' results "
+                         "are in .result and drafts already queued stay queued")

@@ -149,8 +149,27 @@ class OpenAIChatModel:
             self._async_client = openai.AsyncOpenAI(**self._options)
         return self._async_client
 
-    def _arguments(self, request: ChatRequest) -> dict[str, Any]:
-        if self.structured_output == "json_schema":
+    def request_body(self, request: ChatRequest, *,
+                     structured_output: StructuredOutput | None = None) -> dict[str, Any]:
+        """The JSON body sent for ``request`` (also a Batch API line's ``body``).
+
+        Example::
+
+            body = OpenAIChatModel("gpt-4o-mini").request_body(request, structured_output="json_schema")
+        """
+        return self._arguments(request, structured_output)
+
+    def result_from_body(self, body: Any) -> ChatResult:
+        """The result in a ``chat.completion`` response body (e.g. from a Batch API results file)."""
+        try:
+            completion = openai.types.chat.ChatCompletion.model_validate(body)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise ModelAPIError(f"the response body is not a chat.completion: {exc}") from None
+        return self._result(completion)
+
+    def _arguments(self, request: ChatRequest, structured_output: StructuredOutput | None = None
+                   ) -> dict[str, Any]:
+        if (structured_output or self.structured_output) == "json_schema":
             response_format: dict[str, Any] = {"type": "json_schema", "json_schema": {
                 "name": request.schema_name, "schema": strict_schema(request.schema), "strict": True}}
         else:
