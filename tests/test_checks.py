@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import personalnote as pn
@@ -260,3 +262,44 @@ def test_how_many_copied_words_make_a_finding_is_configurable() -> None:
     assert "untrusted_instruction" not in _kinds(check_text(text, ctx, cited=["R-310", "B-901"]))
     strict = CheckPolicy(copied_run_words=3)
     assert "untrusted_instruction" in _kinds(check_text(text, ctx, cited=["R-310", "B-901"], policy=strict))
+
+
+def _drafted(name: str, body: str, fact_id: str) -> tuple[pn.Draft, pn.CustomerContext]:
+    from personalnote.testing import FakeChatModel
+
+    data = pn.load(FIXTURES / "customers" / f"{name}.json")
+    fake = FakeChatModel([{"body": body, "claims": [{"text": "the moment", "fact_ids": [fact_id]}]}])
+    draft = pn.draft_note(data.customers[0], as_of=AS_OF, model=fake, business_events=data.business_events,
+                          max_candidates=1)
+    assert isinstance(draft, pn.Draft)
+    return draft, pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
+
+
+def test_a_detail_copied_from_the_prompts_example_is_unsupported() -> None:
+    """SmolLM2 wrote this for the welcome-back customer, who never asked about a scarf."""
+    body = "Welcome back! The green scarf you asked about is back, and we put one aside for you."
+    draft, ctx = _drafted("welcome_back", body, "S-703")
+    copied = [draft.text[f.span[0]:f.span[1]] for f in pn.check(draft, ctx)
+              if f.kind == "unsupported_detail" and "example" in f.message and f.span]
+    assert copied == ["green scarf", "put one aside"]
+    assert copied == [draft.text[f.span[0]:f.span[1]] for f in draft.findings
+                      if "prompt's example" in f.message and f.span]  # drafting ran the same check
+
+
+def test_the_examples_words_are_fine_when_the_customer_really_has_them() -> None:
+    """The example's details are only suspicious when this customer's facts don't mention them."""
+    ctx = _ctx("welcome_back")
+    text = "Dear Aiko,\n\nThe green scarf you asked about is back.\n\nBest wishes,\nThe team"
+    flagged = check_text(text, ctx, example_details=["green scarf", "scarf"])
+    assert any("prompt's example" in f.message for f in flagged)
+    scarf = pn.Fact(id="R-9", kind="request", source="event", at=AS_OF, text="Asked for a green scarf")
+    assert not any("prompt's example" in f.message
+                   for f in check_text(text, ctx.with_facts([scarf]), example_details=["green scarf"]))
+
+
+def test_a_prompt_declaring_example_details_it_does_not_contain_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "bad"\nversion = "1"\nsystem = "Write a note."\nuser = "$facts"\n'
+                    'example_details = ["blue hat"]\n')
+    with pytest.raises(pn.PromptError, match="blue hat"):
+        pn.load_prompt(str(path))

@@ -24,7 +24,7 @@ from ._compose import CHANNELS, Signer, format_name
 from ._context import CustomerContext, Fact
 from ._errors import PromptError
 from ._history import Channel
-from ._prompts import load_prompt
+from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data
 from ._untrusted import INSTRUCTION_MARKERS, INSTRUCTION_WORDS, FreeText, ObedienceRules, obeyed_spans
 
@@ -189,6 +189,23 @@ def _grounding(note: _Note, ctx: CustomerContext, cited: Sequence[str], signers:
         if missing:
             findings.append(Finding(kind="unsupported_detail", severity="blocking", span=(start, end),
                                     message=f"'{' '.join(missing)}' is not in the facts the note cites"))
+    return findings
+
+
+def _example_copies(note: _Note, ctx: CustomerContext, example_details: Sequence[str]) -> list[Finding]:
+    """Details of the prompt's own example ("green scarf") that the customer's facts never mention."""
+    known = " ".join(f"{f.text} {f.quote or ''}" for f in ctx.facts.values()).casefold()
+    findings: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for detail in sorted(example_details, key=len, reverse=True):  # "green scarf" before "scarf"
+        if detail.casefold() in known:
+            continue
+        for start, end, words in note.spans(re.compile(rf"\b{re.escape(detail)}\b", re.IGNORECASE)):
+            if not any(start < e and s < end for s, e in taken):
+                taken.append((start, end))
+                findings.append(Finding(kind="unsupported_detail", severity="blocking", span=(start, end),
+                                        message=f"'{words}' comes from the prompt's example, not from "
+                                                "this customer's facts"))
     return findings
 
 
@@ -377,11 +394,12 @@ def check_text(
     other_customer_names: Sequence[str] = (),
     policy: CheckPolicy | None = None,
     instructions: str = "",
+    example_details: Sequence[str] = (),
 ) -> list[Finding]:
     """Check a note's full text against a customer's context (hand-written or drafted).
 
     ``instructions`` is the prompt's system text, if any: a note repeating it answered
-    a request to reveal it.
+    a request to reveal it. ``example_details`` are the details the prompt's example invents.
     """
     policy = policy or CheckPolicy()
     lines = text.split("\n\n")
@@ -393,6 +411,7 @@ def check_text(
     moment_words -= {"on", "the", "a", "of", "and", "in", "to", "with", "for", "at", "was", "customer"}
     findings = [
         *_grounding(note, ctx, support_ids or list(ctx.facts), signers, claim_ids),
+        *_example_copies(note, ctx, example_details),
         *_names(note, ctx, other_customer_names),
         *_creepiness(note, policy),
         *_genericity(note, ctx, support_ids, policy, moment_words),
@@ -415,9 +434,11 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
     ctx = ctx.with_facts(draft.moment.facts)
     claim_ids = [i for c in draft.claims for i in c.fact_ids]
     try:
-        instructions = load_prompt(draft.provenance.prompt).system
+        template: PromptTemplate | None = load_prompt(draft.provenance.prompt)
     except PromptError:
-        instructions = ""  # a prompt file that is gone: the other checks still run
+        template = None  # a prompt file that is gone: the other checks still run
     return check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
                       channel=draft.channel, moment_evidence=draft.moment.evidence,
-                      other_customer_names=other_customer_names, policy=policy, instructions=instructions)
+                      other_customer_names=other_customer_names, policy=policy,
+                      instructions=template.system if template else "",
+                      example_details=template.example_details if template else ())

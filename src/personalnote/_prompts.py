@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._errors import PromptError
 
@@ -38,6 +38,17 @@ class PromptTemplate(BaseModel):
     description: str = ""
     system: str = Field(min_length=1)
     user: str = Field(min_length=1)
+    #: details the prompt's own example invents ("green scarf"): a note that repeats one the
+    #: customer's facts don't mention copied the example, and the checks say so
+    example_details: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _example_details_are_in_the_prompt(self) -> PromptTemplate:
+        text = f"{self.system}\n{self.user}".casefold()
+        missing = [d for d in self.example_details if d.casefold() not in text]
+        if missing:
+            raise ValueError(f"example_details {missing} do not appear in the prompt's text")
+        return self
 
     @property
     def sha256(self) -> str:
