@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,8 @@ from personalnote import _batch
 from personalnote._cli import main
 from personalnote.testing import FakeChatModel
 
-from .batch_support import AS_OF, SlowModel, answer, flyer, quiet
+from .batch_support import AS_OF, BODY, SlowModel, answer, flyer, quiet
+from .test_model_errors import completion, scripted  # noqa: F401 - the fixture
 
 
 def test_concurrency_bound_is_respected_and_reached() -> None:
@@ -181,3 +183,14 @@ def test_cli_duplicate_customer_in_two_files_exits_2(tmp_path: Path,
         (tmp_path / name).write_text(flyer(1).model_dump_json())
     assert main(["draft", str(tmp_path), "--as-of", "2026-11-20T18:00:00Z", "--model", "unused"]) == 2
     assert "duplicate customer id" in capsys.readouterr().err
+
+
+def test_one_openai_model_serves_two_runs_over_kept_alive_connections(scripted: Any) -> None:  # noqa: F811
+    notes = [json.dumps({"body": BODY, "claims": [{"text": "100,000 miles", "fact_ids": [f"L-00{i}"]}]})
+             for i in range(2)]
+    server = scripted([(200, {}, completion(note)) for note in notes])
+    server.httpd.RequestHandlerClass.protocol_version = "HTTP/1.1"  # keep-alive: connections are pooled
+    model = pn.OpenAIChatModel("gpt-4o-mini", base_url=server.base_url, api_key="sk-test", timeout=5)
+    for i in range(2):  # each run is its own event loop; a client from the first must not be reused
+        result = pn.draft_many([flyer(i)], as_of=AS_OF, model=model, progress=False)
+        assert result.counts["drafted"] == 1, result.summary()

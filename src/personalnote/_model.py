@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from collections.abc import Callable
@@ -129,6 +130,7 @@ class OpenAIChatModel:
         self._http_client = http_client
         self._client: openai.OpenAI | None = None
         self._async_client: openai.AsyncOpenAI | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
         self.max_attempts = max_attempts
         official = base_url is None or "api.openai.com" in base_url
         self.structured_output: StructuredOutput = structured_output or (
@@ -145,8 +147,12 @@ class OpenAIChatModel:
         return self._client
 
     def _async(self) -> openai.AsyncOpenAI:
-        if self._async_client is None:
+        # its connections belong to the event loop that opened them: one client per loop, so the
+        # same model works across asyncio.run calls (draft_many run twice, to resume)
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_loop is not loop:
             self._async_client = openai.AsyncOpenAI(**self._options)
+            self._async_loop = loop
         return self._async_client
 
     def request_body(self, request: ChatRequest, *,
