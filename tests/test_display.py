@@ -90,8 +90,10 @@ def test_overlapping_spans_are_cut_into_pieces_each_marked_once() -> None:
     assert pieces == [("cd", "1", "pn-warning"), ("ef", "1 2", "pn-blocking"), ("gh", "2", "pn-blocking")]
     titles = [attrs["title"] for attrs, _ in parsed.marks]
     assert titles[1] == "warning stiff: too stiff\nblocking clock_time: a time"
-    backgrounds = [attrs["style"] for attrs, _ in parsed.marks]
-    assert backgrounds[0] != backgrounds[1] == backgrounds[2]
+    styles = [attrs["style"] or "" for attrs, _ in parsed.marks]
+    assert styles[0].startswith("background:") and not styles[1].startswith(styles[0])
+    assert [("underline" in style) for style in styles] == [False, True, False]
+    assert styles[1].startswith(styles[2])  # both blocking
 
 
 def test_nested_and_identical_spans_keep_the_text_intact() -> None:
@@ -142,7 +144,8 @@ def test_a_draft_shows_its_moment_and_each_claim_with_the_facts_it_cites() -> No
     assert f"derived:milestone:L-5502: {derived.text}" in text
     # its own display has the moment's derived facts; the others need the context's facts
     own = _Parsed(draft._repr_html_()).text
-    assert f"derived:milestone:L-5502: {derived.text}" in own and "T-8002 (statement not at hand" in own
+    assert f"derived:milestone:L-5502: {derived.text}" in own and "T-8002 (statement in the context" in own
+    assert "Claims and the facts they cite:" in own
 
 
 def _scripted() -> tuple[pn.Draft, pn.CustomerContext]:
@@ -219,6 +222,7 @@ def test_a_queued_draft_shows_its_state_version_text_and_signatures(queue: pn.Re
     assert "Approved: version 3 by Alice Smith" in parsed.text
     assert fixed in parsed.text and "Paris" not in parsed.text  # the current text, checked again
     assert parsed.marks == [] and "Findings: none." in parsed.text
+    assert "The model's claims (about its own text, before the reviewer's edit):" in parsed.text
     [table] = parsed.tables
     edit, approval = item.signatures
     assert table[1:] == [["2", "edit", "Bob Jones (bob)", "purser", edit.signed_at, "no <invented> places"],
@@ -230,7 +234,7 @@ def test_a_queued_draft_cites_facts_from_its_stored_context(queue: pn.ReviewQueu
     assert {f.id for f in item.facts} >= {"T-8002", "P-0420", "derived:milestone:L-5502"}
     text = _Parsed(item._repr_html_()).text
     assert "T-8002: Flight NA 117 from LHR to JFK, seat 2A, business cabin on 20 November 2026" in text
-    assert "statement not at hand" not in text
+    assert "statement in the context" not in text
 
 
 def test_a_queued_draft_with_an_override_says_why(queue: pn.ReviewQueue) -> None:

@@ -37,6 +37,7 @@ _BOX = "font-family:system-ui,sans-serif;font-size:13px"
 _NOTE = ("border:1px solid #ccc;padding:8px;margin:6px 0;font-family:Georgia,serif;font-size:14px;"
          "white-space:pre-wrap")
 _MUTED = "color:#666"
+_NOT_AT_HAND = "statement in the context; the queued draft shows it"
 #: background of a marked span, by the most severe finding covering it
 _MARK_COLOURS = {"blocking": "#f6b8b8", "warning": "#fbe7a1"}
 _STATE_COLOURS = {"drafted": "#555", "edited": "#8a5a00", "approved": "#1a7f37", "rejected": "#b42318",
@@ -92,7 +93,8 @@ def highlight_findings(text: str, findings: Sequence[Finding]) -> str:
     """The text, escaped, with each finding's span inside a ``<mark>`` titled with its kind and message.
 
     Spans may overlap: the text is cut at every span boundary and each piece is marked once,
-    titled with every finding covering it and coloured by the most severe of them;
+    titled with every finding covering it, coloured by the most severe of them and underlined
+    where findings overlap;
     ``data-findings`` holds their numbers (1-based, as in the findings list). Spans reaching
     past the text are clipped; findings without a span are listed, not marked.
     """
@@ -111,8 +113,9 @@ def highlight_findings(text: str, findings: Sequence[Finding]) -> str:
         severity = "blocking" if any(f.severity == "blocking" for _, f in covering) else "warning"
         title = "\n".join(f"{f.severity} {f.kind}: {f.message}" for _, f in covering)
         numbers = " ".join(str(number) for number, _ in covering)
+        overlap = ";text-decoration:underline" if len(covering) > 1 else ""  # where findings overlap
         pieces.append(f'<mark class="pn-{severity}" data-findings="{numbers}" title="{escape(title)}" '
-                      f'style="background:{_MARK_COLOURS[severity]}">{piece}</mark>')
+                      f'style="background:{_MARK_COLOURS[severity]}{overlap}">{piece}</mark>')
     return "".join(pieces)
 
 
@@ -129,17 +132,19 @@ def _findings_html(text: str, findings: Sequence[Finding]) -> str:
     return f"<div>Findings ({blocking} blocking):</div><ol>{''.join(items)}</ol>"
 
 
-def _claims_html(draft: Draft, facts: Mapping[str, Fact] | None) -> str:
+def _claims_html(draft: Draft, facts: Mapping[str, Fact] | None, edited: bool) -> str:
     known = {**(facts or {}), **{f.id: f for f in draft.moment.facts}}
     claims = []
     for claim in draft.claims:
         cited = "".join(
             f"<li>{_code(i)}: {escape(known[i].text)}</li>" if i in known
-            else f'<li>{_code(i)} <span style="{_MUTED}">(statement not at hand: pass the facts)</span></li>'
+            else f'<li>{_code(i)} <span style="{_MUTED}">({_NOT_AT_HAND})</span></li>'
             for i in claim.fact_ids
         )
         claims.append(f"<li>{escape(claim.text)}<ul>{cited}</ul></li>")
-    return f"<div>Claims and the facts they cite:</div><ul>{''.join(claims)}</ul>"
+    title = ("The model's claims (about its own text, before the reviewer's edit)" if edited
+             else "Claims and the facts they cite")
+    return f"<div>{title}:</div><ul>{''.join(claims)}</ul>"
 
 
 def _provenance_html(draft: Draft) -> str:
@@ -152,7 +157,8 @@ def _note_html(head: str, text: str, findings: Sequence[Finding], draft: Draft,
                facts: Mapping[str, Fact] | None, tail: str = "") -> str:
     return (f'<div style="{_BOX}">{head}'
             f'<div class="pn-note" style="{_NOTE}">{highlight_findings(text, findings)}</div>'
-            f"{moment_html(draft.moment)}{_claims_html(draft, facts)}{_findings_html(text, findings)}"
+            f"{moment_html(draft.moment)}{_claims_html(draft, facts, text != draft.text)}"
+            f"{_findings_html(text, findings)}"
             f"{_provenance_html(draft)}{tail}</div>")
 
 
