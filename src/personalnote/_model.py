@@ -155,6 +155,16 @@ class OpenAIChatModel:
             self._async_loop = loop
         return self._async_client
 
+    async def aclose(self) -> None:
+        """Close the async client's connections (``adraft_many`` does at its end); the next call opens more.
+
+        Closing in the loop that opened them keeps the SDK from closing them later from another loop.
+        """
+        client, loop = self._async_client, self._async_loop
+        self._async_client = self._async_loop = None
+        if client is not None and loop is asyncio.get_running_loop():
+            await client.close()
+
     def request_body(self, request: ChatRequest, *,
                      structured_output: StructuredOutput | None = None) -> dict[str, Any]:
         """The JSON body sent for ``request`` (also a Batch API line's ``body``).
