@@ -13,7 +13,7 @@ in one scenario, 429 bursts with ``Retry-After``). ``OpenAIChatModel`` points at
 
 ``--profile`` runs one scenario under cProfile and prints where the client's time goes.
 
-Run: .venv/bin/python bench/batch_throughput.py   (about 1-2 minutes; writes bench/results/batch_throughput.json)
+Run: .venv/bin/python bench/batch_throughput.py   (2-3 minutes; writes bench/results/batch_throughput.json)
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ SCENARIOS = [
 
 def customers(count: int) -> list[pn.CustomerHistory]:
     template = synthetic_customer(10)
-    return [pn.CustomerHistory.model_validate({**template, "customer": {**template["customer"], "id": f"SYN-{i:04d}"}})
+    return [pn.CustomerHistory.model_validate({**template, "customer": {**template["customer"],
+                                                                       "id": f"SYN-{i:04d}"}})
             for i in range(count)]
 
 
@@ -75,7 +76,8 @@ class Server:
     """The simulated server in its own process; stopped when the scenario ends."""
 
     def __init__(self, args: list[str]) -> None:
-        self.process = subprocess.Popen([sys.executable, str(SERVER), *args], stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen([sys.executable, str(SERVER), *args], stdout=subprocess.PIPE,
+                                        text=True)
         line = self.process.stdout.readline() if self.process.stdout else ""
         if "listening on" not in line:
             self.stop()
@@ -140,7 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notes", type=int, default=NOTES)
     parser.add_argument("--profile", metavar="SCENARIO", help="profile one scenario, e.g. 'c64 l0.2'")
-    parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key (tottime, cumulative)")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key (or cumulative)")
     parser.add_argument("--top", type=int, default=25, help="with --profile: rows printed")
     args = parser.parse_args()
     histories = customers(args.notes)
@@ -155,7 +157,8 @@ def main() -> None:
         rows.append(run(scenario, histories))
         print(f"  {scenario.name}: {rows[-1]['notes_per_s']} notes/s", file=sys.stderr)
     info = machine()
-    print(f"draft_many, {args.notes:,} notes, OpenAIChatModel against bench/simulated_server.py on 127.0.0.1\n"
+    print(f"draft_many, {args.notes:,} notes, OpenAIChatModel against bench/simulated_server.py "
+          "on 127.0.0.1\n"
           f"{machine_line(info)}\n")
     print(table(["scenario", "queue", "notes/s", "ideal", "of ideal", "drafted", "requests", "429s",
                  "max in flight", "client CPU ms/note"],

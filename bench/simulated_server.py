@@ -55,9 +55,11 @@ class Simulator:
 
     def completion(self, request: dict[str, Any]) -> dict[str, Any]:
         fmt = request.get("response_format") or {}
-        schema = fmt.get("json_schema", {}).get("schema") if fmt.get("type") == "json_schema" else fmt.get("schema")
+        strict = fmt.get("type") == "json_schema"
+        schema: dict[str, Any] = fmt["json_schema"]["schema"] if strict else fmt["schema"]
         ids = schema["properties"]["claims"]["items"]["properties"]["fact_ids"]["items"]["enum"]
-        content = json.dumps({"body": self.body_text, "claims": [{"text": "the milestone", "fact_ids": [ids[0]]}]})
+        claim = {"text": "the milestone", "fact_ids": [ids[0]]}
+        content = json.dumps({"body": self.body_text, "claims": [claim]})
         self.stats["ok"] += 1
         prompt_chars = sum(len(m.get("content") or "") for m in request.get("messages", []))
         return {
