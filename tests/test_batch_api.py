@@ -33,7 +33,7 @@ def _note(body: dict[str, Any]) -> str:
 
 
 def _success(custom_id: str, content: str, finish_reason: str = "stop") -> dict[str, Any]:
-    line = copy.deepcopy(SUCCESS)
+    line: dict[str, Any] = copy.deepcopy(SUCCESS)
     line["custom_id"] = custom_id
     choice = line["response"]["body"]["choices"][0]
     choice["message"]["content"], choice["finish_reason"] = content, finish_reason

@@ -135,7 +135,7 @@ class Planner:
 
     def drafted(self, job: _Job, draft: Draft, queue: ReviewQueue | None = None) -> CustomerOutcome:
         """Queue the draft (in ``queue``, else the planner's queue, if any) and say so."""
-        queue = queue or self.queue
+        queue = queue if queue is not None else self.queue
         item = queue.submit(draft, job.ctx, source=self.source_of(draft.customer_id)) if queue else None
         return self.outcome(job.ctx.customer_id, "drafted", "", job, draft=draft,
                             queue_id=item.id if item else None)

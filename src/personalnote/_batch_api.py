@@ -43,6 +43,7 @@ from ._batch_report import BatchResult, CustomerOutcome
 from ._draft import Draft, Price, _Job, draft_from_answer, price_table
 from ._errors import InputFileError, ModelAPIError
 from ._export import write_atomically
+from ._loaders import _read_text
 from ._model import OpenAIChatModel
 from ._review import ReviewQueue
 
@@ -116,23 +117,23 @@ def _read_lines(paths: Sequence[Path]) -> dict[str, dict[str, Any]]:
     """Result lines by custom_id, from every file; a success wins over an error for the same id."""
     found: dict[str, dict[str, Any]] = {}
     for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputFileError(path, exc.strerror or str(exc)) from None
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputFileError(path, f"not a Batch API result line: {exc.msg}", line=number) from None
-            if not isinstance(record, dict) or not isinstance(record.get("custom_id"), str):
-                raise InputFileError(path, "a Batch API result line needs a string custom_id", line=number)
+        lines = enumerate(_read_text(path).splitlines(), start=1)
+        for number, line in ((n, text) for n, text in lines if text.strip()):
+            record = _result_line(line, path, number)
             earlier = found.get(record["custom_id"])
             if earlier is None or (not _succeeded(earlier) and _succeeded(record)):
                 found[record["custom_id"]] = record
     return found
+
+
+def _result_line(line: str, path: Path, number: int) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"not a Batch API result line: {exc.msg}", line=number) from None
+    if not isinstance(record, dict) or not isinstance(record.get("custom_id"), str):
+        raise InputFileError(path, "a Batch API result line needs a string custom_id", line=number)
+    return record
 
 
 def _succeeded(line: dict[str, Any]) -> bool:

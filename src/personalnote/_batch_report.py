@@ -115,21 +115,22 @@ class BatchResult:
                         for code in dict.fromkeys(r.code for r in o.no_note_reasons))
         return dict(found.most_common())
 
-    @property
-    def failures(self) -> dict[str, list[str]]:
-        """Customer ids per failure reason (error class), in input order."""
+    def ids_by_reason(self, status: OutcomeStatus) -> dict[str, list[str]]:
+        """Customer ids with this status, per reason, in input order."""
         grouped: dict[str, list[str]] = defaultdict(list)
-        for o in self.with_status("failed"):
+        for o in self.with_status(status):
             grouped[o.reason].append(o.customer_id)
         return dict(grouped)
 
     @property
+    def failures(self) -> dict[str, list[str]]:
+        """Customer ids per failure reason (error class), in input order."""
+        return self.ids_by_reason("failed")
+
+    @property
     def not_started(self) -> dict[str, list[str]]:
         """Customer ids per reason the batch stopped before them."""
-        grouped: dict[str, list[str]] = defaultdict(list)
-        for o in self.with_status("not_started"):
-            grouped[o.reason].append(o.customer_id)
-        return dict(grouped)
+        return self.ids_by_reason("not_started")
 
     @property
     def prompt_tokens(self) -> int:
