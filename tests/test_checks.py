@@ -303,3 +303,45 @@ def test_a_prompt_declaring_example_details_it_does_not_contain_is_refused(tmp_p
                     'example_details = ["blue hat"]\n')
     with pytest.raises(pn.PromptError, match="blue hat"):
         pn.load_prompt(str(path))
+
+
+def _body(text: str) -> str:
+    return f"Dear Aiko,\n\n{text}\n\nBest wishes,\nThe team"
+
+
+@pytest.mark.parametrize(("sentence", "supported"), [
+    ("You have been with us since 2025.", True),        # the fact's year
+    ("You have been with us since 2019.", False),       # 0.3% off, but a year is exact or wrong
+    ("Welcome back after more than 10 months.", True),
+    ("Welcome back after more than 11 months.", False),
+])
+def test_numbers_match_exactly_unless_the_note_rounds_them(sentence: str, supported: bool) -> None:
+    findings = check_text(_body(sentence), _ctx("welcome_back"))
+    unsupported = [f for f in findings if f.kind == "unsupported_detail"]
+    assert (not unsupported) == supported, unsupported
+
+
+def test_rounded_milestones_are_supported_but_wrong_digits_are_not() -> None:
+    ctx = _ctx("flyer_2m_miles")  # 2,001,850 miles on the day
+    text = "Dear Ms Okafor,\n\nCongratulations on {} miles with SkyMiles.\n\nWith warm regards,\nCaptain"
+    for said, ok in (("2 million", True), ("2,000,000", True), ("2,001,850", True), ("2,500,000", False)):
+        flagged = [f for f in check_text(text.format(said), ctx) if f.kind == "unsupported_detail"]
+        assert (not flagged) == ok, (said, flagged)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The customer has passed a milestone with us.", "We thank the passenger for flying with us.",
+    "The client's 10th purchase was a tea caddy.",
+])
+def test_a_note_about_the_customer_instead_of_to_them_is_blocked(sentence: str) -> None:
+    findings = check_text(_body(sentence), _ctx("welcome_back"))
+    assert "third_person" in _kinds(findings)
+
+
+def test_record_ids_in_the_text_are_blocked() -> None:
+    text = _body("Welcome back! S-703 Bought Wool overcoat, and derived:relationship says hello.")
+    spans = [text[f.span[0]:f.span[1]] for f in check_text(text, _ctx("welcome_back"))
+             if f.kind == "internal_id" and f.span]
+    assert spans == ["S-703", "derived:relationship"]
+    clean = check_text(_body("Welcome back to the shop, Aiko."), _ctx("welcome_back"))
+    assert "internal_id" not in _kinds(clean)

@@ -126,11 +126,27 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d\b")
 _CODE = re.compile(r"\b(?:code|coupon|promo)\s*:?\s*[A-Z0-9]{4,}\b", re.IGNORECASE)
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_THIRD_PERSON = re.compile(r"\bthe (?:customer|client|guest|passenger|member|shopper|user)(?:'s)?\b",
+                           re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?(?:\s+(?:million|thousand))?\b", re.IGNORECASE)
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)*")
 _COMMON_CAPS = {"I", "I'm", "I'd", "I've", "We", "Our", "Thank", "Thanks", "Dear", "Hello", "With", "Best",
                 "Yours", "Warm", "Congratulations", "Happy", "Please", "You", "Your", "The", "A", "It",
                 "This", "That", "All", "Here", "Welcome", "Kind", "Regards", "Sincerely", "Team"}
+
+
+def _number_supported(value: float, numbers: set[float]) -> bool:
+    """A number is in the facts, or is one of them rounded ("2 million" for 2,001,850, "30" for 28).
+
+    Rounding is read from the note's own number: only its trailing zeros may differ, so a
+    year (2019 for 2025) or a date must match exactly.
+    """
+    if value in numbers:
+        return True
+    if not value.is_integer() or value == 0:
+        return False
+    places = len(str(int(value))) - len(str(int(value)).rstrip("0"))
+    return places > 0 and any(round(n, -places) == value for n in numbers)
 
 
 def _number_value(text: str) -> float | None:
@@ -179,8 +195,7 @@ def _grounding(note: _Note, ctx: CustomerContext, cited: Sequence[str], signers:
     numbers = {v for m in _NUMBER.finditer(support) if (v := _number_value(m.group(0))) is not None}
     for start, end, words in note.spans(_NUMBER):
         value = _number_value(words)
-        if value is not None and value not in numbers and not any(
-                abs(value - n) / max(n, 1) < 0.01 for n in numbers):
+        if value is not None and not _number_supported(value, numbers):
             findings.append(Finding(kind="unsupported_detail", severity="blocking", span=(start, end),
                                     message=f"'{words}' is not in the facts the note cites"))
     for start, end, words in note.spans(_PROPER):
@@ -303,6 +318,15 @@ def _genericity(note: _Note, ctx: CustomerContext, cited: Sequence[str], policy:
             findings.append(Finding(kind="stock_phrase", severity="warning",
                                     span=(note.body_start + index, note.body_start + index + len(phrase)),
                                     message=f"'{phrase}' sounds machine-written"))
+    for start, end, words in note.spans(_THIRD_PERSON):
+        findings.append(Finding(kind="third_person", severity="blocking", span=(start, end),
+                                message=f"'{words}' speaks about the customer, not to them: a personal "
+                                        "note says 'you'"))
+    for fact_id in ctx.facts:
+        for start, end, words in note.spans(re.compile(rf"(?<![\w-]){re.escape(fact_id)}(?![\w-])")):
+            findings.append(Finding(kind="internal_id", severity="blocking", span=(start, end),
+                                    message=f"'{words}' is a record id from the data, not words for a "
+                                            "customer"))
     body_words = set(re.findall(r"[a-z0-9]+", lowered))
     specific = body_words & moment_words
     if not specific:
