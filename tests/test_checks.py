@@ -345,3 +345,22 @@ def test_record_ids_in_the_text_are_blocked() -> None:
     assert spans == ["S-703", "derived:relationship"]
     clean = check_text(_body("Welcome back to the shop, Aiko."), _ctx("welcome_back"))
     assert "internal_id" not in _kinds(clean)
+
+
+def test_a_prompt_loaded_from_a_path_has_its_example_checked_too(tmp_path: Path) -> None:
+    from personalnote.testing import FakeChatModel
+
+    shipped = pn.load_prompt("note")
+    variant = tmp_path / "variant.toml"
+    system = shipped.system.replace("green scarf", "purple umbrella")
+    system = system.replace("Green scarf", "Purple umbrella")
+    variant.write_text(f'name = "variant"\nversion = "1"\nexample_details = ["purple umbrella"]\n'
+                       f'system = """{system}"""\nuser = """{shipped.user}"""\n')
+    data = pn.load(FIXTURES / "customers" / "welcome_back.json")
+    fake = FakeChatModel([{"body": "Welcome back! The purple umbrella you asked about is here.",
+                           "claims": [{"text": "welcome back", "fact_ids": ["S-703"]}]}])
+    draft = pn.draft_note(data.customers[0], as_of=AS_OF, model=fake, business_events=data.business_events,
+                          prompt=str(variant), max_candidates=1)
+    assert isinstance(draft, pn.Draft) and draft.provenance.prompt == "variant"
+    assert [draft.text[f.span[0]:f.span[1]] for f in draft.findings
+            if "prompt's example" in f.message and f.span] == ["purple umbrella"]

@@ -142,9 +142,14 @@ def test_a_draft_shows_its_moment_and_each_claim_with_the_facts_it_cites() -> No
     assert "T-8002: Flight NA 117 from LHR to JFK, seat 2A, business cabin on 20 November 2026" in text
     derived = next(f for f in draft.moment.facts if f.id == "derived:milestone:L-5502")
     assert f"derived:milestone:L-5502: {derived.text}" in text
-    # its own display has the moment's derived facts; the others need the context's facts
+    # on its own, a draft shows every cited fact's statement: it carries the facts it was drafted from
     own = _Parsed(draft._repr_html_()).text
-    assert f"derived:milestone:L-5502: {derived.text}" in own and "T-8002 (statement in the context" in own
+    assert f"derived:milestone:L-5502: {derived.text}" in own
+    assert "T-8002: Flight NA 117 from LHR to JFK, seat 2A, business cabin on 20 November 2026" in own
+    assert "statement in the context" not in own
+    # a draft stored before drafts carried their facts still displays, and says where the statement is
+    bare = _Parsed(draft.model_copy(update={"facts": []})._repr_html_()).text
+    assert "T-8002 (statement in the context" in bare
     assert "Claims and the facts they cite:" in own
 
 

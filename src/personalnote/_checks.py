@@ -448,7 +448,7 @@ def check_text(
 
 
 def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = None,
-          other_customer_names: Sequence[str] = ()) -> list[Finding]:
+          other_customer_names: Sequence[str] = (), template: PromptTemplate | None = None) -> list[Finding]:
     """Check a draft (model-written or edited) against the context it was drafted from.
 
     Example::
@@ -457,10 +457,11 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
     """
     ctx = ctx.with_facts(draft.moment.facts)
     claim_ids = [i for c in draft.claims for i in c.fact_ids]
-    try:
-        template: PromptTemplate | None = load_prompt(draft.provenance.prompt)
-    except PromptError:
-        template = None  # a prompt file that is gone: the other checks still run
+    if template is None:  # drafting passes its template; a re-check finds a shipped one by name
+        try:
+            template = load_prompt(draft.provenance.prompt)
+        except PromptError:
+            template = None  # a prompt file that is gone: the other checks still run
     return check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
                       channel=draft.channel, moment_evidence=draft.moment.evidence,
                       other_customer_names=other_customer_names, policy=policy,

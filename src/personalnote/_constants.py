@@ -103,6 +103,9 @@ MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
 #: check-guided drafting: candidates tried at most while blocking findings remain
 MAX_CANDIDATES: Final = 3
+#: later candidates are sampled at this temperature (seeded): a re-ask alone, greedy, mostly
+#: repeats the same note on a small model
+RESAMPLE_TEMPERATURE: Final = 0.7
 
 # --- notebooks ------------------------------------------------------------------------------
 #: rows of pending drafts the review queue's HTML shows in a notebook (the rest are counted)

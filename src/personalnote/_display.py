@@ -133,7 +133,7 @@ def _findings_html(text: str, findings: Sequence[Finding]) -> str:
 
 
 def _claims_html(draft: Draft, facts: Mapping[str, Fact] | None, edited: bool) -> str:
-    known = {**(facts or {}), **{f.id: f for f in draft.moment.facts}}
+    known = {**{f.id: f for f in draft.facts}, **(facts or {}), **{f.id: f for f in draft.moment.facts}}
     claims = []
     for claim in draft.claims:
         cited = "".join(
@@ -165,8 +165,8 @@ def _note_html(head: str, text: str, findings: Sequence[Finding], draft: Draft,
 def draft_html(draft: Draft, facts: Mapping[str, Fact] | None = None) -> str:
     """A draft: the note with its findings marked, the moment, claims with cited facts, provenance.
 
-    ``facts`` (e.g. ``ctx.facts``) gives the statements of the cited facts; without it only
-    the moment's own derived facts have one.
+    The draft carries the statements of the facts it was drafted from; ``facts`` (e.g.
+    ``ctx.facts``) can add others.
     """
     head = (f"<div><b>{escape(draft.customer_id)}</b> · {escape(draft.channel)} · as of "
             f"{escape(draft.as_of.date().isoformat())}</div>")

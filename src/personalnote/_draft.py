@@ -95,6 +95,8 @@ class Draft(BaseModel):
     claims: list[Claim]
     provenance: Provenance
     findings: list[Finding] = Field(default_factory=list)
+    #: the facts the model was given (ids and statements, in prompt order): what the claims cite
+    facts: list[Fact] = Field(default_factory=list)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -123,6 +125,7 @@ class Draft(BaseModel):
                       "claims": [c.model_dump() for c in self.claims]},
             "provenance": self.provenance.model_dump(),
             "findings": [f.to_json_dict() for f in self.findings],
+            "facts": [{"id": f.id, "text": f.text} for f in self.facts],
         }
 
     def _repr_html_(self) -> str:
@@ -221,8 +224,12 @@ class _Job:
             "required": ["body", "claims"], "additionalProperties": False,
         }
 
-    def request(self, messages: list[dict[str, str]]) -> ChatRequest:
-        return ChatRequest(messages=messages, schema=self.schema(), max_tokens=C.MAX_COMPLETION_TOKENS)
+    def request(self, messages: list[dict[str, str]], candidate: int = 0) -> ChatRequest:
+        """The first candidate is greedy; later ones sample (seeded, so reruns repeat them)."""
+        if candidate == 0:
+            return ChatRequest(messages=messages, schema=self.schema(), max_tokens=C.MAX_COMPLETION_TOKENS)
+        return ChatRequest(messages=messages, schema=self.schema(), max_tokens=C.MAX_COMPLETION_TOKENS,
+                           temperature=C.RESAMPLE_TEMPERATURE, seed=candidate)
 
     def parse(self, result: ChatResult) -> NoteBody:
         """Validate one answer; an invalid one raises ``_InvalidAnswer`` (re-asked)."""
@@ -263,8 +270,8 @@ class _Job:
         draft = Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
                       channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
                       body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
-                      claims=list(note.claims), provenance=self.provenance())
-        return draft.model_copy(update={"findings": check(draft, self.ctx)})
+                      claims=list(note.claims), provenance=self.provenance(), facts=self.facts)
+        return draft.model_copy(update={"findings": check(draft, self.ctx, template=self.template)})
 
     def revise(self, messages: list[dict[str, str]], note: NoteBody,
                draft: Draft) -> list[dict[str, str]]:
@@ -418,7 +425,7 @@ def _drafting(job: _Job, max_reasks: int, max_candidates: int,
                                     retry=retry_if_exception_type(_InvalidAnswer), reraise=True):
                 with attempt:
                     try:
-                        note = job.parse((yield job.request(messages)))
+                        note = job.parse((yield job.request(messages, len(candidates))))
                     except _InvalidAnswer as invalid:
                         messages = job.reask(messages, invalid)
                         raise
