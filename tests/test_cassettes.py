@@ -151,7 +151,8 @@ def test_recorded_request_asks_for_a_json_object_with_the_fact_id_schema(name: s
         if number == 0:  # the first candidate is greedy; later ones are sampled, seeded
             assert body["temperature"] == 0 and body["seed"] == 0
         else:
-            assert body["temperature"] in (0, _constants.RESAMPLE_TEMPERATURE) and isinstance(body["seed"], int)
+            assert body["temperature"] in (0, _constants.RESAMPLE_TEMPERATURE)
+            assert isinstance(body["seed"], int)
         fmt = body["response_format"]
         assert fmt["type"] == "json_object" and "json_schema" not in fmt
         fact_ids = fmt["schema"]["properties"]["claims"]["items"]["properties"]["fact_ids"]["items"]
