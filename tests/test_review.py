@@ -119,6 +119,17 @@ def test_submitting_the_same_draft_twice_queues_it_once(queue: pn.ReviewQueue) -
     assert queue.submit(clean_draft(), flyer_context()).id not in (first.id, other_prompt.id)
 
 
+def test_open_keys_are_submits_idempotency_keys_of_drafts_not_rejected(queue: pn.ReviewQueue) -> None:
+    draft = clean_draft()
+    p = draft.provenance
+    key = (draft.customer_id, draft.moment.key, p.context_hash, p.prompt, p.prompt_version)
+    assert queue.open_keys() == {}
+    first = queue.submit(draft, flyer_context())
+    assert queue.open_keys() == {key: first.id}
+    queue.reject(first.id, ALICE, version=1, reason="tone")
+    assert queue.open_keys() == {}
+
+
 def test_submit_refuses_a_context_the_draft_was_not_made_from(queue: pn.ReviewQueue) -> None:
     other = pn.build_context(flyer(), LATER)
     with pytest.raises(pn.ContextMismatchError) as info:

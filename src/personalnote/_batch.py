@@ -115,7 +115,7 @@ class Planner:
         self.as_of, self.model, self.queue, self.source = as_of, model, queue, source
         self.settings = settings
         self.template = load_prompt(settings.get("prompt", "note"))
-        self.queued = queued_keys(queue) if queue is not None else {}
+        self.queued = queue.open_keys() if queue is not None else {}
 
     def plan(self, customer: Customer) -> CustomerOutcome | _Job:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
@@ -157,13 +157,6 @@ class Planner:
         return CustomerOutcome(customer_id, status, reason or (failure_reason(error) if error else ""),
                                draft=draft, queue_id=queue_id, error=error, prompt_tokens=prompt,
                                completion_tokens=completion, cost_usd=cost)
-
-
-def queued_keys(queue: ReviewQueue) -> dict[tuple[str, str, str, str, str], int]:
-    """Queue ids by ``ReviewQueue.submit``'s idempotency key, for drafts that are not rejected."""
-    rows = queue.store.query("SELECT id, customer_id, moment_key, context_hash, prompt, prompt_version "
-                             "FROM drafts WHERE state <> 'rejected'")
-    return {(r[1], r[2], r[3], r[4], r[5]): int(r[0]) for r in rows}
 
 
 def progress_bar(histories: Iterable[Any], enabled: bool | None, description: str) -> Any:

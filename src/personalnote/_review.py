@@ -281,6 +281,13 @@ class ReviewQueue:
 
     # --- transitions -----------------------------------------------------------------------
 
+    def open_keys(self) -> dict[tuple[str, str, str, str, str], int]:
+        """Queue ids by ``submit``'s idempotency key (customer, moment key, context hash, prompt,
+        prompt version), for every draft that is not rejected: what a batch re-run skips."""
+        rows = self.store.query("SELECT id, customer_id, moment_key, context_hash, prompt, prompt_version "
+                                "FROM drafts WHERE state <> 'rejected'")
+        return {(r[1], r[2], r[3], r[4], r[5]): int(r[0]) for r in rows}
+
     def submit(self, draft: Draft, context: CustomerContext, source: str | Path | None = None) -> QueuedDraft:
         """Queue a draft with the context it was made from; the same draft twice is queued once.
 
