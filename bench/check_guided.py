@@ -9,15 +9,17 @@ Run: .venv/bin/python bench/check_guided.py   (writes bench/results/check_guided
 
 from __future__ import annotations
 
-import json
-import platform
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import personalnote as pn
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, machine, machine_line, table, write_result  # noqa: E402
+
+import personalnote as pn  # noqa: E402
+
 AS_OF = datetime(2026, 11, 20, 18, tzinfo=UTC)
 
 
@@ -47,14 +49,13 @@ def run(max_candidates: int) -> dict[str, object]:
 
 def main() -> None:
     results = [run(1), run(pn._constants.MAX_CANDIDATES)]
-    print(f"{'max_candidates':>14} {'customers':>9} {'clean':>5}  outcomes")
-    for r in results:
-        outcomes = ", ".join(f"{row['customer']}:{row['outcome']}" for row in r["rows"])  # type: ignore[index]
-        print(f"{r['max_candidates']:>14} {r['customers']:>9} {r['clean']:>5}  {outcomes}")
-    out = {"machine": f"{platform.machine()} {platform.processor()} python {platform.python_version()}",
-           "model": "smollm2-135m-instruct-q4_1", "as_of": AS_OF.isoformat(), "results": results}
-    target = ROOT / "bench" / "results" / "check_guided.json"
-    target.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"Embedded model: drafts with no blocking finding; {machine_line(machine())}")
+    print(table(["max_candidates", "customers", "clean", "outcomes"],
+                [[r["max_candidates"], r["customers"], r["clean"],
+                  ", ".join(f"{row['customer']}:{row['outcome']}" for row in r["rows"])]  # type: ignore[attr-defined]
+                 for r in results]))
+    target = write_result("check_guided", {"model": "smollm2-135m-instruct-q4_1", "as_of": AS_OF.isoformat(),
+                                           "results": results})
     print(f"written {target.relative_to(ROOT)}")
 
 
