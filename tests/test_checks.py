@@ -364,3 +364,19 @@ def test_a_prompt_loaded_from_a_path_has_its_example_checked_too(tmp_path: Path)
     assert isinstance(draft, pn.Draft) and draft.provenance.prompt == "variant"
     assert [draft.text[f.span[0]:f.span[1]] for f in draft.findings
             if "prompt's example" in f.message and f.span] == ["purple umbrella"]
+
+
+@pytest.mark.parametrize("body", [
+    "10: 15 November 2016",                                                  # SmolLM2, anniversary
+    "Milestone:Passed 2 million miles with SkyMiles on 20 November 2026",   # SmolLM2, a fact line
+    "Congratulations, Aiko.",
+])
+def test_a_body_that_is_not_a_note_is_blocked(body: str) -> None:
+    assert "form" in _kinds(check_text(_body(body), _ctx("welcome_back")))
+
+
+def test_ordinary_sentences_and_times_of_day_are_not_labels() -> None:
+    for body in ("Welcome back, Aiko: the wool overcoat suits the season.",
+                 "Good news: the overcoat you chose is the warmest we make.",
+                 "It was lovely to see you again this month, and we hope the overcoat keeps you warm."):
+        assert "form" not in _kinds(check_text(_body(body), _ctx("welcome_back")))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from . import _constants as C
 from ._compose import CHANNELS, Signer, format_name
 from ._context import CustomerContext, Fact
 from ._errors import PromptError
@@ -126,6 +127,8 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d\b")
 _CODE = re.compile(r"\b(?:code|coupon|promo)\s*:?\s*[A-Z0-9]{4,}\b", re.IGNORECASE)
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+#: "10: 15 November 2016", "Milestone:Passed …": a number, or one token glued to what follows
+_RECORD_LABEL = re.compile(r"\s*(\d+:|[A-Za-z][\w-]*:(?=[^\s/]))")
 _THIRD_PERSON = re.compile(r"\bthe (?:customer|client|guest|passenger|member|shopper|user)(?:'s)?\b",
                            re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?(?:\s+(?:million|thousand))?\b", re.IGNORECASE)
@@ -318,6 +321,16 @@ def _genericity(note: _Note, ctx: CustomerContext, cited: Sequence[str], policy:
             findings.append(Finding(kind="stock_phrase", severity="warning",
                                     span=(note.body_start + index, note.body_start + index + len(phrase)),
                                     message=f"'{phrase}' sounds machine-written"))
+    word_count = len(note.body.split())
+    if word_count < C.MIN_NOTE_WORDS:
+        findings.append(Finding(kind="form", severity="blocking", span=(note.body_start, note.body_end),
+                                message=f"{word_count} word(s) is too short to be a note"))
+    label = _RECORD_LABEL.match(note.body)
+    if label:
+        findings.append(Finding(kind="form", severity="blocking",
+                                span=(note.body_start + label.start(1), note.body_start + label.end(1)),
+                                message=f"starts with a label ('{label.group(1)}'): it reads like a data "
+                                        "record, not a note"))
     for start, end, words in note.spans(_THIRD_PERSON):
         findings.append(Finding(kind="third_person", severity="blocking", span=(start, end),
                                 message=f"'{words}' speaks about the customer, not to them: a personal "

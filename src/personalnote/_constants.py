@@ -103,6 +103,8 @@ MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
 #: check-guided drafting: candidates tried at most while blocking findings remain
 MAX_CANDIDATES: Final = 3
+#: a body with fewer words is not a note (SmolLM2 once answered "10: 15 November 2016")
+MIN_NOTE_WORDS: Final = 5
 #: later candidates are sampled at this temperature (seeded): a re-ask alone, greedy, mostly
 #: repeats the same note on a small model
 RESAMPLE_TEMPERATURE: Final = 0.7
