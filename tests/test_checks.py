@@ -380,3 +380,11 @@ def test_ordinary_sentences_and_times_of_day_are_not_labels() -> None:
                  "Good news: the overcoat you chose is the warmest we make.",
                  "It was lovely to see you again this month, and we hope the overcoat keeps you warm."):
         assert "form" not in _kinds(check_text(_body(body), _ctx("welcome_back")))
+
+
+@pytest.mark.parametrize(("channel", "fits"), [("card", False), ("email", True), ("sms", False)])
+def test_a_note_longer_than_its_channel_holds_is_a_length_warning(channel: str, fits: bool) -> None:
+    sentence = "Welcome back, and thank you for choosing the wool overcoat again this season. "
+    text = _body(sentence * 6)  # 84 words: too long for a card (60) or a text message (35), fine for email
+    findings = check_text(text, _ctx("welcome_back"), channel=channel)  # type: ignore[arg-type]
+    assert ("length" in _kinds(findings, "warning")) is not fits
