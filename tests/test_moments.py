@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import TypeAdapter
 
 import personalnote as pn
 from personalnote._detectors import round_threshold_crossed, same_item
@@ -51,6 +52,33 @@ def test_restock_in_the_wrong_size_is_not_a_moment() -> None:
     restock = history.business_events[0].model_copy(update={"variants": {"size": ["32", "36"]}})
     ctx = pn.build_context(history.model_copy(update={"business_events": [restock]}), AS_OF)
     assert all(m.kind != "wanted_item_available" for m in pn.find_moments(ctx).moments)
+
+
+def _grey_with_stock(*later: dict[str, object]) -> list[pn.Moment]:
+    """The grey-trousers customer with more stock events after the 18 November restock."""
+    data = pn.load(FIXTURES / "customers" / "grey_trousers.json")
+    events = [*data.business_events, *(
+        TypeAdapter(pn.BusinessEvent).validate_python({"item": "Grey wool trousers", "id": f"B-99{n}", **e})
+        for n, e in enumerate(later))]
+    ctx = pn.build_context(data.customers[0], AS_OF, business_events=events)
+    return [m for m in pn.find_moments(ctx).moments if m.kind == "wanted_item_available"]
+
+
+@pytest.mark.parametrize(("later", "evidence"), [
+    ([], "B-901"),
+    ([{"kind": "out_of_stock", "at": "2026-11-19T12:00:00Z", "variants": {"size": ["34"]}}], None),
+    ([{"kind": "out_of_stock", "at": "2026-11-19T12:00:00Z"}], None),             # every size
+    ([{"kind": "out_of_stock", "at": "2026-11-19T12:00:00Z", "variants": {"size": ["36"]}}], "B-901"),
+    ([{"kind": "out_of_stock", "at": "2026-11-19T12:00:00Z", "variants": {"size": ["34"]}},
+      {"kind": "back_in_stock", "at": "2026-11-20T08:00:00Z", "variants": {"size": ["34"]}}], "B-991"),
+])
+def test_an_item_that_sold_out_again_is_no_longer_a_moment(later: list[dict[str, object]],
+                                                            evidence: str | None) -> None:
+    moments = _grey_with_stock(*later)
+    if evidence is None:
+        assert moments == []
+    else:
+        assert [m.evidence[1] for m in moments] == [evidence]
 
 
 def test_restock_before_the_request_is_not_a_moment() -> None:

@@ -222,6 +222,31 @@ def test_approval_of_a_wanted_item_refuses_once_the_request_is_closed(queue: pn.
     assert approved.state == "approved"
 
 
+def test_approval_of_a_wanted_item_refuses_once_it_sold_out_again(queue: pn.ReviewQueue) -> None:
+    """The issue's own example: the grey pair came back in his size, then sold out before approval."""
+    from pydantic import TypeAdapter
+
+    from personalnote.testing import FakeChatModel
+
+    from .conftest import AS_OF, FIXTURES
+
+    data = pn.load(FIXTURES / "customers" / "grey_trousers.json")
+    ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
+    reply = {"body": "The grey wool trousers you asked for are back in your size.",
+             "claims": [{"text": "grey trousers back", "fact_ids": ["R-310", "B-901"]}]}
+    draft = pn.draft_note(ctx, model=FakeChatModel([reply]), moment="wanted_item_available")
+    assert isinstance(draft, pn.Draft)
+    item = queue.submit(draft, ctx)
+    sold_out = TypeAdapter(pn.BusinessEvent).validate_python(
+        {"kind": "out_of_stock", "id": "B-950", "at": "2026-11-20T18:30:00Z", "item": "Grey wool trousers",
+         "variants": {"size": ["34"]}})
+    with pytest.raises(pn.MomentGoneError) as info:
+        queue.approve(item.id, ALICE, version=1, current=data.customers[0], as_of=LATER,
+                      business_events=[*data.business_events, sold_out])
+    assert info.value.no_note_reasons[0].code == "no_moment"
+    assert queue.get(item.id).state == "drafted" and queue.history(item.id) == []
+
+
 def test_approval_needs_the_same_customer_and_an_as_of(queue: pn.ReviewQueue) -> None:
     from .conftest import FIXTURES
 

@@ -26,7 +26,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from . import _constants as C
 from ._errors import ContextError, UnknownFactError
 from ._history import (
-    BackInStockEvent,
     CustomerHistory,
     CustomerProfile,
     CustomEvent,
@@ -38,6 +37,7 @@ from ._history import (
     PurchaseEvent,
     RequestEvent,
     StaffNoteEvent,
+    StockEvent,
     SupportCaseEvent,
     TripEvent,
 )
@@ -216,9 +216,10 @@ def describe(event: Any, time_zone: str) -> tuple[str, str | None]:
     if isinstance(event, CustomEvent):
         data = ", ".join(f"{k}: {v}" for k, v in event.data.items())
         return f"{event.name}" + (f" ({data})" if data else "") + f" {on}", event.text
-    if isinstance(event, BackInStockEvent):
+    if isinstance(event, StockEvent):
         variants = "; ".join(f"{k} {', '.join(v)}" for k, v in event.variants.items())
-        return f"{event.item} back in stock" + (f" ({variants})" if variants else "") + f" {on}", None
+        state = "back in stock" if event.kind == "back_in_stock" else "sold out"
+        return f"{event.item} {state}" + (f" ({variants})" if variants else "") + f" {on}", None
     if isinstance(event, NewCollectionEvent):
         label = "New collection" if event.kind == "new_collection" else "Offer"
         attrs = "; ".join(f"{k}: {', '.join(v)}" for k, v in event.attributes.items())

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 from ._context import CustomerContext, Fact, add_years, years_between
 from ._history import (
-    BackInStockEvent,
     LoyaltyEvent,
     NewCollectionEvent,
     PreferenceEvent,
     PurchaseEvent,
     RequestEvent,
+    StockEvent,
     TripEvent,
 )
 from ._moments import Moment, MomentPolicy, register_detector
@@ -154,29 +154,35 @@ def _variant_available(wanted: dict[str, str], offered: dict[str, list[str]]) ->
                for key, value in wanted.items() if key.lower() in lowered)
 
 
+def _covers(wanted: dict[str, str], event: StockEvent) -> bool:
+    """Whether a stock event is about the wanted variant: a restock must offer it; a sell-out
+    with no variants listed covers every variant."""
+    if event.kind == "back_in_stock":
+        return _variant_available(wanted, event.variants)
+    return not event.variants or _variant_available(wanted, event.variants)
+
+
 @register_detector("wanted_item_available")
 def wanted_item_available(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
-    """An open request matched by a restock in the right size or variant."""
+    """An open request whose item, in the wanted size or variant, is in stock again: the latest
+    stock event about it since the request is a restock (a sell-out after it ends the moment)."""
     requests = [e for e in ctx.events if isinstance(e, RequestEvent) and e.status == "open"]
+    stock = sorted((e for e in ctx.business_events if isinstance(e, StockEvent)), key=lambda e: e.at)
     for request in requests:
-        for restock in ctx.business_events:
-            if not isinstance(restock, BackInStockEvent) or restock.at < request.at:
-                continue
-            match = (request.sku is not None and request.sku == restock.sku) or same_item(
-                request.item, restock.item)
-            if not match or not _variant_available(request.variant, restock.variants):
-                continue
-            related = [e.id for e in ctx.events
-                       if isinstance(e, PreferenceEvent) and e.item and same_item(e.item, request.item)]
-            size = f" in {', '.join(request.variant.values())}" if request.variant else ""
-            yield Moment(
-                kind="wanted_item_available", key=f"wanted_item:{request.id}", at=restock.at,
-                evidence=[request.id, restock.id, *related], strength=0.9,
-                why_now=f"{request.item}{size}, asked for on {ctx.local_date(request.at)}, "
-                        f"is back in stock",
-                fresh_for=policy.fresh_for("wanted_item_available"), celebratory=False,
-            )
-            break
+        about = [e for e in stock if e.at >= request.at and _covers(request.variant, e) and (
+            (request.sku is not None and request.sku == e.sku) or same_item(request.item, e.item))]
+        if not about or about[-1].kind != "back_in_stock":
+            continue
+        restock = about[-1]
+        related = [e.id for e in ctx.events
+                   if isinstance(e, PreferenceEvent) and e.item and same_item(e.item, request.item)]
+        size = f" in {', '.join(request.variant.values())}" if request.variant else ""
+        yield Moment(
+            kind="wanted_item_available", key=f"wanted_item:{request.id}", at=restock.at,
+            evidence=[request.id, restock.id, *related], strength=0.9,
+            why_now=f"{request.item}{size}, asked for on {ctx.local_date(request.at)}, is back in stock",
+            fresh_for=policy.fresh_for("wanted_item_available"), celebratory=False,
+        )
 
 
 def _attribute_values(prefs: list[PreferenceEvent]) -> dict[str, set[str]]:

@@ -31,6 +31,7 @@ __all__ = [
     "AddressForm",
     "AnyEvent",
     "BackInStockEvent",
+    "StockEvent",
     "BusinessEvent",
     "Channel",
     "CustomEvent",
@@ -236,13 +237,18 @@ CustomerEvent = Annotated[
 ]
 
 
-class BackInStockEvent(_Event):
-    """An item is available again, in the listed variants."""
+class StockEvent(_Event):
+    """An item is available again (``back_in_stock``) or sold out (``out_of_stock``), in the
+    listed variants; an ``out_of_stock`` with no variants means every variant."""
 
-    kind: Literal["back_in_stock"]
+    kind: Literal["back_in_stock", "out_of_stock"]
     item: _Name
     sku: _Id | None = None
     variants: dict[str, list[str]] = Field(default_factory=dict, description='{"size": ["32", "34"]}')
+
+
+#: the name this class had before it also carried sell-outs
+BackInStockEvent = StockEvent
 
 
 class NewCollectionEvent(_Event):
@@ -265,7 +271,7 @@ class GenericBusinessEvent(_Event):
 
 
 BusinessEvent = Annotated[
-    BackInStockEvent | NewCollectionEvent | GenericBusinessEvent,
+    StockEvent | NewCollectionEvent | GenericBusinessEvent,
     Field(discriminator="kind"),
 ]
 AnyEvent = CustomerEvent | BusinessEvent
