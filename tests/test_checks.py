@@ -388,3 +388,11 @@ def test_a_note_longer_than_its_channel_holds_is_a_length_warning(channel: str, 
     text = _body(sentence * 6)  # 84 words: too long for a card (60) or a text message (35), fine for email
     findings = check_text(text, _ctx("welcome_back"), channel=channel)  # type: ignore[arg-type]
     assert ("length" in _kinds(findings, "warning")) is not fits
+
+
+def test_a_year_range_is_not_a_phone_number_for_any_check() -> None:
+    """SmolLM2 wrote '2019-2023' in the flyer's card; it is unsupported, but no phone number."""
+    findings = check_text(_body("You have flown with us every season from 2019-2023."), _ctx("welcome_back"))
+    assert not {"personal_data", "untrusted_instruction"} & _kinds(findings)
+    phone = check_text(_body("Call our team on +44 20 7946 0958 about the overcoat."), _ctx("welcome_back"))
+    assert {"personal_data", "untrusted_instruction"} <= _kinds(phone)

@@ -123,8 +123,6 @@ _AMOUNT = re.compile(r"[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:USD|EUR|GBP|dolla
 _QUANTITY = re.compile(r"\b\d+(?:\.\d+)?\s?(?:oz|ounces?|ml|l|kg|g|lbs?|units?|items?|bottles?|pieces?)\b",
                        re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+|\b[a-z0-9-]+\.(?:com|net|org|io|co)\b\S*", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
-_PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d\b")
 _CODE = re.compile(r"\b(?:code|coupon|promo)\s*:?\s*[A-Z0-9]{4,}\b", re.IGNORECASE)
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 #: "10: 15 November 2016", "Milestone:Passed …": a number, or one token glued to what follows
@@ -394,13 +392,14 @@ def _personal_data(note: _Note) -> list[Finding]:
 
 def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signers: Sequence[Signer],
                instructions: str, policy: CheckPolicy) -> list[Finding]:
-    findings: list[Finding] = []
-    for pattern, what in ((_URL, "a link"), (_EMAIL, "an email address"), (_PHONE, "a phone number"),
-                          (_CODE, "a discount code")):
-        findings += [Finding(kind="untrusted_instruction", severity="blocking", span=(s, e),
-                             message=f"{what} ('{w}') in the note: it may come from instructions "
-                                     "hidden in the customer's free text")
-                     for s, e, w in note.spans(pattern)]
+    found = [(s, e, w, what) for pattern, what in ((_URL, "a link"), (_CODE, "a discount code"))
+             for s, e, w in note.spans(pattern)]
+    found += [(note.body_start + item.start, note.body_start + item.end, item.text, _DATA_NAMES[item.kind])
+              for item in find_personal_data(note.body) if item.kind in ("email", "phone")]
+    findings = [Finding(kind="untrusted_instruction", severity="blocking", span=(s, e),
+                        message=f"{what} ('{w}') in the note: it may come from instructions hidden in "
+                                "the customer's free text")
+                for s, e, w, what in sorted(found)]
     trusted = [*(f.text for f in ctx.facts.values()),
                *(str(v) for f in ctx.facts.values() for k, v in f.data.items() if k != "text"),
                *(n for n in (ctx.customer.given_name, ctx.customer.family_name, ctx.customer.preferred_name,
