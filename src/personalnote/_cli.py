@@ -391,10 +391,24 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stats.set_defaults(run=_stats)
 
 
+_EXAMPLES = """\
+a session, from customer file to printed card:
+  personalnote moments customers.jsonl --as-of 2026-11-20T18:00:00Z
+  personalnote draft customer.json --channel card --signer Captain --signer "First Officer" --store review.db
+  personalnote review list --store review.db
+  personalnote review approve 1 --version 1 --reviewer alice --store review.db
+  personalnote export --format card --out cards.html --store review.db
+
+Every command takes --json for scripts; `personalnote COMMAND --help` for its options.
+Exit status: 0 done; 1 `check` found blocking findings, `review verify` found a broken chain, or a
+batch left customers failed or not started; 2 an error or a refused decision, the reason on stderr."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="personalnote",
         description="Draft personal notes to customers; nothing is ever sent without a person's sign-off.",
+        epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     moments = sub.add_parser(
