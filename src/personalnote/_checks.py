@@ -333,7 +333,7 @@ def _genericity(note: _Note, ctx: CustomerContext, cited: Sequence[str], policy:
         findings.append(Finding(kind="third_person", severity="blocking", span=(start, end),
                                 message=f"'{words}' speaks about the customer, not to them: a personal "
                                         "note says 'you'"))
-    for fact_id in ctx.facts:
+    for fact_id in (i for i in ctx.facts if i in note.body):  # a substring test first: thousands of ids
         for start, end, words in note.spans(re.compile(rf"(?<![\w-]){re.escape(fact_id)}(?![\w-])")):
             findings.append(Finding(kind="internal_id", severity="blocking", span=(start, end),
                                     message=f"'{words}' is a record id from the data, not words for a "
