@@ -198,18 +198,23 @@ def test_approval_refuses_when_the_moment_has_gone_stale(queue: pn.ReviewQueue) 
     assert info.value.no_note_reasons[0].code == "stale"
 
 
-def test_approval_of_a_wanted_item_refuses_once_the_request_is_closed(queue: pn.ReviewQueue) -> None:
+def _queued_grey_trousers(queue: pn.ReviewQueue) -> tuple[pn.Dataset, pn.QueuedDraft]:
+    """The grey-trousers customer's wanted-item draft, queued."""
     from personalnote.testing import FakeChatModel
 
     from .conftest import AS_OF, FIXTURES
 
     data = pn.load(FIXTURES / "customers" / "grey_trousers.json")
     ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
-    reply = {"body": "The grey wool trousers are back in your size.",
+    reply = {"body": "The grey wool trousers you asked for are back in your size.",
              "claims": [{"text": "grey trousers back", "fact_ids": ["R-310", "B-901"]}]}
     draft = pn.draft_note(ctx, model=FakeChatModel([reply]), moment="wanted_item_available")
     assert isinstance(draft, pn.Draft)
-    item = queue.submit(draft, ctx)
+    return data, queue.submit(draft, ctx)
+
+
+def test_approval_of_a_wanted_item_refuses_once_the_request_is_closed(queue: pn.ReviewQueue) -> None:
+    data, item = _queued_grey_trousers(queue)
     record = data.customers[0].model_dump(mode="json", exclude_none=True)
     record["events"] = [{**e, "status": "closed"} if e["id"] == "R-310" else e for e in record["events"]]
     closed = pn.CustomerHistory.model_validate(record)
@@ -226,17 +231,7 @@ def test_approval_of_a_wanted_item_refuses_once_it_sold_out_again(queue: pn.Revi
     """The issue's own example: the grey pair came back in his size, then sold out before approval."""
     from pydantic import TypeAdapter
 
-    from personalnote.testing import FakeChatModel
-
-    from .conftest import AS_OF, FIXTURES
-
-    data = pn.load(FIXTURES / "customers" / "grey_trousers.json")
-    ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
-    reply = {"body": "The grey wool trousers you asked for are back in your size.",
-             "claims": [{"text": "grey trousers back", "fact_ids": ["R-310", "B-901"]}]}
-    draft = pn.draft_note(ctx, model=FakeChatModel([reply]), moment="wanted_item_available")
-    assert isinstance(draft, pn.Draft)
-    item = queue.submit(draft, ctx)
+    data, item = _queued_grey_trousers(queue)
     sold_out = TypeAdapter(pn.BusinessEvent).validate_python(
         {"kind": "out_of_stock", "id": "B-950", "at": "2026-11-20T18:30:00Z", "item": "Grey wool trousers",
          "variants": {"size": ["34"]}})
