@@ -8,7 +8,7 @@ page with a sign-off block for each person who signed.
 
 Example::
 
-    text = render_export(items, "csv")          # items: (QueuedDraft, its signatures)
+    text = render_export(queue.drafts(["approved"]), "csv")
     write_atomically(Path("notes.csv"), text)
     for s in prompt_stats(store):
         print(s.prompt, s.prompt_version, s.approval_rate, s.mean_edit_distance)
@@ -39,7 +39,6 @@ __all__ = ["EXPORT_FORMATS", "ExportFormat", "ExportResult", "PromptStats", "edi
 
 ExportFormat = Literal["jsonl", "csv", "card"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "card")
-ExportItem = tuple["QueuedDraft", Sequence[SignatureRecord]]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CSV_COLUMNS = ("draft_id", "customer_id", "channel", "moment_kind", "moment_key", "version", "text_sha256",
@@ -72,35 +71,34 @@ def _signer(s: SignatureRecord) -> dict[str, Any]:
             "text_sha256": s.text_sha256}
 
 
-def _approval(item: ExportItem) -> SignatureRecord:
-    queued = item[0]
+def _approval(queued: QueuedDraft) -> SignatureRecord:
     if queued.approval is None:  # the queue only passes approved notes; this guards the renderers
         raise ExportError(None, f"draft {queued.id} has no approval matching its text; it cannot be exported")
     return queued.approval
 
 
-def _jsonl(items: Sequence[ExportItem]) -> str:
+def _jsonl(items: Sequence[QueuedDraft]) -> str:
     lines = []
-    for queued, signatures in items:
-        approval = _approval((queued, signatures))
+    for queued in items:
+        approval = _approval(queued)
         p = queued.draft.provenance
         lines.append(json.dumps({
             "draft_id": queued.id, "customer_id": queued.customer_id, "channel": queued.draft.channel,
             "moment": {"kind": queued.moment.kind, "key": queued.moment.key},
             "version": queued.version, "text": queued.text, "text_sha256": queued.text_sha256,
-            "approval": _signer(approval), "signatures": [_signer(s) for s in signatures],
+            "approval": _signer(approval), "signatures": [_signer(s) for s in queued.signatures],
             "model": p.model, "prompt": p.prompt, "prompt_version": p.prompt_version,
             "context_hash": p.context_hash,
         }, ensure_ascii=False))
     return "".join(line + "\n" for line in lines)
 
 
-def _csv(items: Sequence[ExportItem]) -> str:
+def _csv(items: Sequence[QueuedDraft]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(_CSV_COLUMNS)
-    for queued, signatures in items:
-        approval = _approval((queued, signatures))
+    for queued in items:
+        approval = _approval(queued)
         p = queued.draft.provenance
         row = [queued.id, queued.customer_id, queued.draft.channel, queued.moment.kind, queued.moment.key,
                queued.version, queued.text_sha256, approval.printed_name, approval.role, approval.signed_at,
@@ -134,11 +132,11 @@ def _signoff_blocks(approval: SignatureRecord, signatures: Sequence[SignatureRec
     return "".join(blocks)
 
 
-def _card(items: Sequence[ExportItem]) -> str:
+def _card(items: Sequence[QueuedDraft]) -> str:
     cards = []
-    for queued, signatures in items:
-        approval = _approval((queued, signatures))
-        blocks = _signoff_blocks(approval, signatures)
+    for queued in items:
+        approval = _approval(queued)
+        blocks = _signoff_blocks(approval, queued.signatures)
         cards.append(
             f'<section class="card" id="draft-{queued.id}">\n'
             f'<div class="note">{escape(queued.text)}</div>\n'
@@ -151,7 +149,7 @@ def _card(items: Sequence[ExportItem]) -> str:
             f"print</title>\n<style>{_CARD_STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def render_export(items: Sequence[ExportItem], format: ExportFormat) -> str:
+def render_export(items: Sequence[QueuedDraft], format: ExportFormat) -> str:
     """The export file's text for these approved notes in ``format``."""
     renderers = {"jsonl": _jsonl, "csv": _csv, "card": _card}
     if format not in renderers:

@@ -438,16 +438,15 @@ class ReviewQueue:
         with self.store.write() as tx:
             rows = tx.execute(f"SELECT * FROM drafts WHERE state IN ({', '.join('?' * len(states))}) "
                               "ORDER BY id", states).fetchall()
-            items = [(queued, signature_rows(tx, queued.id))
-                     for queued in (self._queued(row, tx) for row in rows) if queued.approval is not None]
+            items = [q for q in (self._queued(row, tx) for row in rows) if q.approval is not None]
             write_atomically(path, render_export(items, format))
             now = self._now()
-            for queued, _ in items:
+            for queued in items:
                 tx.execute("UPDATE drafts SET state = 'exported', first_exported_at = "
                            "coalesce(first_exported_at, ?), last_exported_at = ?, export_count = "
                            "export_count + 1 WHERE id = ?", (now, now, queued.id))
                 tx.execute("INSERT INTO exports (draft_id, version, text_sha256, format, path, exported_at) "
                            "VALUES (?, ?, ?, ?, ?, ?)",
                            (queued.id, queued.version, queued.text_sha256, format, str(path), now))
-        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q, _ in items))
+        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q in items))
 
