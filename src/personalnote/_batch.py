@@ -64,7 +64,7 @@ from ._loaders import load
 from ._moments import MomentReport
 from ._prompts import load_prompt
 from ._resolve import resolve_model
-from ._review import ReviewQueue
+from ._review import DraftKey, ReviewQueue
 from ._tokens import TokenCounter
 
 __all__ = ["DraftSettings", "adraft_many", "draft_many", "load_customers"]
@@ -126,7 +126,8 @@ class Planner:
             return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
                                    no_note_reasons=reasons)
         ctx, moment = plan
-        key = (ctx.customer_id, moment.key, ctx.context_hash(), self.template.name, self.template.version)
+        key = DraftKey(ctx.customer_id, moment.key, ctx.context_hash(), self.template.name,
+                       self.template.version)
         if key in self.queued:
             return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=self.queued[key])
         return new_job(ctx, moment, channel=s.get("channel"), model=self.model, signers=s.get("signers", ()),

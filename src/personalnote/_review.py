@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from . import _constants as C
 from ._checks import CheckPolicy, Finding, check
@@ -83,6 +83,22 @@ class Reviewer:
     @property
     def name(self) -> str:
         return self.printed_name or self.id
+
+
+class DraftKey(NamedTuple):
+    """What makes two drafts the same: the queue holds one per key (rejected drafts aside), and
+    a batch re-run skips a customer whose key is queued."""
+
+    customer_id: str
+    moment_key: str
+    context_hash: str
+    prompt: str
+    prompt_version: str
+
+    @classmethod
+    def of(cls, draft: Draft) -> DraftKey:
+        p = draft.provenance
+        return cls(draft.customer_id, draft.moment.key, p.context_hash, p.prompt, p.prompt_version)
 
 
 @dataclass(frozen=True)
@@ -281,12 +297,11 @@ class ReviewQueue:
 
     # --- transitions -----------------------------------------------------------------------
 
-    def open_keys(self) -> dict[tuple[str, str, str, str, str], int]:
-        """Queue ids by ``submit``'s idempotency key (customer, moment key, context hash, prompt,
-        prompt version), for every draft that is not rejected: what a batch re-run skips."""
+    def open_keys(self) -> dict[DraftKey, int]:
+        """Queue ids by ``DraftKey``, for every draft that is not rejected: what a batch re-run skips."""
         rows = self.store.query("SELECT id, customer_id, moment_key, context_hash, prompt, prompt_version "
                                 "FROM drafts WHERE state <> 'rejected'")
-        return {(r[1], r[2], r[3], r[4], r[5]): int(r[0]) for r in rows}
+        return {DraftKey(r[1], r[2], r[3], r[4], r[5]): int(r[0]) for r in rows}
 
     def submit(self, draft: Draft, context: CustomerContext, source: str | Path | None = None) -> QueuedDraft:
         """Queue a draft with the context it was made from; the same draft twice is queued once.
@@ -299,7 +314,7 @@ class ReviewQueue:
             raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
         findings = check(draft, full, policy=self.policy)
         p = draft.provenance
-        key = (draft.customer_id, draft.moment.key, p.context_hash, p.prompt, p.prompt_version)
+        key = DraftKey.of(draft)
         now = self._now()
         with self.store.write() as tx:
             found = tx.execute("SELECT id FROM drafts WHERE customer_id = ? AND moment_key = ? AND "
