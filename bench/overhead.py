@@ -9,7 +9,7 @@ separately through the public API, with ``FakeChatModel`` answering instantly:
 - moments: ``pn.find_moments``;
 - draft: ``pn.draft_note`` on that context and moment (one candidate), less the fake model's
   own time; inside it, the prompt rendered within the token budget and the checks are timed
-  by wrapping ``personalnote._draft._Job.__init__`` and ``personalnote._draft.check``;
+  by wrapping ``personalnote._job.DraftJob.__init__`` and ``personalnote._job.check``;
 - check: ``pn.check`` run again on the finished draft, alone.
 
 Medians over several repeats. ``--profile N`` prints a cProfile of one note at N events.
@@ -36,7 +36,7 @@ from _common import machine, machine_line, table, timed, write_result
 from _synthetic import AS_OF, MODEL_NAME, SIGNERS, answer, synthetic_customer
 
 import personalnote as pn
-from personalnote import _draft
+from personalnote import _job
 from personalnote.testing import FakeChatModel
 
 SIZES = (10, 1_000, 10_000)
@@ -98,8 +98,8 @@ STOPWATCH = Stopwatch()
 
 def time_inside_draft() -> None:
     """Time the prompt (rendered within the token budget) and the checks inside ``draft_note``."""
-    STOPWATCH.wrap(_draft._Job, "__init__", "prompt + token budget")
-    STOPWATCH.wrap(_draft, "check", "checks inside draft")
+    STOPWATCH.wrap(_job.DraftJob, "__init__", "prompt + token budget")
+    STOPWATCH.wrap(_job, "check", "checks inside draft")
 
 
 def one_note(path: Path) -> dict[str, float]:

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 import personalnote as pn
-from personalnote import _batch
-from personalnote._cli import main
+from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
 from .batch_support import AS_OF, BODY, SlowModel, answer, flyer, quiet
@@ -148,31 +147,28 @@ def test_progress_bar_and_json_summary(capsys: pytest.CaptureFixture[str]) -> No
     assert data["prompt_tokens"] == result.prompt_tokens > 0 and data["cost_usd"] == result.cost_usd
 
 
-def test_cli_batch_over_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_batch_over_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "customers"
     folder.mkdir()
     for i in range(3):
         (folder / f"c{i}.json").write_text(flyer(i).model_dump_json())
     (folder / "q.json").write_text(quiet(9).model_dump_json())
     model = SlowModel()
-    monkeypatch.setattr(_batch, "resolve_model", lambda name: model)
     store = tmp_path / "review.sqlite3"
     args = ["draft", str(folder), "--as-of", "2026-11-20T18:00:00Z", "--store", str(store), "--json"]
-    assert main([*args, "--concurrency", "2"]) == 0
+    assert main([*args, "--concurrency", "2"], model=model) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["counts"]["drafted"] == 3 and out["no_note"] == {"no_moment": 1}
     with pn.ReviewQueue(store) as queue:
         assert {Path(item.source or "").name for item in queue.pending()} == {"c0.json", "c1.json", "c2.json"}
-    assert main(args) == 0 and json.loads(capsys.readouterr().out)["counts"]["skipped"] == 3
+    assert main(args, model=model) == 0 and json.loads(capsys.readouterr().out)["counts"]["skipped"] == 3
 
 
-def test_cli_batch_cost_cap_exits_1_with_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_batch_cost_cap_exits_1_with_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "customers.jsonl"
     data.write_text("".join(flyer(i).model_dump_json() + "\n" for i in range(5)))
-    monkeypatch.setattr(_batch, "resolve_model", lambda name: SlowModel())
-    code = main(["draft", str(data), "--as-of", "2026-11-20T18:00:00Z", "--max-cost", "0.0001"])
+    code = main(["draft", str(data), "--as-of", "2026-11-20T18:00:00Z", "--max-cost", "0.0001"],
+                model=SlowModel())
     out = capsys.readouterr().out
     assert code == 1 and "not started: cost cap x5" in out and "cost $0.000000 (cap $0.000100)" in out
 

@@ -13,7 +13,7 @@ import pytest
 
 import personalnote as pn
 from personalnote import _constants as C
-from personalnote._cli import main
+from personalnote.cli import main
 
 from .batch_support import AS_OF, BODY, flyer, quiet
 from .conftest import FIXTURES

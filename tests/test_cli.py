@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from personalnote._cli import main
+from personalnote.cli import main
 
 from .conftest import FIXTURES
 

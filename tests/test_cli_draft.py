@@ -4,19 +4,17 @@ import json
 
 import pytest
 
-from personalnote import _draft
-from personalnote._cli import main
+from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
 from .conftest import FIXTURES
 from .test_draft import GOOD
 
 
-def test_draft_json_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_draft_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     fake = FakeChatModel([GOOD])
-    monkeypatch.setattr(_draft, "resolve_model", lambda model: fake)
     code = main(["draft", str(FIXTURES / "customers" / "flyer_2m_miles.json"), "--as-of",
-                 "2026-11-20T18:00:00Z", "--signer", "Captain:A. Reyes", "--json"])
+                 "2026-11-20T18:00:00Z", "--signer", "Captain:A. Reyes", "--json"], model=fake)
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["customer_id"] == "C-1001" and out["moment"]["kind"] == "milestone"

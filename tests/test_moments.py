@@ -179,8 +179,8 @@ def test_registered_detector_runs_and_can_be_left_out() -> None:
         ctx = pn.build_context(data.customers[0], AS_OF)
         assert pn.find_moments(ctx, detectors=only_builtin).no_note
     finally:
-        from personalnote import _moments
-        _moments._REGISTRY.pop("test_always")
+        from personalnote import _detectors
+        _detectors._REGISTRY.pop("test_always")
 
 
 def test_policy_changes_thresholds() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from personalnote import _draft
-from personalnote._cli import main
+from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
 from .conftest import FIXTURES

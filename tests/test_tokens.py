@@ -9,9 +9,9 @@ import pytest
 import tiktoken.load
 
 from personalnote import _tokens
+from personalnote._constants import TOKEN_FALLBACK_MARGIN
 from personalnote._errors import ConfigurationError
 from personalnote._tokens import (
-    TOKEN_FALLBACK_MARGIN,
     TokenCounter,
     count_message_tokens,
     count_tokens,

@@ -8,14 +8,16 @@ Example::
     report = pn.find_moments(ctx)
 """
 
-from ._batch import adraft_many, draft_many
+from ._batch import ManyOptions, adraft_many, draft_many
 from ._batch_api import read_batch_results, write_batch_requests
 from ._batch_report import BatchResult, CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
-from ._checks import CheckPolicy, Finding, check, check_text
+from ._checks import CheckPolicy, check, check_text
 from ._compose import Signer, format_name
 from ._context import CustomerContext, Fact, Relationship, build_context
-from ._draft import Claim, Draft, Provenance, adraft_note, draft_note
+from ._detectors import register_detector, registered_detectors
+from ._draft import adraft_note, draft_note
+from ._draft_types import Claim, Draft, Finding, Provenance
 from ._errors import (
     BatchError,
     BlockingFindingsError,
@@ -27,6 +29,7 @@ from ._errors import (
     DraftNotFoundError,
     DraftValidationError,
     ExportError,
+    FailedAttempt,
     HistoryValidationError,
     InputError,
     InputFileError,
@@ -45,23 +48,18 @@ from ._errors import (
     TransitionError,
     UnknownFactError,
 )
-from ._export import ExportResult, PromptStats
-from ._history import BusinessEvent, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
-from ._loaders import ColumnMapping, load, load_business_events, load_csv, load_dataframe
+from ._export import ExportFormat, ExportResult, PromptStats
+from ._history import BusinessEvent, Channel, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
+from ._loaders import ColumnMapping, load, load_business_events, load_csv, load_customers, load_dataframe
 from ._local import LocalChatModel
 from ._model import OpenAIChatModel
-from ._moments import (
-    Moment,
-    MomentPolicy,
-    MomentReport,
-    NoNoteReason,
-    find_moments,
-    register_detector,
-    registered_detectors,
-)
+from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
+from ._moments import find_moments
+from ._options import DraftOptions
 from ._prompts import PromptTemplate, load_prompt
+from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
-from ._review import QueuedDraft, Reviewer, ReviewQueue
+from ._review import ReviewQueue
 from ._signatures import ChainReport, SignatureRecord
 from ._widgets import ReviewWidget
 
@@ -71,6 +69,7 @@ __all__ = [
     "BlockingFindingsError",
     "BusinessEvent",
     "ChainReport",
+    "Channel",
     "ChatModel",
     "ChatRequest",
     "ChatResult",
@@ -88,17 +87,22 @@ __all__ = [
     "CustomerOutcome",
     "CustomerProfile",
     "Dataset",
+    "Detector",
     "Draft",
     "DraftNotFoundError",
+    "DraftOptions",
     "DraftValidationError",
     "ExportError",
+    "ExportFormat",
     "ExportResult",
     "Fact",
+    "FailedAttempt",
     "Finding",
     "HistoryValidationError",
     "InputError",
     "InputFileError",
     "LocalChatModel",
+    "ManyOptions",
     "ModelAPIError",
     "ModelError",
     "Moment",
@@ -123,9 +127,11 @@ __all__ = [
     "SignatureRecord",
     "Signer",
     "StaleDraftError",
+    "State",
     "StoreBusyError",
     "StoreError",
     "StoreSettingsError",
+    "SuppressedMoment",
     "TransitionError",
     "UnknownFactError",
     "adraft_many",
@@ -140,6 +146,7 @@ __all__ = [
     "load",
     "load_business_events",
     "load_csv",
+    "load_customers",
     "load_dataframe",
     "load_prompt",
     "read_batch_results",
@@ -149,3 +156,14 @@ __all__ = [
     "write_batch_requests",
 ]
 __version__ = "0.1.0"
+
+# Show exports as ``personalnote.StaleDraftError``, not ``personalnote._errors.StaleDraftError``
+# (in reprs, tracebacks and docs), as httpx and openai-python do. Type aliases have no __module__.
+__locals = locals()
+for __name in __all__:
+    if not __name.startswith("__"):
+        try:
+            __locals[__name].__module__ = "personalnote"
+        except (AttributeError, TypeError):
+            pass
+del __locals, __name

@@ -31,11 +31,11 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Mapping, Sized
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any, Unpack
 
 from . import _constants as C
 from ._batch_report import (
@@ -47,46 +47,35 @@ from ._batch_report import (
     failure_reason,
 )
 from ._chat import ChatModel, ChatRequest, ChatResult
-from ._compose import Signer
 from ._context import CustomerContext
-from ._draft import Draft, Price, _Job, arun_job, cost_usd, new_job, plan_note, price_table
-from ._errors import (
-    BatchError,
-    ConfigurationError,
-    CostCapError,
-    HistoryValidationError,
-    InputFileError,
-    PersonalNoteError,
-    RecordProblem,
-)
-from ._history import Channel, CustomerHistory
-from ._loaders import load
-from ._moments import MomentReport
+from ._draft import Customer, arun_job, new_job, plan_note
+from ._draft_types import Draft
+from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._job import DraftJob
+from ._moment_types import MomentReport
+from ._options import DraftOptions, Price, cost_usd, price_table, settle
 from ._prompts import load_prompt
+from ._queue_types import DraftKey
 from ._resolve import resolve_model
-from ._review import DraftKey, ReviewQueue
+from ._review import ReviewQueue
 from ._tokens import TokenCounter
 
-__all__ = ["DraftSettings", "adraft_many", "draft_many", "load_customers"]
+__all__ = ["ManyOptions", "adraft_many", "draft_many"]
 
-Customer = CustomerHistory | CustomerContext
 Source = str | Path | Mapping[str, str | Path] | None
 
 
-class DraftSettings(TypedDict, total=False):
-    """How each note is drafted, as in ``draft_note`` (``moment`` is a kind)."""
+class ManyOptions(DraftOptions, total=False):
+    """What ``draft_many`` and ``adraft_many`` take: the ``DraftOptions``, and for the batch:
 
-    moment: str | None
-    channel: Channel | None
-    signers: Sequence[Signer]
-    business_events: Sequence[Any]
-    prompt: str
-    max_prompt_tokens: int
-    prices: dict[str, Price] | None
-
-
-class ManyOptions(DraftSettings, total=False):
-    """Everything ``draft_many`` takes after the histories."""
+    - ``as_of``: the instant every customer is drafted at (required for histories)
+    - ``model``: a ``ChatModel`` or a name [``resolve_model``: environment, else the embedded model]
+    - ``queue``: a ``ReviewQueue`` to put drafts in and to resume from [none]
+    - ``concurrency``: customers drafted at once [``DRAFT_CONCURRENCY``]
+    - ``max_cost_usd``: never spend more than this [no cap]
+    - ``progress``: True, False, or None for a bar only on a terminal or in a notebook [None]
+    - ``source``: recorded with each queued draft: a path, or customer id → path [none]
+    """
 
     as_of: datetime | None
     model: ChatModel | str | None
@@ -95,9 +84,9 @@ class ManyOptions(DraftSettings, total=False):
     max_cost_usd: float | None
     progress: bool | None
     source: Source
-    max_reasks: int
-    max_candidates: int
-    max_total_tokens: int | None
+
+
+_BATCH_KEYS = frozenset(ManyOptions.__optional_keys__ - DraftOptions.__optional_keys__)
 
 
 def customer_id_of(customer: Customer) -> str:
@@ -111,16 +100,16 @@ class Planner:
     """
 
     def __init__(self, as_of: datetime | None, model: ChatModel, queue: ReviewQueue | None,
-                 settings: DraftSettings, source: Source = None) -> None:
+                 options: DraftOptions, source: Source = None) -> None:
+        """``options`` are settled (every key present)."""
         self.as_of, self.model, self.queue, self.source = as_of, model, queue, source
-        self.settings = settings
-        self.template = load_prompt(settings.get("prompt", "note"))
+        self.options = options
+        self.template = load_prompt(options["prompt"])
         self.queued = queue.open_keys() if queue is not None else {}
 
-    def plan(self, customer: Customer) -> CustomerOutcome | _Job:
+    def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
-        s = self.settings
-        plan = plan_note(customer, self.as_of, s.get("moment"), s.get("business_events", ()))
+        plan = plan_note(customer, self.as_of, self.options["moment"], self.options["business_events"])
         if isinstance(plan, MomentReport):
             reasons = tuple(plan.no_note_reasons)
             return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
@@ -130,11 +119,9 @@ class Planner:
                        self.template.version)
         if key in self.queued:
             return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=self.queued[key])
-        return new_job(ctx, moment, channel=s.get("channel"), model=self.model, signers=s.get("signers", ()),
-                       prompt=s.get("prompt", "note"), prices=s.get("prices"),
-                       max_prompt_tokens=s.get("max_prompt_tokens", C.MAX_PROMPT_TOKENS))
+        return new_job(ctx, moment, self.model, self.options)
 
-    def drafted(self, job: _Job, draft: Draft, queue: ReviewQueue | None = None) -> CustomerOutcome:
+    def drafted(self, job: DraftJob, draft: Draft, queue: ReviewQueue | None = None) -> CustomerOutcome:
         """Queue the draft (in ``queue``, else the planner's queue, if any) and say so."""
         queue = queue if queue is not None else self.queue
         item = queue.submit(draft, job.ctx, source=self.source_of(draft.customer_id)) if queue else None
@@ -147,7 +134,7 @@ class Planner:
         return self.source
 
     @staticmethod
-    def outcome(customer_id: str, status: OutcomeStatus, reason: str, job: _Job | None, *,
+    def outcome(customer_id: str, status: OutcomeStatus, reason: str, job: DraftJob | None, *,
                 error: BaseException | None = None, draft: Draft | None = None,
                 queue_id: int | None = None) -> CustomerOutcome:
         """An outcome with the tokens and cost of every call made for the customer."""
@@ -170,7 +157,7 @@ def progress_bar(histories: Iterable[Any], enabled: bool | None, description: st
 
 
 def plan_each(histories: Iterable[Customer], planner: Planner, progress: bool | None, description: str,
-              handle: Callable[[_Job], CustomerOutcome]) -> list[CustomerOutcome]:
+              handle: Callable[[DraftJob], CustomerOutcome]) -> list[CustomerOutcome]:
     """Plan each customer in turn and ``handle`` each job; any error is that customer's outcome."""
     outcomes: list[CustomerOutcome] = []
     with progress_bar(histories, progress, description) as bar:
@@ -188,34 +175,6 @@ def plan_each(histories: Iterable[Customer], planner: Planner, progress: bool | 
                 outcomes.append(Planner.outcome(customer_id, "failed", "", job, error=exc))
             bar.update(1)
     return outcomes
-
-
-def load_customers(path: Path) -> tuple[list[CustomerHistory], list[Any], dict[str, Path]]:
-    """The customers in a file or in a folder's .json files, the business events, and each one's file.
-
-    A customer id found in two files is a ``HistoryValidationError``.
-    """
-    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-    if not files:
-        raise InputFileError(path, "no .json customer files in this folder")
-    histories: list[CustomerHistory] = []
-    events: list[Any] = []
-    sources: dict[str, Path] = {}
-    problems: list[RecordProblem] = []
-    for file in files:
-        data = load(file)
-        events.extend(data.business_events)
-        for index, history in enumerate(data.customers):
-            if history.customer.id in sources:
-                problems.append(RecordProblem(
-                    str(file), index, history.customer.id, "customer.id",
-                    f"duplicate customer id (also in {sources[history.customer.id]})",
-                    "one record per customer"))
-            sources.setdefault(history.customer.id, file.resolve())
-            histories.append(history)
-    if problems:
-        raise HistoryValidationError(problems)
-    return histories, events, sources
 
 
 def raise_unexpected(result: BatchResult) -> None:
@@ -297,10 +256,10 @@ class _QueueWriter:
                                        busy_timeout_ms=self.queue.store.busy_timeout_ms,
                                        clock=self.queue._clock)  # the caller's clock signs the times
 
-    def _submit(self, job: _Job, draft: Draft) -> CustomerOutcome:
+    def _submit(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
         return self.planner.drafted(job, draft, self.local.queue)
 
-    async def drafted(self, job: _Job, draft: Draft) -> CustomerOutcome:
+    async def drafted(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
         return await asyncio.get_running_loop().run_in_executor(self.worker, self._submit, job, draft)
 
     def close(self) -> None:
@@ -311,12 +270,9 @@ class _QueueWriter:
 class _Run:
     """One ``adraft_many`` call: the planner, the loop options, why it stopped, the progress bar."""
 
-    def __init__(self, planner: Planner, bar: Any, max_reasks: int, max_candidates: int,
-                 max_total_tokens: int | None) -> None:
+    def __init__(self, planner: Planner, bar: Any) -> None:
         self.planner, self.bar = planner, bar
         self.writer = _QueueWriter(planner.queue, planner) if planner.queue is not None else None
-        self.max_reasks, self.max_candidates = max_reasks, max_candidates
-        self.max_total_tokens = max_total_tokens
         self.stopped: str | None = None  # why no more customers are started
         self.tally: Counter[str] = Counter()
         self.cost = 0.0
@@ -330,8 +286,7 @@ class _Run:
             if isinstance(planned, CustomerOutcome):
                 return planned
             job = planned
-            draft = await arun_job(job, max_reasks=self.max_reasks, max_candidates=self.max_candidates,
-                                   max_total_tokens=self.max_total_tokens)
+            draft = await arun_job(job)
             return await self.writer.drafted(job, draft) if self.writer else self.planner.drafted(job, draft)
         except CostCapError as exc:
             self.stopped = self.stopped or NOT_STARTED_COST_CAP
@@ -377,44 +332,35 @@ class _Run:
         self.bar.update(1)
 
 
-async def adraft_many(
-    histories: Iterable[Customer],
-    *,
-    as_of: datetime | None = None,
-    model: ChatModel | str | None = None,
-    queue: ReviewQueue | None = None,
-    concurrency: int = C.DRAFT_CONCURRENCY,
-    max_cost_usd: float | None = None,
-    progress: bool | None = None,
-    source: Source = None,
-    max_reasks: int = C.VALIDATION_REASKS,
-    max_candidates: int = C.MAX_CANDIDATES,
-    max_total_tokens: int | None = None,
-    **settings: Unpack[DraftSettings],
-) -> BatchResult:
+async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptions]) -> BatchResult:
     """Draft a note for every customer, ``concurrency`` at a time (see the module docstring).
 
-    ``source`` is recorded with each queued draft: a path, or customer id → path.
-    ``progress``: True, False, or None (a bar only on a terminal or in a notebook).
+    The keyword arguments are the ``ManyOptions``: the batch's own (``as_of``, ``model``,
+    ``queue``, ``concurrency``, ``max_cost_usd``, ``progress``, ``source``) and the
+    ``DraftOptions`` every note is drafted with.
 
     Example::
 
         result = await adraft_many(data.customers, as_of=as_of, queue=queue, max_cost_usd=1.0)
     """
+    draft_options = settle(options, caller="adraft_many", own=_BATCH_KEYS)
+    concurrency = options.get("concurrency", C.DRAFT_CONCURRENCY)
+    max_cost_usd = options.get("max_cost_usd")
     if concurrency < 1:
         raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
     if max_cost_usd is not None and max_cost_usd < 0:
         raise ConfigurationError(f"max_cost_usd must be 0 or more, not {max_cost_usd}")
-    chat_model = resolve_model(model)
-    price = price_table(settings.get("prices")).get(chat_model.name)
+    chat_model = resolve_model(options.get("model"))
+    price = price_table(draft_options["prices"]).get(chat_model.name)
     if max_cost_usd is not None and price is None:
         raise ConfigurationError(f"no price for model {chat_model.name!r}, so a cost cap cannot be kept: "
                                  f"pass prices={{{chat_model.name!r}: (input, output)}} in USD per 1M tokens")
     meter = _CostMeter(max_cost_usd, price, TokenCounter(chat_model.name))
-    planner = Planner(as_of, _MeteredModel(chat_model, meter), queue, settings, source)
+    planner = Planner(options.get("as_of"), _MeteredModel(chat_model, meter), options.get("queue"),
+                      draft_options, options.get("source"))
     start = time.perf_counter()
-    with progress_bar(histories, progress, "drafting") as bar:
-        run = _Run(planner, bar, max_reasks, max_candidates, max_total_tokens)
+    with progress_bar(histories, options.get("progress"), "drafting") as bar:
+        run = _Run(planner, bar)
         try:
             outcomes = await run.each(histories, asyncio.Semaphore(concurrency))
         finally:

@@ -14,7 +14,7 @@ re-asks** in a batch (the answer is all there is): an invalid answer is a custom
 those customers live (``draft_many`` skips the ones already queued) or in a new batch.
 
 The part of ``custom_id`` after the last ``~`` is a digest of the request body. Reading
-rebuilds each request from the same histories, ``as_of`` and settings; a customer whose
+rebuilds each request from the same histories, ``as_of`` and options; a customer whose
 request comes out different (the data or a setting changed) is reported, never matched to
 an answer written for another prompt. The Batch API bills ``BATCH_API_PRICE_FACTOR`` (50%)
 of the live price, and costs here are computed at that price.
@@ -38,13 +38,16 @@ from pathlib import Path
 from typing import Any, Unpack
 
 from . import _constants as C
-from ._batch import Customer, DraftSettings, Planner, Source, plan_each, raise_unexpected
+from ._batch import Planner, Source, plan_each, raise_unexpected
 from ._batch_report import BatchResult, CustomerOutcome
-from ._draft import Draft, Price, _Job, draft_from_answer, price_table
-from ._errors import InputFileError, ModelAPIError
+from ._draft import Customer, draft_from_answer
+from ._draft_types import Draft
+from ._errors import ConfigurationError, InputFileError, ModelAPIError
 from ._export import write_atomically
-from ._loaders import _read_text
+from ._job import DraftJob
+from ._loaders import read_text
 from ._model import OpenAIChatModel
+from ._options import DraftOptions, Price, price_table, settle
 from ._review import ReviewQueue
 
 __all__ = ["read_batch_results", "write_batch_requests"]
@@ -58,17 +61,29 @@ def batch_model(model: OpenAIChatModel | str | None) -> OpenAIChatModel:
     return OpenAIChatModel(name, api_key="unused-the-batch-file-is-uploaded-by-you")
 
 
-def batch_prices(settings: DraftSettings, model: OpenAIChatModel) -> DraftSettings:
-    """The settings with the model priced at the Batch API's share of the live price."""
-    live = price_table(settings.get("prices")).get(model.name)
+#: the live drafting loop's limits; the Batch API answers each request once, with no re-ask
+_LIVE_ONLY = ("max_reasks", "max_candidates", "max_total_tokens")
+
+
+def batch_options(options: DraftOptions, model: OpenAIChatModel, caller: str) -> DraftOptions:
+    """The settled options, the model priced at the Batch API's share of the live price.
+
+    The live loop's limits do not apply (one answer per request): giving one is an error.
+    """
+    given = [name for name in _LIVE_ONLY if name in options]
+    if given:
+        raise ConfigurationError(f"{caller}: {', '.join(given)} only apply to live drafting; the Batch API "
+                                 "answers each request once (no re-asks, one candidate)")
+    settled = settle(options, caller=caller)
+    live = price_table(settled["prices"]).get(model.name)
     if live is None:
-        return settings
+        return settled
     factor = C.BATCH_API_PRICE_FACTOR
     batch: Price = (live[0] * factor, live[1] * factor)
-    return {**settings, "prices": {**(settings.get("prices") or {}), model.name: batch}}
+    return {**settled, "prices": {**(settled["prices"] or {}), model.name: batch}}
 
 
-def _body_and_id(job: _Job, model: OpenAIChatModel) -> tuple[dict[str, Any], str]:
+def _body_and_id(job: DraftJob, model: OpenAIChatModel) -> tuple[dict[str, Any], str]:
     body = model.request_body(job.request(job.messages), structured_output="json_schema")
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:12]
@@ -83,7 +98,7 @@ def write_batch_requests(
     model: OpenAIChatModel | str | None = None,
     queue: ReviewQueue | None = None,
     progress: bool | None = None,
-    **settings: Unpack[DraftSettings],
+    **options: Unpack[DraftOptions],
 ) -> BatchResult:
     """Write the Batch API request file: one line per customer with a moment and not already queued.
 
@@ -96,10 +111,11 @@ def write_batch_requests(
         print(written.summary())        # 950 requested, 50 no note
     """
     openai_model = batch_model(model)
-    planner = Planner(as_of, openai_model, queue, batch_prices(settings, openai_model))
+    settled = batch_options(options, openai_model, "write_batch_requests")
+    planner = Planner(as_of, openai_model, queue, settled)
     lines: list[str] = []
 
-    def request_line(job: _Job) -> CustomerOutcome:
+    def request_line(job: DraftJob) -> CustomerOutcome:
         body, custom_id = _body_and_id(job, openai_model)
         lines.append(json.dumps({"custom_id": custom_id, "method": "POST", "url": C.BATCH_API_URL,
                                  "body": body}, ensure_ascii=False))
@@ -117,7 +133,7 @@ def _read_lines(paths: Sequence[Path]) -> dict[str, dict[str, Any]]:
     """Result lines by custom_id, from every file; a success wins over an error for the same id."""
     found: dict[str, dict[str, Any]] = {}
     for path in paths:
-        lines = enumerate(_read_text(path).splitlines(), start=1)
+        lines = enumerate(read_text(path).splitlines(), start=1)
         for number, line in ((n, text) for n, text in lines if text.strip()):
             record = _result_line(line, path, number)
             earlier = found.get(record["custom_id"])
@@ -140,7 +156,7 @@ def _succeeded(line: dict[str, Any]) -> bool:
     return not line.get("error") and (line.get("response") or {}).get("status_code") == 200
 
 
-def _draft_from_line(job: _Job, line: dict[str, Any], model: OpenAIChatModel) -> Draft:
+def _draft_from_line(job: DraftJob, line: dict[str, Any], model: OpenAIChatModel) -> Draft:
     """The draft in one result line, or the error it reports (API error, cut off, invalid answer)."""
     response = line.get("response") or {}
     status = response.get("status_code")
@@ -175,7 +191,7 @@ def read_batch_results(
     queue: ReviewQueue | None = None,
     progress: bool | None = None,
     source: Source = None,
-    **settings: Unpack[DraftSettings],
+    **options: Unpack[DraftOptions],
 ) -> BatchResult:
     """Read Batch API result files back into drafts (queued when ``queue`` is given).
 
@@ -191,9 +207,10 @@ def read_batch_results(
     lines = _read_lines(paths)
     by_customer = {custom_id.rpartition("~")[0]: custom_id for custom_id in lines}
     openai_model = batch_model(model)
-    planner = Planner(as_of, openai_model, queue, batch_prices(settings, openai_model), source)
+    planner = Planner(as_of, openai_model, queue, batch_options(options, openai_model, "read_batch_results"),
+                      source)
 
-    def answer(job: _Job) -> CustomerOutcome:
+    def answer(job: DraftJob) -> CustomerOutcome:
         custom_id = _body_and_id(job, openai_model)[1]
         line = lines.pop(custom_id, None)
         if line is None:

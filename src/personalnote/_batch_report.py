@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import _constants as C
-from ._draft import Draft
+from ._draft_types import Draft
 from ._errors import ModelAPIError, PersonalNoteError
-from ._moments import NoNoteReason
+from ._moment_types import NoNoteReason
 
 __all__ = ["BatchResult", "CustomerOutcome", "OutcomeStatus"]
 

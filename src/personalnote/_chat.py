@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from . import _constants as C
+
 __all__ = ["ChatModel", "ChatRequest", "ChatResult"]
 
 
@@ -20,7 +22,7 @@ class ChatRequest:
     messages: list[dict[str, str]]
     schema: dict[str, Any]
     schema_name: str = "note"
-    max_tokens: int = 400
+    max_tokens: int = C.MAX_COMPLETION_TOKENS
     temperature: float = 0.0
     seed: int | None = 0
 

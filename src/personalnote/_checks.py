@@ -8,7 +8,7 @@ checks run on a hand-written note (``check_text``).
 Example::
 
     findings = check(draft, ctx)
-    blocking = [f for f in findings if f.severity == "blocking"]
+    blocking = blocking_findings(findings)
 """
 
 from __future__ import annotations
@@ -16,41 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from . import _constants as C
 from ._compose import CHANNELS, Signer, format_name
 from ._context import CustomerContext, Fact
+from ._draft_types import Draft, Finding
 from ._errors import PromptError
 from ._history import Channel
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data
-from ._untrusted import INSTRUCTION_MARKERS, INSTRUCTION_WORDS, FreeText, ObedienceRules, obeyed_spans
+from ._untrusted import FreeText, ObedienceRules, obeyed_spans
 
-if TYPE_CHECKING:
-    from ._draft import Draft
-
-__all__ = ["CheckPolicy", "Finding", "check", "check_text"]
-
-Severity = Literal["blocking", "warning"]
-
-
-class Finding(BaseModel):
-    """One problem in a note: what, how serious, where (character span) and why."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    severity: Severity
-    span: tuple[int, int] | None
-    message: str
-
-    def to_json_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "severity": self.severity,
-                "span": list(self.span) if self.span else None, "message": self.message}
-
+__all__ = ["CheckPolicy", "check", "check_text"]
 
 SENSITIVE_TERMS: dict[str, tuple[str, ...]] = {
     "health": ("pregnan", "diagnos", "medic", "prescription", "pharmacy", "illness", "cancer", "therapy",
@@ -81,8 +58,8 @@ STIFF_PHRASES = (
 )
 
 
-@dataclass(frozen=True)
-class CheckPolicy:
+@dataclass(frozen=True, kw_only=True)
+class CheckPolicy(ObedienceRules):
     """What a business allows. The default is the safe one.
 
     ``allow_sensitive`` names categories that may appear (a pharmacy may name health, a
@@ -99,11 +76,7 @@ class CheckPolicy:
     sensitive_terms: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(SENSITIVE_TERMS))
     stock_phrases: tuple[str, ...] = STOCK_PHRASES
     stiff_phrases: tuple[str, ...] = STIFF_PHRASES
-    stiff_for: frozenset[str] = frozenset({"long_standing"})
-    instruction_markers: tuple[str, ...] = INSTRUCTION_MARKERS
-    instruction_words: frozenset[str] = INSTRUCTION_WORDS
-    copied_run_words: int = 4
-    evidence_run_words: int = 8
+    stiff_for: frozenset[str] = C.STIFF_FOR
 
 
 _PLACEHOLDER = re.compile(
@@ -352,7 +325,7 @@ def _channel(note: _Note, channel: Channel, signers: Sequence[Signer], familiari
     findings: list[Finding] = []
     spec = CHANNELS[channel]
     words = len(note.body.split())
-    if words > spec.max_words * 1.25:
+    if words > spec.max_words * C.LENGTH_SLACK:
         findings.append(Finding(kind="length", severity="warning", span=(note.body_start, note.body_end),
                                 message=f"{words} words; a {channel} holds about {spec.max_words}"))
     if channel in ("card", "letter", "sms"):
@@ -406,10 +379,8 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
                              ctx.customer.honorific) if n),
                *(s.label for s in signers)]
     quotes = [FreeText(f.id, f.quote, f.id in evidence) for f in ctx.facts.values() if f.quote]
-    rules = ObedienceRules(policy.instruction_markers, policy.instruction_words, policy.copied_run_words,
-                           policy.evidence_run_words)
     spans = {f.span for f in findings if f.span}
-    for start, end, message in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, rules):
+    for start, end, message in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, policy):
         span = (note.body_start + start, note.body_start + end)
         if span not in spans:
             spans.add(span)
@@ -455,7 +426,7 @@ def check_text(
         *_personal_data(note),
         *_untrusted(note, ctx, moment_evidence, signers, instructions, policy),
     ]
-    findings.sort(key=lambda f: (f.severity != "blocking", f.span or (0, 0)))
+    findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
     return findings
 
 

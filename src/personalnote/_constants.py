@@ -109,6 +109,24 @@ MIN_NOTE_WORDS: Final = 5
 #: repeats the same note on a small model
 RESAMPLE_TEMPERATURE: Final = 0.7
 
+#: a run of this many words copied from untrusted free text is a finding (CheckPolicy.copied_run_words)
+COPIED_RUN_WORDS: Final = 4
+#: the same when the free text is the moment's own evidence, which a note may quote
+EVIDENCE_RUN_WORDS: Final = 8
+#: a note longer than its channel's word count times this is a length warning
+LENGTH_SLACK: Final = 1.25
+#: familiarity levels a form-letter phrase is too stiff for (CheckPolicy.stiff_for)
+STIFF_FOR: Final = frozenset({"long_standing"})
+
+# --- token counting ----------------------------------------------------------------------------
+#: share of a token budget held back when a count comes from a fallback encoding (o200k models are
+#: counted with cl100k: measured 0.30% lower on 1 MB, at most 2.0% per 4,000 characters)
+TOKEN_FALLBACK_MARGIN: Final = 0.03
+#: chat format overhead (OpenAI cookbook): per message, per ``name`` field, and reply priming
+TOKENS_PER_MESSAGE: Final = 3
+TOKENS_PER_NAME: Final = 1
+REPLY_PRIMING_TOKENS: Final = 3
+
 # --- notebooks ------------------------------------------------------------------------------
 #: rows of pending drafts the review queue's HTML shows in a notebook (the rest are counted)
 HTML_MAX_ROWS: Final = 100

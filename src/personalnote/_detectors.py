@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ._context import CustomerContext, Fact, add_years, years_between
 from ._history import (
@@ -21,9 +21,33 @@ from ._history import (
     StockEvent,
     TripEvent,
 )
-from ._moments import Moment, MomentPolicy, register_detector
+from ._moment_types import Detector, Moment, MomentPolicy
 
-__all__: list[str] = []
+__all__ = ["register_detector", "registered_detectors"]
+
+_REGISTRY: dict[str, Detector] = {}
+
+
+def register_detector(name: str) -> Callable[[Detector], Detector]:
+    """Register a detector under ``name`` (a later registration replaces it).
+
+    Example::
+
+        @register_detector("birthday")
+        def birthday(ctx, policy):
+            ...  # yield Moment(...)
+    """
+
+    def decorate(detector: Detector) -> Detector:
+        _REGISTRY[name] = detector
+        return detector
+
+    return decorate
+
+
+def registered_detectors() -> dict[str, Detector]:
+    """A copy of the registry: built-in detectors plus those registered by the application."""
+    return dict(_REGISTRY)
 
 
 def _ordinal(n: int) -> str:

@@ -20,13 +20,14 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from . import _constants as C
+from ._draft_types import blocking_findings
 
 if TYPE_CHECKING:
-    from ._checks import Finding
     from ._context import CustomerContext, Fact
-    from ._draft import Draft
-    from ._moments import Moment, MomentReport
-    from ._review import QueuedDraft, ReviewQueue
+    from ._draft_types import Draft, Finding
+    from ._moment_types import Moment, MomentReport
+    from ._queue_types import QueuedDraft
+    from ._review import ReviewQueue
     from ._signatures import SignatureRecord
 
 __all__ = ["draft_html", "highlight_findings", "queue_html", "queued_html"]
@@ -110,7 +111,7 @@ def highlight_findings(text: str, findings: Sequence[Finding]) -> str:
         if not covering:
             pieces.append(piece)
             continue
-        severity = "blocking" if any(f.severity == "blocking" for _, f in covering) else "warning"
+        severity = "blocking" if any(f.blocking for _, f in covering) else "warning"
         title = "\n".join(f"{f.severity} {f.kind}: {f.message}" for _, f in covering)
         numbers = " ".join(str(number) for number, _ in covering)
         overlap = ";text-decoration:underline" if len(covering) > 1 else ""  # where findings overlap
@@ -128,7 +129,7 @@ def _findings_html(text: str, findings: Sequence[Finding]) -> str:
                   if f.span is not None and f.span[1] > f.span[0] else "")
         items.append(f'<li><span style="background:{_MARK_COLOURS[f.severity]};padding:0 4px">'
                      f"{escape(f.severity)}</span> <b>{escape(f.kind)}</b>: {escape(f.message)}{quoted}</li>")
-    blocking = sum(f.severity == "blocking" for f in findings)
+    blocking = len(blocking_findings(findings))
     return f"<div>Findings ({blocking} blocking):</div><ol>{''.join(items)}</ol>"
 
 

@@ -14,7 +14,7 @@ carries the data a caller needs to act on it, not only a message::
     ├── ModelError                  the language model did not give a usable draft
     │   ├── ModelAPIError           the server refused or failed (.status_code), after retries
     │   ├── ResponseCutOffError     the answer was cut off (length or content filter)
-    │   └── DraftValidationError    still invalid after the bounded re-asks (.errors)
+    │   └── DraftValidationError    still invalid after the bounded re-asks (.failed_attempts)
     ├── ConfigurationError          a setting is missing or wrong, says how to fix it
     ├── StoreError                  the review store cannot be opened or used (.path)
     │   ├── StoreSettingsError      a setting read back at open differs (.setting, .expected, .actual)
@@ -49,8 +49,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._batch_report import BatchResult
-    from ._checks import Finding
-    from ._moments import NoNoteReason
+    from ._draft_types import Finding
+    from ._moment_types import NoNoteReason
 
 __all__ = [
     "BatchError",
@@ -70,6 +70,7 @@ __all__ = [
     "ContextBudgetError",
     "ContextError",
     "DraftValidationError",
+    "FailedAttempt",
     "ModelAPIError",
     "ModelError",
     "PromptError",
@@ -202,23 +203,44 @@ class ModelAPIError(ModelError):
 class ResponseCutOffError(ModelError):
     """The answer stopped early (``finish_reason`` 'length' or 'content_filter'); never a draft."""
 
-    def __init__(self, finish_reason: str, *, completion_tokens: int = 0) -> None:
+    def __init__(self, finish_reason: str, *, completion_tokens: int = 0,
+                 max_completion_tokens: int | None = None) -> None:
         self.finish_reason = finish_reason
         self.completion_tokens = completion_tokens
-        hint = ("raise max_completion_tokens" if finish_reason == "length"
-                else "the provider's content filter stopped the answer")
+        self.max_completion_tokens = max_completion_tokens
+        if finish_reason != "length":
+            hint = "the provider's content filter stopped the answer"
+        elif max_completion_tokens is None:
+            hint = "allow more completion tokens (draft_note(..., max_completion_tokens=N))"
+        else:
+            hint = (f"it used all {max_completion_tokens} completion tokens allowed; pass a larger "
+                    "max_completion_tokens to draft_note or draft_many")
         super().__init__(f"the model's answer was cut off ({finish_reason}): {hint}")
 
 
-class DraftValidationError(ModelError):
-    """The model's answer was still invalid after the bounded re-asks."""
+@dataclass(frozen=True)
+class FailedAttempt:
+    """One invalid answer: what was wrong with it, the raw answer, and the tokens it cost."""
 
-    def __init__(self, errors: list[str], attempts: int) -> None:
-        self.errors = list(errors)
+    problem: str
+    content: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class DraftValidationError(ModelError):
+    """The model's answer was still invalid after the bounded re-asks.
+
+    ``failed_attempts`` keeps every invalid answer (problem, raw content, tokens), oldest
+    first; ``errors`` their problems; ``attempts`` counts every model call of the job.
+    """
+
+    def __init__(self, failed_attempts: Sequence[FailedAttempt], attempts: int) -> None:
+        self.failed_attempts = list(failed_attempts)
+        self.errors = [f.problem for f in self.failed_attempts]
         self.attempts = attempts
-        super().__init__(
-            f"the model's answer was invalid after {attempts} attempt(s): {errors[-1] if errors else ''}"
-        )
+        last = self.errors[-1] if self.errors else ""
+        super().__init__(f"the model's answer was invalid after {attempts} attempt(s): {last}")
 
 
 class StoreError(PersonalNoteError):

@@ -25,14 +25,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ._errors import ExportError
+from ._queue_types import QueuedDraft
 from ._signatures import SignatureRecord
 from ._store import Store
-
-if TYPE_CHECKING:
-    from ._review import QueuedDraft
 
 __all__ = ["EXPORT_FORMATS", "ExportFormat", "ExportResult", "PromptStats", "edit_distance",
            "neutralise_cell", "prompt_stats", "render_export", "write_atomically"]

@@ -27,7 +27,8 @@ from pydantic import TypeAdapter, ValidationError
 from ._errors import HistoryValidationError, InputFileError, RecordProblem
 from ._history import BusinessEvent, CustomerHistory, Dataset
 
-__all__ = ["ColumnMapping", "load", "load_business_events", "load_csv", "load_dataframe"]
+__all__ = ["ColumnMapping", "load", "load_business_events", "load_csv", "load_customers", "load_dataframe",
+           "read_text"]
 
 _BUSINESS_EVENT: TypeAdapter[Any] = TypeAdapter(BusinessEvent)
 
@@ -193,7 +194,8 @@ class _Collector:
         return Dataset.model_construct(customers=self.customers, business_events=self.business_events)
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A UTF-8 text file's contents; an unreadable one is an ``InputFileError`` naming it."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -257,7 +259,7 @@ def load(path: str | Path) -> Dataset:
         history = data.customers[0]
     """
     path = Path(path)
-    text = _read_text(path)
+    text = read_text(path)
     collector = _Collector(str(path), [], [], [])
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         _load_jsonl(text, path, collector)
@@ -399,7 +401,7 @@ def load_csv(path: str | Path, mapping: ColumnMapping, *, delimiter: str = ",",
     ``fieldnames`` names the columns of a file without a header row.
     """
     path = Path(path)
-    text = _read_text(path)
+    text = read_text(path)
     reader = csv.DictReader(
         text.splitlines(), fieldnames=None if has_header else fieldnames,
         delimiter=delimiter, skipinitialspace=skip_initial_space,
@@ -427,3 +429,37 @@ def load_dataframe(frame: Any, mapping: ColumnMapping, *, name: str = "dataframe
                              f"(it has {list(frame.columns)})")
     rows = enumerate(frame.to_dict("records"))
     return _rows_to_dataset(rows, mapping, f"<{name}>", f"{name}-row")
+
+
+def load_customers(path: str | Path) -> tuple[list[CustomerHistory], list[Any], dict[str, Path]]:
+    """The customers in a file or in a folder's .json files, the business events, and each one's file.
+
+    A customer id found in two files is a ``HistoryValidationError``.
+
+    Example::
+
+        histories, business_events, files = load_customers("fixtures/customers")
+        files["C-1001"]            # the file the customer came from (recorded with a queued draft)
+    """
+    path = Path(path)
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise InputFileError(path, "no .json customer files in this folder")
+    histories: list[CustomerHistory] = []
+    events: list[Any] = []
+    sources: dict[str, Path] = {}
+    problems: list[RecordProblem] = []
+    for file in files:
+        data = load(file)
+        events.extend(data.business_events)
+        for index, history in enumerate(data.customers):
+            if history.customer.id in sources:
+                problems.append(RecordProblem(
+                    str(file), index, history.customer.id, "customer.id",
+                    f"duplicate customer id (also in {sources[history.customer.id]})",
+                    "one record per customer"))
+            sources.setdefault(history.customer.id, file.resolve())
+            histories.append(history)
+    if problems:
+        raise HistoryValidationError(problems)
+    return histories, events, sources

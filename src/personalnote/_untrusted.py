@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import _constants as C
+
 __all__ = ["INSTRUCTION_MARKERS", "INSTRUCTION_WORDS", "FreeText", "ObedienceRules", "obeyed_spans"]
 
 #: phrases a note only contains when it answers instructions hidden in the records
@@ -53,14 +55,17 @@ class FreeText:
     evidence: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ObedienceRules:
-    """Phrases and words of injections, and how many copied words in a row make a finding."""
+    """Phrases and words of injections, and how many copied words in a row make a finding.
 
-    markers: tuple[str, ...] = INSTRUCTION_MARKERS
-    words: frozenset[str] = INSTRUCTION_WORDS
-    run_words: int = 4
-    evidence_run_words: int = 8
+    ``CheckPolicy`` extends these rules, so a business sets them where it sets every check.
+    """
+
+    instruction_markers: tuple[str, ...] = INSTRUCTION_MARKERS
+    instruction_words: frozenset[str] = INSTRUCTION_WORDS
+    copied_run_words: int = C.COPIED_RUN_WORDS
+    evidence_run_words: int = C.EVIDENCE_RUN_WORDS
 
 
 _STOPWORDS = frozenset(
@@ -102,7 +107,7 @@ def obeyed_spans(body: str, free_texts: Sequence[FreeText], trusted: str, instru
     """
     found: list[tuple[int, int, str]] = []
     lowered = body.casefold()
-    for marker in rules.markers:
+    for marker in rules.instruction_markers:
         found += [(m.start(), m.end(), f"'{marker}' reads like an answer to instructions hidden in the "
                                        "customer's records")
                   for m in re.finditer(rf"\b{re.escape(marker)}\b", lowered)]
@@ -113,11 +118,11 @@ def obeyed_spans(body: str, free_texts: Sequence[FreeText], trusted: str, instru
     sources = [(t.text, t.evidence, f"is copied from the free text of {t.fact_id}") for t in free_texts]
     sources.append(("\n".join(kept), True, "repeats the drafting instructions"))
     for source, needed, why in sources:
-        for i, j in _copied_runs(words, _words(source), rules.run_words):
+        for i, j in _copied_runs(words, _words(source), rules.copied_run_words):
             new = {w for w in words[i:j] if w not in _STOPWORDS and w not in known}
             start, end = tokens[i].start(), tokens[j - 1].end()
             quoted = f"'{body[start:end]}' {why}"
-            if new & rules.words:
+            if new & rules.instruction_words:
                 found.append((start, end, f"{quoted} and reads like an instruction to the model"))
             elif len(new) >= 2 and (not needed or j - i >= rules.evidence_run_words):
                 found.append((start, end, quoted if needed else f"{quoted}, which the note does not need"))

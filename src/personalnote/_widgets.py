@@ -28,7 +28,8 @@ from ._context import CustomerContext
 from ._display import queued_html
 from ._errors import ConfigurationError, PersonalNoteError
 from ._history import CustomerHistory
-from ._review import _DECIDABLE, _EDITABLE, QueuedDraft, Reviewer, ReviewQueue
+from ._queue_types import DECIDABLE, EDITABLE, QueuedDraft, Reviewer
+from ._review import ReviewQueue
 
 __all__ = ["ReviewWidget"]
 
@@ -92,9 +93,9 @@ class ReviewWidget:
         self.view.value = queued_html(item)
         self.text.value = item.text
         self.override_reason.layout.display = None if item.blocking else "none"
-        self.approve_button.disabled = item.state not in _DECIDABLE
+        self.approve_button.disabled = item.state not in DECIDABLE
         for button in (self.edit_button, self.reject_button):
-            button.disabled = item.state not in _EDITABLE
+            button.disabled = item.state not in EDITABLE
 
     def _say(self, message: str, *, error: bool = False) -> None:
         self.status.value = f'<div style="{_ERROR_STYLE if error else _DONE_STYLE}">{message}</div>'

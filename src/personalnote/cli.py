@@ -1,4 +1,12 @@
-"""The ``personalnote`` command. Errors become messages (exit 2) only here."""
+"""The ``personalnote`` command. Errors become messages (exit 2) only here.
+
+The CLI is a client of the library: it imports the public names of ``personalnote``, the
+defaults in ``_constants`` (its help prints them) and the loaders' text reader, nothing else.
+An application that embeds it, or a test, can give it a model::
+
+    from personalnote.cli import main
+    main(["draft", "customer.json", "--as-of", "2026-11-20T18:00:00Z"], model=FakeChatModel([...]))
+"""
 
 from __future__ import annotations
 
@@ -10,22 +18,40 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from . import (
+    BatchError,
+    BatchResult,
+    Channel,
+    ChatModel,
+    ConfigurationError,
+    Dataset,
+    Draft,
+    DraftOptions,
+    ExportFormat,
+    Finding,
+    MomentReport,
+    OpenAIChatModel,
+    PersonalNoteError,
+    QueuedDraft,
+    Reviewer,
+    ReviewQueue,
+    Signer,
+    State,
+    build_context,
+    check_text,
+    draft_many,
+    draft_note,
+    find_moments,
+    load,
+    load_business_events,
+    load_customers,
+    read_batch_results,
+    write_batch_requests,
+)
 from . import _constants as C
-from ._batch import DraftSettings, draft_many, load_customers
-from ._batch_api import read_batch_results, write_batch_requests
-from ._batch_report import BatchResult
-from ._checks import Finding, check_text
-from ._compose import Signer
-from ._context import build_context
-from ._draft import Draft, draft_note
-from ._errors import BatchError, ConfigurationError, InputFileError, PersonalNoteError
-from ._export import EXPORT_FORMATS
-from ._history import CustomerHistory, Dataset
-from ._loaders import load, load_business_events
-from ._moments import MomentReport, find_moments
-from ._review import QueuedDraft, Reviewer, ReviewQueue
+from ._loaders import read_text
 
 __all__ = ["main"]
 
@@ -57,10 +83,15 @@ def _print_report(report: MomentReport) -> None:
         print(f"  (suppressed {s.moment.kind}: {s.reason.message})")
 
 
+def _extra_events(args: argparse.Namespace) -> list[Any]:
+    """The business events of ``--business-events``, if given."""
+    return load_business_events(args.business_events) if args.business_events else []
+
+
 def _moments(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     data = load(args.path)
-    extra = load_business_events(args.business_events) if args.business_events else []
+    extra = _extra_events(args)
     for history in data.customers:
         ctx = build_context(history, as_of, business_events=[*data.business_events, *extra])
         report = find_moments(ctx)
@@ -79,8 +110,7 @@ def _signer(text: str) -> Signer:
 def _draft(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     histories, events, sources = load_customers(args.path)
-    if args.business_events:
-        events.extend(load_business_events(args.business_events))
+    events.extend(_extra_events(args))
     if args.customer:
         histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
     queue = ReviewQueue(args.store) if args.store or os.environ.get(C.ENV_STORE) else None
@@ -89,7 +119,8 @@ def _draft(args: argparse.Namespace) -> int:
         return _draft_batch(args, as_of, histories, events, sources, queue, signers)
     for history in histories:
         ctx = build_context(history, as_of, business_events=events)
-        result = draft_note(ctx, moment=args.moment, channel=args.channel, model=args.model, signers=signers)
+        result = draft_note(ctx, model=_model(args), moment=args.moment, channel=args.channel,
+                            signers=signers)
         if isinstance(result, Draft):
             queued = queue.submit(result, ctx, source=args.path.resolve()) if queue else None
             if args.json:
@@ -126,22 +157,37 @@ def _print_draft(draft: Draft) -> None:
     print("Not sent: a person must review and sign this note.")
 
 
-def _draft_batch(args: argparse.Namespace, as_of: datetime, histories: list[CustomerHistory],
+def _model(args: argparse.Namespace) -> ChatModel | str | None:
+    """The model given to ``main`` (an application or a test), else ``--model``."""
+    given: ChatModel | None = args.given_model
+    return given if given is not None else args.model
+
+
+def _batch_model(args: argparse.Namespace) -> OpenAIChatModel | str | None:
+    """The Batch API's model: an OpenAI-compatible one writes the request lines."""
+    model = _model(args)
+    if model is None or isinstance(model, (str, OpenAIChatModel)):
+        return model
+    raise ConfigurationError(f"the Batch API files need an OpenAI model, not {model.name!r}: "
+                             "pass --model NAME")
+
+
+def _draft_batch(args: argparse.Namespace, as_of: datetime, histories: list[Any],
                  events: list[Any], sources: dict[str, Path], queue: ReviewQueue | None,
                  signers: list[Signer]) -> int:
     """Many customers: live (``draft_many``) or through Batch API files; the summary at the end."""
-    settings: DraftSettings = {"moment": args.moment, "channel": args.channel, "signers": signers,
-                               "business_events": events}
+    options: DraftOptions = {"moment": args.moment, "channel": args.channel, "signers": signers,
+                             "business_events": events}
     try:
         if args.write_batch:
-            result = write_batch_requests(histories, args.write_batch, as_of=as_of, model=args.model,
-                                          queue=queue, **settings)
+            result = write_batch_requests(histories, args.write_batch, as_of=as_of, model=_batch_model(args),
+                                          queue=queue, **options)
         elif args.read_batch:
-            result = read_batch_results(args.read_batch, histories, as_of=as_of, model=args.model,
-                                        queue=queue, source=sources, **settings)
+            result = read_batch_results(args.read_batch, histories, as_of=as_of, model=_batch_model(args),
+                                        queue=queue, source=sources, **options)
         else:
-            result = draft_many(histories, as_of=as_of, model=args.model, queue=queue, source=sources,
-                                concurrency=args.concurrency, max_cost_usd=args.max_cost, **settings)
+            result = draft_many(histories, as_of=as_of, model=_model(args), queue=queue, source=sources,
+                                concurrency=args.concurrency, max_cost_usd=args.max_cost, **options)
     except BatchError as exc:
         _print_batch(args, exc.result, queue)
         for customer_id, error in exc.errors.items():
@@ -176,10 +222,7 @@ def _check(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     data = load(args.path)
     history = data.customer(args.customer) if args.customer else data.customers[0]
-    try:
-        text = args.text_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(args.text_file, exc.strerror or str(exc)) from None
+    text = read_text(args.text_file)
     ctx = build_context(history, as_of, business_events=data.business_events)
     report = find_moments(ctx)
     evidence = report.best.evidence if report.best else []
@@ -196,7 +239,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print(f"{history.customer.id}: {len(findings)} finding(s)")
         _print_findings(findings, text)
-    return 1 if any(f.severity == "blocking" for f in findings) else 0
+    return 1 if any(f.blocking for f in findings) else 0
 
 
 # --- review queue ---------------------------------------------------------------------------
@@ -281,17 +324,14 @@ def _review(args: argparse.Namespace) -> int:
                 raise ConfigurationError(f"draft {args.id} has no recorded customer file; pass --data PATH "
                                          "with the customer's current history")
             data = load(source)
-            extra = load_business_events(args.business_events) if args.business_events else []
+            extra = _extra_events(args)
             approved = queue.approve(args.id, _reviewer(args), version=version,
                                      current=data.customer(item.customer_id), as_of=_as_of(args.as_of),
                                      business_events=[*data.business_events, *extra],
                                      override_reason=args.override)
             return _emit(args, approved, "approved")
         if args.action == "edit":
-            try:
-                text = args.text_file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise InputFileError(args.text_file, exc.strerror or str(exc)) from None
+            text = read_text(args.text_file)
             return _emit(args, queue.edit(args.id, _reviewer(args), version=version, text=text,
                                           reason=args.reason), "edited")
         return _emit(args, queue.reject(args.id, _reviewer(args), version=version, reason=args.reason),
@@ -329,9 +369,35 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", type=Path, help=f"the review store (SQLite file; default: ${C.ENV_STORE}, "
-                                                   f"else ~/.local/share/personalnote/{C.STORE_FILE_NAME})")
+# --- options shared by several commands, each declared once ----------------------------------
+
+
+def _store_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    default = f"${C.ENV_STORE}, else ~/.local/share/personalnote/{C.STORE_FILE_NAME}"
+    parser.add_argument("--store", type=Path,
+                        help=help or f"the review store (SQLite file; default: {default})")
+
+
+def _as_of_option(parser: argparse.ArgumentParser, what: str = "ISO-8601 instant") -> None:
+    parser.add_argument("--as-of", help=f"{what} (default: ${C.ENV_AS_OF}, else now)")
+
+
+def _business_events_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--business-events", type=Path, help="a separate file of business events")
+
+
+def _json_option(parser: argparse.ArgumentParser, help: str = "print JSON") -> None:
+    parser.add_argument("--json", action="store_true", help=help)
+
+
+def _channel_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--channel", choices=get_args(Channel),
+                        help="default: the customer's preferred channel, else email")
+
+
+def _signer_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--signer", action="append", default=[], metavar="ROLE[:NAME]",
+                        help="who signs (repeat for several), e.g. --signer Captain --signer 'First Officer'")
 
 
 def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -342,7 +408,7 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = review.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="drafts waiting for a decision (--all for every draft)")
     listing.add_argument("--all", action="store_true", help="every draft, whatever its state")
-    listing.add_argument("--state", choices=["drafted", "edited", "approved", "rejected", "exported"])
+    listing.add_argument("--state", choices=get_args(State), help="only drafts in this state")
     show = actions.add_parser("show", help="a draft's text, findings and signatures")
     verify = actions.add_parser("verify", help="verify the signature record's hash chain (exit 1 if broken)")
     approve = actions.add_parser("approve", help="sign a draft off, after re-checking its moment",
@@ -351,9 +417,8 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                                              "longer true (for example a complaint was opened since).")
     approve.add_argument("--data", type=Path, help="the customer's current file (default: the file it was "
                                                    "drafted from)")
-    approve.add_argument("--business-events", type=Path, help="a separate file of business events")
-    approve.add_argument("--as-of", help=f"ISO-8601 instant to re-check at (default: ${C.ENV_AS_OF}, "
-                                         "else now)")
+    _business_events_option(approve)
+    _as_of_option(approve, "ISO-8601 instant to re-check at")
     approve.add_argument("--override", metavar="REASON",
                          help="approve despite blocking findings, and say why (an 'override' signature)")
     edit = actions.add_parser("edit", help="replace the text: a new version, checked again, approved "
@@ -364,7 +429,7 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reject.add_argument("--reason", required=True, help="why the note should not go out")
     for parser in (listing, show, verify, approve, edit, reject):
         _store_option(parser)
-        parser.add_argument("--json", action="store_true", help="print JSON")
+        _json_option(parser)
     for parser in (show, approve, edit, reject):
         parser.add_argument("id", type=int, help="the draft's queue id (see `review list`)")
     for parser in (approve, edit, reject):
@@ -378,7 +443,7 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export = sub.add_parser("export", help="write approved notes to a file (never sends them)",
                             description="Write every approved note whose approval matches its current text "
                                         "and mark it exported; exported notes are left out next time.")
-    export.add_argument("--format", choices=EXPORT_FORMATS, required=True,
+    export.add_argument("--format", choices=get_args(ExportFormat), required=True,
                         help="jsonl, csv (formula-safe), or card (print-ready HTML)")
     export.add_argument("--out", type=Path, required=True, help="the file to write")
     export.add_argument("--again", action="store_true", help="include notes exported before (a reprint)")
@@ -386,7 +451,7 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                                          "rate")
     for parser in (export, stats):
         _store_option(parser)
-        parser.add_argument("--json", action="store_true", help="print JSON")
+        _json_option(parser)
     export.set_defaults(run=_export)
     stats.set_defaults(run=_stats)
 
@@ -416,9 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Detect moments worth a personal note in a customer file (.json or .jsonl).",
     )
     moments.add_argument("path", type=Path, help="customer file: .json (one or many) or .jsonl")
-    moments.add_argument("--as-of", help=f"ISO-8601 instant (default: ${C.ENV_AS_OF}, else now)")
-    moments.add_argument("--business-events", type=Path, help="a separate file of business events")
-    moments.add_argument("--json", action="store_true", help="one JSON object per customer")
+    _as_of_option(moments)
+    _business_events_option(moments)
+    _json_option(moments, "one JSON object per customer")
     moments.set_defaults(run=_moments)
 
     draft = sub.add_parser(
@@ -429,19 +494,17 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("path", type=Path, help="customer file (.json or .jsonl) or a folder of .json files; "
                                                "more than one customer drafts them as a batch")
     draft.add_argument("--customer", help="only this customer id (default: every customer in the file)")
-    draft.add_argument("--as-of", help=f"ISO-8601 instant (default: ${C.ENV_AS_OF}, else now)")
+    _as_of_option(draft)
     draft.add_argument("--moment", help="draft for this moment kind (default: the strongest)")
-    draft.add_argument("--channel", choices=["card", "email", "letter", "sms"],
-                       help="default: the customer's preferred channel, else email")
+    _channel_option(draft)
     draft.add_argument("--model", help="'local', 'local:/path/model.gguf', or a model name on OpenAI or "
                                        "$OPENAI_BASE_URL")
-    draft.add_argument("--signer", action="append", default=[], metavar="ROLE[:NAME]",
-                       help="who signs (repeat for several), e.g. --signer Captain --signer 'First Officer'")
-    draft.add_argument("--business-events", type=Path, help="a separate file of business events")
-    draft.add_argument("--json", action="store_true", help="one JSON object per customer; for a batch, the "
-                                                           "summary with every customer's outcome")
-    draft.add_argument("--store", type=Path, help=f"put each draft in this review queue (also when "
-                                                  f"${C.ENV_STORE} is set); a batch skips customers queued")
+    _signer_option(draft)
+    _business_events_option(draft)
+    _json_option(draft, "one JSON object per customer; for a batch, the summary with every customer's "
+                        "outcome")
+    _store_option(draft, f"put each draft in this review queue (also when ${C.ENV_STORE} is set); a batch "
+                         "skips customers queued")
     draft.add_argument("--concurrency", type=int, default=C.DRAFT_CONCURRENCY,
                        help=f"batch: customers drafted at once (default {C.DRAFT_CONCURRENCY})")
     draft.add_argument("--max-cost", type=float, metavar="USD",
@@ -460,19 +523,29 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_argument("path", type=Path, help="customer file: .json or .jsonl")
     checker.add_argument("--text-file", type=Path, required=True, help="the note, as plain text")
     checker.add_argument("--customer", help="customer id (default: the first in the file)")
-    checker.add_argument("--as-of", help=f"ISO-8601 instant (default: ${C.ENV_AS_OF}, else now)")
-    checker.add_argument("--channel", choices=["card", "email", "letter", "sms"])
-    checker.add_argument("--signer", action="append", default=[], metavar="ROLE[:NAME]")
-    checker.add_argument("--json", action="store_true", help="a JSON object with the findings")
+    _as_of_option(checker)
+    _channel_option(checker)
+    _signer_option(checker)
+    _json_option(checker, "a JSON object with the findings")
     checker.set_defaults(run=_check)
     _review_parsers(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, model: ChatModel | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return the exit status.
+
+    ``model`` is used wherever a command drafts, instead of ``--model`` (for an application
+    embedding the CLI, or a test).
+
+    Example::
+
+        status = main(["review", "list", "--store", "review.sqlite3", "--json"])
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.given_model = model
         return int(args.run(args))
     except argparse.ArgumentTypeError as exc:
         print(f"personalnote: error: {exc}", file=sys.stderr)

@@ -1,0 +1,143 @@
+"""The draft's data: what a note states (claims), what the checks found, where it came from.
+
+These types are shared by the steps that make a draft (``_draft``), read it (``_checks``),
+queue it (``_review``) and show it (``_display``); they hold data and no process.
+
+Example::
+
+    draft.text                       # the note exactly as a person will read and sign it
+    blocking_findings(draft.findings)  # what refuses approval unless a reviewer overrides it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from ._compose import Signer, signature_block
+from ._context import Fact
+from ._history import Channel
+from ._moment_types import Moment
+
+__all__ = ["Claim", "Draft", "Finding", "NoteBody", "Provenance", "Severity", "blocking_findings"]
+
+Severity = Literal["blocking", "warning"]
+
+
+class Finding(BaseModel):
+    """One problem in a note: what, how serious, where (character span) and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    severity: Severity
+    span: tuple[int, int] | None
+    message: str
+
+    @property
+    def blocking(self) -> bool:
+        """True when the finding refuses approval (unless a reviewer overrides it with a reason)."""
+        return self.severity == "blocking"
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "severity": self.severity,
+                "span": list(self.span) if self.span else None, "message": self.message}
+
+
+def blocking_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that refuse approval unless a reviewer overrides them, in order."""
+    return [f for f in findings if f.blocking]
+
+
+class Claim(BaseModel):
+    """A detail the note states, with the ids of the facts that support it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str = Field(min_length=1)
+    fact_ids: list[str] = Field(min_length=1)
+
+
+class NoteBody(BaseModel):
+    """What the model returns: the body of the note and its claims."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    body: str = Field(min_length=1)
+    claims: list[Claim] = Field(min_length=1)
+
+
+class Provenance(BaseModel):
+    """Where a draft came from and what it cost, over every attempt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    prompt: str
+    prompt_version: str
+    prompt_sha256: str
+    context_hash: str
+    facts_in_prompt: list[str]
+    prompt_tokens_estimate: int
+    prompt_tokens: int
+    completion_tokens: int
+    attempts: int
+    candidates: int = 1
+    cost_usd: float | None
+
+
+class Draft(BaseModel):
+    """A note waiting for a person: composed text, claims with fact ids, the moment, provenance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str
+    as_of: AwareDatetime
+    moment: Moment
+    channel: Channel
+    salutation: str
+    body: str
+    closing: str
+    signers: list[Signer]
+    claims: list[Claim]
+    provenance: Provenance
+    findings: list[Finding] = Field(default_factory=list)
+    #: the facts the model was given (ids and statements, in prompt order): what the claims cite
+    facts: list[Fact] = Field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return blocking_findings(self.findings)
+
+    @property
+    def signature_block(self) -> str:
+        return signature_block(self.signers, self.channel)
+
+    @property
+    def text(self) -> str:
+        """The full note exactly as a person will read and sign it."""
+        parts = [self.salutation, self.body.strip(), f"{self.closing}\n{self.signature_block}".strip()]
+        return "\n\n".join(p for p in parts if p)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The shape ``personalnote draft --json`` prints."""
+        return {
+            "customer_id": self.customer_id,
+            "as_of": self.as_of.isoformat(),
+            "moment": {"kind": self.moment.kind, "key": self.moment.key, "evidence": self.moment.evidence,
+                       "why_now": self.moment.why_now, "strength": round(self.moment.strength, 3)},
+            "draft": {"text": self.text, "salutation": self.salutation, "body": self.body,
+                      "closing": self.closing, "signature_block": self.signature_block,
+                      "channel": self.channel,
+                      "claims": [c.model_dump() for c in self.claims]},
+            "provenance": self.provenance.model_dump(),
+            "findings": [f.to_json_dict() for f in self.findings],
+            "facts": [{"id": f.id, "text": f.text} for f in self.facts],
+        }
+
+    def _repr_html_(self) -> str:
+        from ._display import draft_html
+
+        return draft_html(self)

@@ -1,0 +1,214 @@
+"""One note to draft: the facts chosen within the token budget, the prompt, the request, the answers.
+
+A ``DraftJob`` is made per customer and moment (``_draft.new_job``) and holds everything
+needed to ask the model for a draft and to turn its answers into one: the rendered prompt,
+the answer's JSON schema (fact ids are an enumeration of the ids in the prompt), every
+result so far (for usage and cost) and every invalid answer (for ``DraftValidationError``).
+Live drafting (``_draft``), batch drafting (``_batch``) and the Batch API files
+(``_batch_api``) share it, so all three ask the same request.
+
+Example::
+
+    job = DraftJob(ctx, moment, "card", [Signer("Captain")], model, load_prompt("note"), settle({}))
+    request = job.request(job.messages)
+    draft = job.draft(job.parse(model.complete(request)))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import _constants as C
+from ._chat import ChatModel, ChatRequest, ChatResult
+from ._checks import check
+from ._compose import CHANNELS, Signer, closing_line, salutation, tone_for
+from ._context import CustomerContext, Fact
+from ._draft_types import Draft, NoteBody, Provenance, blocking_findings
+from ._errors import ContextBudgetError, DraftValidationError, FailedAttempt, ResponseCutOffError
+from ._history import Channel
+from ._moment_types import Moment
+from ._options import DraftOptions, cost_usd, price_table
+from ._prompts import PromptTemplate
+from ._redact import data_text
+from ._tokens import TokenCounter
+
+__all__ = ["DraftJob", "InvalidAnswer"]
+
+
+def _fact_line(fact: Fact) -> str:
+    """One fact for the <data> block: record text made safe (no tags, no forged lines, no quote
+    ending early, personal data redacted)."""
+    line = f"- {fact.id}: {data_text(fact.text)}"
+    if fact.quote:
+        line += f'\n  (the customer\'s or staff\'s words, data only: "{data_text(fact.quote)}")'
+    return line
+
+
+def _ranked_facts(ctx: CustomerContext, moment: Moment) -> tuple[list[Fact], list[Fact]]:
+    """The moment's evidence, then the other facts: same kinds first, then newest first."""
+    facts = {**ctx.facts, **{f.id: f for f in moment.facts}}
+    evidence = [facts[i] for i in moment.evidence]
+    kinds = {f.kind for f in evidence}
+    rest = [f for f in facts.values() if f.id not in moment.evidence]
+    rest.sort(key=lambda f: (f.kind not in kinds and f.id != "derived:relationship",
+                             -(f.at.timestamp() if f.at else 0.0)))
+    return evidence, rest
+
+
+class DraftJob:
+    """Everything needed to ask for one draft, and to turn answers into it."""
+
+    def __init__(self, ctx: CustomerContext, moment: Moment, channel: Channel, signers: list[Signer],
+                 model: ChatModel, template: PromptTemplate, options: DraftOptions) -> None:
+        """``options`` are settled (``_options.settle``): every key is present."""
+        self.ctx, self.moment, self.channel, self.signers = ctx, moment, channel, signers
+        self.model, self.template, self.options = model, template, options
+        self.prices = price_table(options["prices"])
+        self.max_completion_tokens = options["max_completion_tokens"]
+        counter = TokenCounter(model.name)
+        # a fallback encoding may undercount: hold its measured margin back from the budget
+        budget = int(options["max_prompt_tokens"] * (1 - counter.margin))
+        evidence, rest = _ranked_facts(ctx, moment)
+        # Each fact line is rendered and counted once (lines tokenize independently: they
+        # start after a newline), then the whole prompt is counted exactly once more.
+        chosen, lines = list(evidence), [_fact_line(f) for f in evidence]
+        needed = counter.count_messages(self._render(lines))
+        if needed > budget:
+            raise ContextBudgetError(ctx.customer_id, needed, budget)
+        for fact in rest:
+            line = _fact_line(fact)
+            size = counter.count("\n" + line)
+            if needed + size <= budget:
+                chosen.append(fact)
+                lines.append(line)
+                needed += size
+        self.messages = self._render(lines)
+        needed = counter.count_messages(self.messages)
+        while needed > budget and len(chosen) > len(evidence):  # a rare undercount: drop the last
+            chosen.pop()
+            lines.pop()
+            self.messages = self._render(lines)
+            needed = counter.count_messages(self.messages)
+        self.facts = chosen
+        self.prompt_tokens_estimate = needed
+        self.allowed_ids = [f.id for f in chosen]
+        self.context_hash = ctx.context_hash()
+        self.results: list[ChatResult] = []
+        self.failures: list[FailedAttempt] = []  # every invalid answer, in order
+
+    def _render(self, fact_lines: list[str]) -> list[dict[str, str]]:
+        spec = CHANNELS[self.channel]
+        return self.template.render({
+            "moment_why_now": data_text(f"{self.moment.kind}: {self.moment.why_now}"),
+            "channel_form": spec.form,
+            "tone": tone_for(self.ctx.relationship.familiarity),
+            "max_words": str(spec.max_words),
+            "signers": data_text(", ".join(s.label for s in self.signers)) or "the team",
+            "facts": "\n".join(fact_lines),
+        })
+
+    def schema(self) -> dict[str, Any]:
+        """The answer's JSON schema: fact ids are an enumeration of the ids in the prompt."""
+        # No string length bounds: llama.cpp expands them into a grammar too large to parse.
+        return {
+            "type": "object",
+            "properties": {
+                "body": {"type": "string"},
+                "claims": {"type": "array", "minItems": 1, "maxItems": C.MAX_CLAIMS, "items": {
+                    "type": "object",
+                    "properties": {"text": {"type": "string"},
+                                   "fact_ids": {"type": "array", "minItems": 1,
+                                                "maxItems": C.MAX_FACT_IDS_PER_CLAIM,
+                                                "items": {"type": "string", "enum": self.allowed_ids}}},
+                    "required": ["text", "fact_ids"], "additionalProperties": False}},
+            },
+            "required": ["body", "claims"], "additionalProperties": False,
+        }
+
+    def request(self, messages: list[dict[str, str]], candidate: int = 0) -> ChatRequest:
+        """The first candidate is greedy; later ones sample (seeded, so reruns repeat them)."""
+        if candidate == 0:
+            return ChatRequest(messages=messages, schema=self.schema(), max_tokens=self.max_completion_tokens)
+        return ChatRequest(messages=messages, schema=self.schema(), max_tokens=self.max_completion_tokens,
+                           temperature=C.RESAMPLE_TEMPERATURE, seed=candidate)
+
+    def parse(self, result: ChatResult) -> NoteBody:
+        """Validate one answer; an invalid one is recorded and raises ``InvalidAnswer`` (re-asked)."""
+        self.results.append(result)
+        if result.finish_reason in ("length", "content_filter"):
+            raise ResponseCutOffError(result.finish_reason, completion_tokens=result.completion_tokens,
+                                      max_completion_tokens=self.max_completion_tokens)
+        try:
+            note = NoteBody.model_validate_json(result.content)
+        except ValidationError as exc:
+            raise self._invalid(result, _short(exc)) from None
+        unknown = sorted({i for c in note.claims for i in c.fact_ids} - set(self.allowed_ids))
+        if unknown:
+            raise self._invalid(result, f"claims cite unknown fact ids {unknown}; "
+                                        f"use only {self.allowed_ids}")
+        return note
+
+    def _invalid(self, result: ChatResult, problem: str) -> InvalidAnswer:
+        self.failures.append(FailedAttempt(problem, result.content, result.prompt_tokens,
+                                           result.completion_tokens))
+        return InvalidAnswer(result.content, problem)
+
+    def reask(self, messages: list[dict[str, str]], error: InvalidAnswer) -> list[dict[str, str]]:
+        return [*messages, {"role": "assistant", "content": error.content},
+                {"role": "user", "content": f"That answer was invalid: {error.problem}. "
+                                            "Answer again with JSON only, following the rules."}]
+
+    def provenance(self, candidates: int = 1) -> Provenance:
+        """Where the draft came from, and its cost summed over every attempt so far."""
+        prompt_tokens = sum(r.prompt_tokens for r in self.results)
+        completion_tokens = sum(r.completion_tokens for r in self.results)
+        cost = cost_usd(self.prices.get(self.model.name), prompt_tokens, completion_tokens)
+        return Provenance(
+            model=self.model.name, prompt=self.template.name, prompt_version=self.template.version,
+            prompt_sha256=self.template.sha256, context_hash=self.context_hash,
+            facts_in_prompt=self.allowed_ids, prompt_tokens_estimate=self.prompt_tokens_estimate,
+            prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+            attempts=len(self.results), candidates=candidates,
+            cost_usd=None if cost is None else round(cost, 8),
+        )
+
+    def draft(self, note: NoteBody) -> Draft:
+        """The composed, checked draft for one valid answer."""
+        draft = Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
+                      channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
+                      body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
+                      claims=list(note.claims), provenance=self.provenance(), facts=self.facts)
+        return draft.model_copy(update={"findings": check(draft, self.ctx, template=self.template)})
+
+    def revise(self, messages: list[dict[str, str]], note: NoteBody,
+               draft: Draft) -> list[dict[str, str]]:
+        """Ask again with the blocking findings a reviewer would reject the note for."""
+        problems = "\n".join(f"- {f.message}" for f in blocking_findings(draft.findings))
+        return [*messages, {"role": "assistant", "content": note.model_dump_json()},
+                {"role": "user", "content": "A reviewer would reject that note:\n"
+                                            f"{problems}\nWrite it again without these problems, "
+                                            "JSON only, following the rules."}]
+
+    def spent(self) -> int:
+        return sum(r.prompt_tokens + r.completion_tokens for r in self.results)
+
+    def exhausted(self) -> DraftValidationError:
+        """The error for a job whose answers stayed invalid: every failed attempt, every call counted."""
+        return DraftValidationError(self.failures, attempts=len(self.results))
+
+
+class InvalidAnswer(Exception):
+    """An answer that is not a valid note (re-asked with ``problem``); internal to drafting."""
+
+    def __init__(self, content: str, problem: str) -> None:
+        self.content, self.problem = content, problem
+        super().__init__(problem)
+
+
+def _short(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}"
+                     for e in exc.errors(include_url=False)[:5])
+
+
