@@ -138,10 +138,7 @@ class Planner:
                 error: BaseException | None = None, draft: Draft | None = None,
                 queue_id: int | None = None) -> CustomerOutcome:
         """An outcome with the tokens and cost of every call made for the customer."""
-        results = job.results if job is not None else []
-        prompt = sum(r.prompt_tokens for r in results)
-        completion = sum(r.completion_tokens for r in results)
-        cost = cost_usd(job.prices.get(job.model.name), prompt, completion) if job is not None else 0.0
+        prompt, completion, cost = job.usage() if job is not None else (0, 0, 0.0)
         return CustomerOutcome(customer_id, status, reason or (failure_reason(error) if error else ""),
                                draft=draft, queue_id=queue_id, error=error, prompt_tokens=prompt,
                                completion_tokens=completion, cost_usd=cost)

@@ -160,11 +160,16 @@ class DraftJob:
                 {"role": "user", "content": f"That answer was invalid: {error.problem}. "
                                             "Answer again with JSON only, following the rules."}]
 
-    def provenance(self, candidates: int = 1) -> Provenance:
-        """Where the draft came from, and its cost summed over every attempt so far."""
+    def usage(self) -> tuple[int, int, float | None]:
+        """Prompt tokens, completion tokens and cost (None without a price) over every call so far."""
         prompt_tokens = sum(r.prompt_tokens for r in self.results)
         completion_tokens = sum(r.completion_tokens for r in self.results)
-        cost = cost_usd(self.prices.get(self.model.name), prompt_tokens, completion_tokens)
+        return prompt_tokens, completion_tokens, cost_usd(self.prices.get(self.model.name), prompt_tokens,
+                                                          completion_tokens)
+
+    def provenance(self, candidates: int = 1) -> Provenance:
+        """Where the draft came from, and its cost summed over every attempt so far."""
+        prompt_tokens, completion_tokens, cost = self.usage()
         return Provenance(
             model=self.model.name, prompt=self.template.name, prompt_version=self.template.version,
             prompt_sha256=self.template.sha256, context_hash=self.context_hash,
