@@ -1,16 +1,18 @@
+"""Hypothesis profiles and the pytest fixtures several test modules share.
+
+Shared data, constants and helpers are in support.py; test modules import them from there.
+"""
+
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-import personalnote as pn
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+from .support import FIXTURES, Script, ScriptedServer
 
 # Hypothesis: the suite must give the same verdict on every machine, cold or warm, idle or loaded.
 #
@@ -48,7 +50,17 @@ def fixtures() -> Path:
     return FIXTURES
 
 
-def report_for(name: str, as_of: datetime = AS_OF) -> pn.MomentReport:
-    data = pn.load(FIXTURES / "customers" / f"{name}.json")
-    ctx = pn.build_context(data.customers[0], as_of, business_events=data.business_events)
-    return pn.find_moments(ctx)
+@pytest.fixture
+def scripted() -> Iterator[Callable[[Script], ScriptedServer]]:
+    """Start a scripted server (support.ScriptedServer) for the test; shut down every one it started."""
+    servers: list[ScriptedServer] = []
+
+    def start(script: Script) -> ScriptedServer:
+        server = ScriptedServer(script)
+        server.thread.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.httpd.shutdown()

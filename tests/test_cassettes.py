@@ -26,7 +26,7 @@ from vcr.record_mode import RecordMode
 import personalnote as pn
 from personalnote import _constants
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
 # The URL the cassettes were recorded against (scripts/record-cassettes): replayed requests must match it.

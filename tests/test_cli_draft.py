@@ -8,8 +8,7 @@ from personalnote import _draft
 from personalnote._cli import main
 from personalnote.testing import FakeChatModel
 
-from .conftest import FIXTURES
-from .test_draft import GOOD
+from .support import FIXTURES, GOOD
 
 
 def test_draft_json_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,12 +10,7 @@ import personalnote as pn
 from personalnote._chat import ChatResult
 from personalnote.testing import FakeChatModel
 
-from .conftest import AS_OF, FIXTURES
-
-GOOD = {"body": "Congratulations on passing 2 million miles with us on today's flight to JFK.",
-        "claims": [{"text": "passed 2 million miles", "fact_ids": ["derived:milestone:L-5502"]},
-                   {"text": "today's flight to JFK", "fact_ids": ["T-8002"]}]}
-CREW = [pn.Signer("Captain"), pn.Signer("First Officer", "J. Reyes")]
+from .support import AS_OF, CREW, FIXTURES, GOOD, PARIS
 
 
 def _flyer() -> pn.CustomerHistory:
@@ -213,8 +208,7 @@ def test_salutation_never_uses_full_name_or_empty_name() -> None:
     assert salutation(shouting, ctx.relationship) == "Dear Margaret,"
 
 
-PARIS = {"body": "Congratulations on 2 million miles, and enjoy Paris at 3:41pm.",
-         "claims": [{"text": "2 million miles", "fact_ids": ["derived:milestone:L-5502"]}]}
+#: PARIS without the clock time: one blocking finding, not two
 PARIS_ONLY = {"body": "Congratulations on 2 million miles, and enjoy Paris.",
               "claims": [{"text": "2 million miles", "fact_ids": ["derived:milestone:L-5502"]}]}
 

@@ -1,16 +1,14 @@
 """Error paths a real server will not produce on demand, against a SCRIPTED local HTTP server.
 
-The server on 127.0.0.1 answers each request with the next scripted (status, headers, body);
-it is a test double, not a model. It checks the one transport retry layer and the typed errors.
+The server on 127.0.0.1 (support.ScriptedServer, started by the ``scripted`` fixture in conftest.py)
+answers each request with the next scripted (status, headers, body); it is a test double, not a model.
+It checks the one transport retry layer and the typed errors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,66 +16,10 @@ import pytest
 import personalnote as pn
 from personalnote._model import strict_schema
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES, ScriptedServer, completion
 
 GOOD_NOTE = {"body": "Two million miles: thank you for flying with us.",
              "claims": [{"text": "two million miles", "fact_ids": ["derived:milestone:L-5502"]}]}
-
-
-def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
-    return {"id": "c1", "object": "chat.completion", "created": 0, "model": "scripted",
-            "choices": [{"index": 0, "finish_reason": finish_reason,
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
-
-
-Script = list[tuple[int, dict[str, str], dict[str, Any]]]
-
-
-class ScriptedServer:
-    def __init__(self, script: Script) -> None:
-        self.script = list(script)
-        self.requests: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("content-length", 0))
-                outer.requests.append(json.loads(self.rfile.read(length)))
-                status, headers, body = outer.script.pop(0)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-
-@pytest.fixture
-def scripted() -> Iterator[Any]:
-    servers: list[ScriptedServer] = []
-
-    def start(script: Script) -> ScriptedServer:
-        server = ScriptedServer(script)
-        server.thread.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.httpd.shutdown()
 
 
 def _flyer() -> pn.CustomerHistory:

@@ -17,7 +17,7 @@ import personalnote as pn
 from personalnote._checks import check_text
 from personalnote._compose import salutation
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 _NAME_LABELS = {"GivenName", "Surname", "MiddleName", "Nickname", "FirstInitial", "MiddleInitial",
                 "LastInitial"}

@@ -13,7 +13,7 @@ from personalnote._checks import check_text
 from personalnote._redact import data_text, find_personal_data, iban_valid, luhn_valid, redact
 from personalnote.testing import FakeChatModel
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 
 def _kinds(text: str) -> list[tuple[str, str]]:

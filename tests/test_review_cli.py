@@ -10,8 +10,7 @@ from personalnote import _draft
 from personalnote._cli import main
 from personalnote.testing import FakeChatModel
 
-from .conftest import FIXTURES
-from .test_draft import GOOD
+from .support import FIXTURES, GOOD
 
 AS_OF = ["--as-of", "2026-11-20T18:00:00Z"]
 LATER = ["--as-of", "2026-11-20T19:00:00Z"]

@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 import personalnote as pn
 from personalnote._signatures import sha256_text
 
-from .review_support import (
+from .support import (
     ALICE,
     BOB,
     LATER,
