@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import personalnote as pn
-from personalnote._checks import CheckPolicy, check_text
+from personalnote import CheckPolicy, check_text
 
 from .support import AS_OF, FIXTURES
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import personalnote as pn
-from personalnote._chat import ChatResult
 from personalnote.testing import FakeChatModel
 
 from .support import AS_OF, CREW, FIXTURES, GOOD, PARIS, flyer
@@ -105,8 +104,8 @@ def test_reasks_are_bounded() -> None:
 
 @pytest.mark.parametrize("reason", ["length", "content_filter"])
 def test_cut_off_answer_is_a_typed_error_never_a_draft(reason: str) -> None:
-    cut = ChatResult(content=json.dumps(GOOD), finish_reason=reason, prompt_tokens=5,
-                     completion_tokens=400, model="fake")
+    cut = pn.ChatResult(content=json.dumps(GOOD), finish_reason=reason, prompt_tokens=5,
+                        completion_tokens=400, model="fake")
     fake = FakeChatModel([cut, GOOD])
     with pytest.raises(pn.ResponseCutOffError) as info:
         pn.draft_note(flyer(), as_of=AS_OF, model=fake)
@@ -164,13 +163,13 @@ def test_unknown_prompt_name_lists_shipped_prompts() -> None:
 
 
 def test_no_model_configured_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
-    from personalnote import _local, _resolve
+    from personalnote import _local
 
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PERSONALNOTE_MODEL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(_local, "local_model_available", lambda: False)
     with pytest.raises(pn.ConfigurationError, match="OPENAI_API_KEY"):
-        _resolve.resolve_model(None)
+        pn.resolve_model(None)
 
 
 def test_model_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,7 @@ from typing import Any, NoReturn
 import pytest
 import tiktoken.load
 
-from personalnote import _tokens
-from personalnote._errors import ConfigurationError
+from personalnote import ConfigurationError, _tokens
 from personalnote._tokens import (
     TOKEN_FALLBACK_MARGIN,
     TokenCounter,
