@@ -1,14 +1,48 @@
+"""Hypothesis profiles and the pytest fixtures several test modules share.
+
+Shared data, constants and helpers are in support.py; test modules import them from there.
+"""
+
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-import personalnote as pn
+from .support import FIXTURES, Script, ScriptedServer
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+# Hypothesis: the suite must give the same verdict on every machine, cold or warm, idle or loaded.
+#
+# "ci" (loaded unless HYPOTHESIS_PROFILE names another) is derandomized: the examples come from a seed
+# fixed per test, so a run is repeatable, and no example database is read or written (database=None),
+# so a fresh clone runs exactly what a developer's checkout runs. No deadline: how long an example
+# takes is the machine's business, not the code's.
+#
+# Suppressed health checks: only those whose verdict can change without the test or the code changing.
+# too_slow and large_base_example time or size the first draws (too_slow failed on a cold, loaded
+# machine: a 2.4 s first draw while hypothesis built its unicode tables); data_too_large and
+# filter_too_much count draws that overrun or are filtered away, which changes with hypothesis's and
+# Python's versions (unicode tables). Not list(HealthCheck): the others (function_scoped_fixture,
+# nested_given, differing_executors, ...) flag a mistake in how a test is written, give the same
+# answer on every machine, and a test that knowingly needs one suppresses it itself, keeping these:
+#     @settings(suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.X])
+# (a per-test suppress_health_check REPLACES the profile's list, it does not add to it).
+#
+# "explore" (HYPOTHESIS_PROFILE=explore, or pytest --hypothesis-profile=explore) draws new random
+# examples every run and keeps failing ones in the example database (.hypothesis/, git-ignored) to
+# replay first; print_blob prints how to reproduce a failure with @reproduce_failure.
+SPEED_DEPENDENT_HEALTH_CHECKS = [HealthCheck.too_slow, HealthCheck.large_base_example,
+                                 HealthCheck.data_too_large, HealthCheck.filter_too_much]
+# Both start from hypothesis's own "default" profile, not from whichever profile is loaded now
+# (hypothesis loads its own "ci" profile, which has no database, when it sees a CI environment).
+settings.register_profile("ci", settings.get_profile("default"), derandomize=True, database=None,
+                          deadline=None, print_blob=True, suppress_health_check=SPEED_DEPENDENT_HEALTH_CHECKS)
+settings.register_profile("explore", settings.get_profile("default"), derandomize=False,
+                          deadline=None, print_blob=True, suppress_health_check=SPEED_DEPENDENT_HEALTH_CHECKS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
@@ -16,7 +50,17 @@ def fixtures() -> Path:
     return FIXTURES
 
 
-def report_for(name: str, as_of: datetime = AS_OF) -> pn.MomentReport:
-    data = pn.load(FIXTURES / "customers" / f"{name}.json")
-    ctx = pn.build_context(data.customers[0], as_of, business_events=data.business_events)
-    return pn.find_moments(ctx)
+@pytest.fixture
+def scripted() -> Iterator[Callable[[Script], ScriptedServer]]:
+    """Start a scripted server (support.ScriptedServer) for the test; shut down every one it started."""
+    servers: list[ScriptedServer] = []
+
+    def start(script: Script) -> ScriptedServer:
+        server = ScriptedServer(script)
+        server.thread.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.httpd.shutdown()

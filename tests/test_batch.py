@@ -14,13 +14,12 @@ import personalnote as pn
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
-from .batch_support import AS_OF, BODY, SlowModel, answer, flyer, quiet
-from .test_model_errors import completion, scripted  # noqa: F401 - the fixture
+from .support import AS_OF, BODY, SlowModel, answer, completion, numbered_flyer, quiet
 
 
 def test_concurrency_bound_is_respected_and_reached() -> None:
     model = SlowModel(delay=0.02)
-    result = pn.draft_many([flyer(i) for i in range(20)], as_of=AS_OF, model=model, concurrency=3,
+    result = pn.draft_many([numbered_flyer(i) for i in range(20)], as_of=AS_OF, model=model, concurrency=3,
                            progress=False)
     assert model.max_in_flight == 3
     assert result.counts["drafted"] == 20 and sorted(model.calls) == [f"C-{i:03d}" for i in range(20)]
@@ -33,7 +32,7 @@ def test_failures_stay_with_their_customer_and_are_reported_with_ids() -> None:
         "C-005": "not json",  # invalid every time: re-asked, then DraftValidationError
     }
     model = SlowModel(fail=fail)
-    histories = [flyer(i) for i in range(8)]
+    histories = [numbered_flyer(i) for i in range(8)]
     result = pn.draft_many(histories, as_of=AS_OF, model=model, concurrency=4, progress=False,
                            max_prompt_tokens=1200)
     assert result.failures == {"ModelAPIError 500": ["C-003"], "DraftValidationError": ["C-005"]}
@@ -46,10 +45,10 @@ def test_failures_stay_with_their_customer_and_are_reported_with_ids() -> None:
 
 
 def test_context_budget_error_is_one_customers_failure() -> None:
-    big = flyer(1)
+    big = numbered_flyer(1)
     events = [e.model_copy(update={"origin": "Heathrow " * 200}) if e.kind == "trip" else e
               for e in big.events]
-    histories = [flyer(0), big.model_copy(update={"events": events}), flyer(2)]
+    histories = [numbered_flyer(0), big.model_copy(update={"events": events}), numbered_flyer(2)]
     model = SlowModel()
     result = pn.draft_many(histories, as_of=AS_OF, model=model, progress=False, max_prompt_tokens=800)
     assert result.failures == {"ContextBudgetError": ["C-001"]}
@@ -57,7 +56,7 @@ def test_context_budget_error_is_one_customers_failure() -> None:
 
 
 def test_no_note_reasons_are_counted_and_cost_no_call() -> None:
-    histories = [flyer(0), quiet(1), quiet(2), quiet(3, do_not_contact=True), flyer(4)]
+    histories = [numbered_flyer(0), quiet(1), quiet(2), quiet(3, do_not_contact=True), numbered_flyer(4)]
     model = SlowModel()
     result = pn.draft_many(histories, as_of=AS_OF, model=model, progress=False)
     assert result.no_note_counts == {"no_moment": 2, "do_not_contact": 1}
@@ -70,8 +69,8 @@ def test_no_note_reasons_are_counted_and_cost_no_call() -> None:
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_cost_cap_stops_before_spending_more_than_allowed(concurrency: int) -> None:
     model = SlowModel()
-    histories = [flyer(i) for i in range(30)]
-    one = pn.draft_note(flyer(99), as_of=AS_OF, model=FakeChatModel([answer], name="gpt-4o-mini"))
+    histories = [numbered_flyer(i) for i in range(30)]
+    one = pn.draft_note(numbered_flyer(99), as_of=AS_OF, model=FakeChatModel([answer], name="gpt-4o-mini"))
     assert isinstance(one, pn.Draft) and one.provenance.cost_usd
     cap = one.provenance.cost_usd * 6  # room for a few worst cases, not for 30 notes
     result = pn.draft_many(histories, as_of=AS_OF, model=model, concurrency=concurrency, max_cost_usd=cap,
@@ -87,11 +86,11 @@ def test_cost_cap_stops_before_spending_more_than_allowed(concurrency: int) -> N
 
 def test_cost_cap_needs_a_price() -> None:
     with pytest.raises(pn.ConfigurationError, match="no price for model 'mystery'"):
-        pn.draft_many([flyer(0)], as_of=AS_OF, model=SlowModel(name="mystery"), max_cost_usd=1.0)
+        pn.draft_many([numbered_flyer(0)], as_of=AS_OF, model=SlowModel(name="mystery"), max_cost_usd=1.0)
 
 
 def test_resume_skips_queued_customers_with_zero_model_calls(tmp_path: Path) -> None:
-    histories = [flyer(i) for i in range(6)] + [quiet(7)]
+    histories = [numbered_flyer(i) for i in range(6)] + [quiet(7)]
     with pn.ReviewQueue(tmp_path / "review.sqlite3") as queue:
         first = pn.draft_many(histories[:4], as_of=AS_OF, model=SlowModel(), queue=queue, progress=False)
         assert [o.queue_id for o in first.with_status("drafted")] == [1, 2, 3, 4]
@@ -108,10 +107,10 @@ def test_resume_skips_queued_customers_with_zero_model_calls(tmp_path: Path) -> 
 
 def test_rejected_draft_is_drafted_again(tmp_path: Path) -> None:
     with pn.ReviewQueue(tmp_path / "review.sqlite3") as queue:
-        pn.draft_many([flyer(0)], as_of=AS_OF, model=SlowModel(), queue=queue, progress=False)
+        pn.draft_many([numbered_flyer(0)], as_of=AS_OF, model=SlowModel(), queue=queue, progress=False)
         queue.reject(1, pn.Reviewer("alice"), version=1, reason="too formal")
         model = SlowModel()
-        again = pn.draft_many([flyer(0)], as_of=AS_OF, model=model, queue=queue, progress=False)
+        again = pn.draft_many([numbered_flyer(0)], as_of=AS_OF, model=model, queue=queue, progress=False)
         assert model.calls == ["C-000"] and again.with_status("drafted")[0].queue_id == 2
 
 
@@ -119,8 +118,8 @@ def test_a_bug_is_surfaced_after_keeping_every_other_result(tmp_path: Path) -> N
     model = SlowModel(fail={"C-002": ValueError("a bug in someone's code")})
     with pn.ReviewQueue(tmp_path / "review.sqlite3") as queue:
         with pytest.raises(pn.BatchError) as caught:
-            pn.draft_many([flyer(i) for i in range(6)], as_of=AS_OF, model=model, queue=queue, concurrency=1,
-                          progress=False)
+            pn.draft_many([numbered_flyer(i) for i in range(6)], as_of=AS_OF, model=model, queue=queue,
+                          concurrency=1, progress=False)
         assert len(queue.pending()) == 2  # drafted before the bug, kept in the queue
     error = caught.value
     assert list(error.errors) == ["C-002"] and isinstance(error.__cause__, ValueError)
@@ -132,15 +131,15 @@ def test_a_bug_is_surfaced_after_keeping_every_other_result(tmp_path: Path) -> N
 def test_draft_many_inside_a_running_loop_says_to_await() -> None:
     async def inside() -> None:
         with pytest.raises(pn.ConfigurationError, match="await personalnote.adraft_many"):
-            pn.draft_many([flyer(0)], as_of=AS_OF, model=SlowModel())
-        result = await pn.adraft_many([flyer(0)], as_of=AS_OF, model=SlowModel(), progress=False)
+            pn.draft_many([numbered_flyer(0)], as_of=AS_OF, model=SlowModel())
+        result = await pn.adraft_many([numbered_flyer(0)], as_of=AS_OF, model=SlowModel(), progress=False)
         assert result.counts["drafted"] == 1
 
     asyncio.run(inside())
 
 
 def test_progress_bar_and_json_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    result = pn.draft_many([flyer(0), quiet(1)], as_of=AS_OF, model=SlowModel(), progress=True)
+    result = pn.draft_many([numbered_flyer(0), quiet(1)], as_of=AS_OF, model=SlowModel(), progress=True)
     assert "drafting" in capsys.readouterr().err
     data = result.to_json_dict()
     assert data["counts"]["drafted"] == 1 and data["no_note"] == {"no_moment": 1}
@@ -151,7 +150,7 @@ def test_cli_batch_over_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[s
     folder = tmp_path / "customers"
     folder.mkdir()
     for i in range(3):
-        (folder / f"c{i}.json").write_text(flyer(i).model_dump_json())
+        (folder / f"c{i}.json").write_text(numbered_flyer(i).model_dump_json())
     (folder / "q.json").write_text(quiet(9).model_dump_json())
     model = SlowModel()
     store = tmp_path / "review.sqlite3"
@@ -164,9 +163,10 @@ def test_cli_batch_over_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(args, model=model) == 0 and json.loads(capsys.readouterr().out)["counts"]["skipped"] == 3
 
 
-def test_cli_batch_cost_cap_exits_1_with_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_batch_cost_cap_exits_1_with_the_summary(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "customers.jsonl"
-    data.write_text("".join(flyer(i).model_dump_json() + "\n" for i in range(5)))
+    data.write_text("".join(numbered_flyer(i).model_dump_json() + "\n" for i in range(5)))
     code = main(["draft", str(data), "--as-of", "2026-11-20T18:00:00Z", "--max-cost", "0.0001"],
                 model=SlowModel())
     out = capsys.readouterr().out
@@ -176,17 +176,17 @@ def test_cli_batch_cost_cap_exits_1_with_the_summary(tmp_path: Path, capsys: pyt
 def test_cli_duplicate_customer_in_two_files_exits_2(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("a.json", "b.json"):
-        (tmp_path / name).write_text(flyer(1).model_dump_json())
+        (tmp_path / name).write_text(numbered_flyer(1).model_dump_json())
     assert main(["draft", str(tmp_path), "--as-of", "2026-11-20T18:00:00Z", "--model", "unused"]) == 2
     assert "duplicate customer id" in capsys.readouterr().err
 
 
-def test_one_openai_model_serves_two_runs_over_kept_alive_connections(scripted: Any) -> None:  # noqa: F811
+def test_one_openai_model_serves_two_runs_over_kept_alive_connections(scripted: Any) -> None:
     notes = [json.dumps({"body": BODY, "claims": [{"text": "100,000 miles", "fact_ids": [f"L-00{i}"]}]})
              for i in range(2)]
     server = scripted([(200, {}, completion(note)) for note in notes])
     server.httpd.RequestHandlerClass.protocol_version = "HTTP/1.1"  # keep-alive: connections are pooled
     model = pn.OpenAIChatModel("gpt-4o-mini", base_url=server.base_url, api_key="sk-test", timeout=5)
     for i in range(2):  # each run is its own event loop; a client from the first must not be reused
-        result = pn.draft_many([flyer(i)], as_of=AS_OF, model=model, progress=False)
+        result = pn.draft_many([numbered_flyer(i)], as_of=AS_OF, model=model, progress=False)
         assert result.counts["drafted"] == 1, result.summary()

@@ -15,8 +15,7 @@ import personalnote as pn
 from personalnote import _constants as C
 from personalnote.cli import main
 
-from .batch_support import AS_OF, BODY, flyer, quiet
-from .conftest import FIXTURES
+from .support import AS_OF, BODY, FIXTURES, numbered_flyer, quiet
 
 EXAMPLE = FIXTURES / "batch" / "results_example.jsonl"
 SUCCESS, HTTP_ERROR, NOT_RUN = [json.loads(line) for line in EXAMPLE.read_text().splitlines()]
@@ -68,7 +67,7 @@ def _write_lines(path: Path, lines: list[dict[str, Any]]) -> Path:
     return path
 
 
-HISTORIES = [flyer(i) for i in range(7)] + [quiet(8)]
+HISTORIES = [numbered_flyer(i) for i in range(7)] + [quiet(8)]
 
 
 def test_request_file_lines(tmp_path: Path) -> None:
@@ -96,9 +95,9 @@ def test_request_body_is_the_one_a_live_call_sends(tmp_path: Path) -> None:
 
     live = pn.OpenAIChatModel("gpt-4o-mini", api_key="test",
                               http_client=httpx2.Client(transport=httpx2.MockTransport(server)))
-    draft = pn.draft_note(flyer(0), as_of=AS_OF, model=live)
+    draft = pn.draft_note(numbered_flyer(0), as_of=AS_OF, model=live)
     assert isinstance(draft, pn.Draft) and draft.provenance.prompt_tokens == 561  # the fixture's usage
-    pn.write_batch_requests([flyer(0)], tmp_path / "requests.jsonl", as_of=AS_OF, progress=False)
+    pn.write_batch_requests([numbered_flyer(0)], tmp_path / "requests.jsonl", as_of=AS_OF, progress=False)
     line = json.loads((tmp_path / "requests.jsonl").read_text())
     assert line["body"] == sent[0]
 
@@ -137,11 +136,11 @@ def test_results_come_back_as_drafts_errors_reported_per_customer(tmp_path: Path
 
 
 def test_a_changed_history_is_not_matched_to_an_old_answer(tmp_path: Path) -> None:
-    pn.write_batch_requests([flyer(0)], tmp_path / "requests.jsonl", as_of=AS_OF, progress=False)
+    pn.write_batch_requests([numbered_flyer(0)], tmp_path / "requests.jsonl", as_of=AS_OF, progress=False)
     request = json.loads((tmp_path / "requests.jsonl").read_text())
     answer = _success(request["custom_id"], _note(request["body"]))
     results = _write_lines(tmp_path / "output.jsonl", [answer])
-    changed = flyer(0)
+    changed = numbered_flyer(0)
     profile = changed.customer.model_copy(update={"preferred_channel": "email"})
     result = pn.read_batch_results(results, [changed.model_copy(update={"customer": profile})], as_of=AS_OF,
                                    progress=False)
@@ -153,7 +152,7 @@ def test_a_results_file_that_is_not_jsonl_is_an_input_error(tmp_path: Path) -> N
     bad = tmp_path / "output.jsonl"
     bad.write_text('{"custom_id": "C-000~x", "response": null, "error": null}\nnot json\n')
     with pytest.raises(pn.InputFileError, match=r"output.jsonl:2: not a Batch API result line"):
-        pn.read_batch_results(bad, [flyer(0)], as_of=AS_OF, progress=False)
+        pn.read_batch_results(bad, [numbered_flyer(0)], as_of=AS_OF, progress=False)
 
 
 def test_cli_writes_and_reads_batch_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,7 +26,7 @@ from vcr.record_mode import RecordMode
 import personalnote as pn
 from personalnote import _constants
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES, flyer
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
 # The URL the cassettes were recorded against (scripts/record-cassettes): replayed requests must match it.
@@ -83,10 +83,6 @@ def _assert_replayed_everything(cassette: Cassette) -> None:
         assert len(cassette) >= 1 and cassette.all_played
 
 
-def _flyer() -> pn.CustomerHistory:
-    return pn.load(FIXTURES / "customers" / "flyer_2m_miles.json").customers[0]
-
-
 def _assert_real_draft(draft: pn.Draft | pn.MomentReport) -> None:
     assert isinstance(draft, pn.Draft)
     assert draft.text.startswith("Dear Ms Okafor,") and draft.body
@@ -108,13 +104,13 @@ def _interactions(name: str) -> list[dict[str, Any]]:
 
 @pytest.mark.vcr
 def test_draft_note_flyer(vcr: Cassette) -> None:
-    _assert_real_draft(pn.draft_note(_flyer(), as_of=AS_OF, model=_model()))
+    _assert_real_draft(pn.draft_note(flyer(), as_of=AS_OF, model=_model()))
     _assert_replayed_everything(vcr)
 
 
 @pytest.mark.vcr
 def test_adraft_note_flyer(vcr: Cassette) -> None:
-    draft = asyncio.run(pn.adraft_note(_flyer(), as_of=AS_OF, model=_model()))
+    draft = asyncio.run(pn.adraft_note(flyer(), as_of=AS_OF, model=_model()))
     _assert_real_draft(draft)
     _assert_replayed_everything(vcr)
 
@@ -124,7 +120,7 @@ def test_truncated_answer_is_a_cut_off_error(vcr: Cassette, monkeypatch: pytest.
     """The server really stops at max_tokens (finish_reason "length"): a typed error, never a draft."""
     monkeypatch.setattr(_constants, "MAX_COMPLETION_TOKENS", CUT_OFF_MAX_TOKENS)
     with pytest.raises(pn.ResponseCutOffError) as info:
-        pn.draft_note(_flyer(), as_of=AS_OF, model=_model())
+        pn.draft_note(flyer(), as_of=AS_OF, model=_model())
     assert info.value.finish_reason == "length"
     assert 0 < info.value.completion_tokens <= CUT_OFF_MAX_TOKENS
     _assert_replayed_everything(vcr)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import personalnote as pn
-from personalnote._checks import CheckPolicy, check_text
+from personalnote import CheckPolicy, check_text
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 
 def _ctx(name: str) -> pn.CustomerContext:

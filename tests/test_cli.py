@@ -8,7 +8,7 @@ import pytest
 
 from personalnote.cli import main
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 
 def test_moments_json_for_every_fixture_customer(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,8 +7,7 @@ import pytest
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
-from .conftest import FIXTURES
-from .test_draft import GOOD
+from .support import FIXTURES, GOOD
 
 
 def test_draft_json_shape(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 import personalnote as pn
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 
 def _ctx(name: str, as_of: datetime = AS_OF) -> pn.CustomerContext:

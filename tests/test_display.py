@@ -13,9 +13,7 @@ from personalnote import _constants as C
 from personalnote._display import draft_html, highlight_findings, queue_html, queued_html
 from personalnote.testing import FakeChatModel
 
-from .conftest import AS_OF
-from .review_support import ALICE, BOB, LATER, blocking_draft, clean_draft, flyer, flyer_context
-from .test_draft import CREW
+from .support import ALICE, AS_OF, BOB, CREW, LATER, blocking_draft, clean_draft, flyer, flyer_context
 
 _VOID = {"br", "hr", "img", "meta", "input"}
 

@@ -14,7 +14,7 @@ import personalnote as pn
 from personalnote._export import edit_distance, neutralise_cell
 from personalnote._signatures import sha256_text
 
-from .review_support import ALICE, BOB, LATER, clean_draft, flyer, flyer_context
+from .support import ALICE, BOB, LATER, clean_draft, flyer, flyer_context
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import personalnote as pn
 from personalnote._redact import data_text
 from personalnote.testing import FakeChatModel
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 INJECTIONS = FIXTURES / "injections"
 #: the free-text field of each kind of customer record, by the id of its event in the fixture

@@ -24,7 +24,10 @@ BAD_VALUES = {
 }
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# tmp_path is shared by the examples, which is fine: each writes its own c.json before loading it.
+# Keep the profile's suppressions (conftest.py): a per-test list replaces the profile's, it does not add.
+@settings(max_examples=150, suppress_health_check=[*settings.default.suppress_health_check,
+                                                   HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(sorted(BAD_VALUES)), data=st.data(), position=st.integers(0, 3))
 def test_one_bad_field_is_named(tmp_path: Path, field: str, data: st.DataObject, position: int) -> None:
     events = [dict(GOOD_EVENT, id=f"S-{i}") for i in range(4)]

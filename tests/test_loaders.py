@@ -8,7 +8,7 @@ import pytest
 import personalnote as pn
 from personalnote import ColumnMapping, HistoryValidationError, InputFileError
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 
 def test_every_fixture_customer_loads_from_json_and_jsonl() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import personalnote as pn
 from personalnote._local import bundled_model_path, local_model_available
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 
 def test_bundled_model_is_found_without_importing_its_package() -> None:

@@ -1,16 +1,14 @@
 """Error paths a real server will not produce on demand, against a SCRIPTED local HTTP server.
 
-The server on 127.0.0.1 answers each request with the next scripted (status, headers, body);
-it is a test double, not a model. It checks the one transport retry layer and the typed errors.
+The server on 127.0.0.1 (support.ScriptedServer, started by the ``scripted`` fixture in conftest.py)
+answers each request with the next scripted (status, headers, body); it is a test double, not a model.
+It checks the one transport retry layer and the typed errors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,70 +16,10 @@ import pytest
 import personalnote as pn
 from personalnote._model import strict_schema
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, ScriptedServer, completion, flyer
 
 GOOD_NOTE = {"body": "Two million miles: thank you for flying with us.",
              "claims": [{"text": "two million miles", "fact_ids": ["derived:milestone:L-5502"]}]}
-
-
-def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
-    return {"id": "c1", "object": "chat.completion", "created": 0, "model": "scripted",
-            "choices": [{"index": 0, "finish_reason": finish_reason,
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
-
-
-Script = list[tuple[int, dict[str, str], dict[str, Any]]]
-
-
-class ScriptedServer:
-    def __init__(self, script: Script) -> None:
-        self.script = list(script)
-        self.requests: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("content-length", 0))
-                outer.requests.append(json.loads(self.rfile.read(length)))
-                status, headers, body = outer.script.pop(0)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-
-@pytest.fixture
-def scripted() -> Iterator[Any]:
-    servers: list[ScriptedServer] = []
-
-    def start(script: Script) -> ScriptedServer:
-        server = ScriptedServer(script)
-        server.thread.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.httpd.shutdown()
-
-
-def _flyer() -> pn.CustomerHistory:
-    return pn.load(FIXTURES / "customers" / "flyer_2m_miles.json").customers[0]
 
 
 def _model(server: ScriptedServer, **options: Any) -> pn.OpenAIChatModel:
@@ -91,7 +29,7 @@ def _model(server: ScriptedServer, **options: Any) -> pn.OpenAIChatModel:
 def test_429_with_retry_after_is_retried(scripted: Any) -> None:
     server = scripted([(429, {"retry-after": "0"}, {"error": {"message": "slow down", "code": "rate_limit"}}),
                        (200, {}, completion(json.dumps(GOOD_NOTE)))])
-    draft = pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server))
+    draft = pn.draft_note(flyer(), as_of=AS_OF, model=_model(server))
     assert isinstance(draft, pn.Draft) and len(server.requests) == 2
     assert draft.provenance.attempts == 1  # transport retries are not model attempts
 
@@ -100,14 +38,14 @@ def test_500_is_retried_then_gives_up_with_a_typed_error(scripted: Any) -> None:
     error = (500, {"retry-after": "0"}, {"error": {"message": "boom"}})
     server = scripted([error, error, error])
     with pytest.raises(pn.ModelAPIError) as info:
-        pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server, max_attempts=3))
+        pn.draft_note(flyer(), as_of=AS_OF, model=_model(server, max_attempts=3))
     assert info.value.status_code == 500 and info.value.retryable and len(server.requests) == 3
 
 
 def test_400_is_not_retried(scripted: Any) -> None:
     server = scripted([(400, {}, {"error": {"message": "bad request", "code": "invalid"}})])
     with pytest.raises(pn.ModelAPIError) as info:
-        pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server))
+        pn.draft_note(flyer(), as_of=AS_OF, model=_model(server))
     assert info.value.status_code == 400 and not info.value.retryable and len(server.requests) == 1
 
 
@@ -115,21 +53,21 @@ def test_insufficient_quota_429_is_not_retried(scripted: Any) -> None:
     quota = {"error": {"message": "quota", "code": "insufficient_quota", "type": "insufficient_quota"}}
     server = scripted([(429, {"retry-after": "0"}, quota)])
     with pytest.raises(pn.ModelAPIError) as info:
-        pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server))
+        pn.draft_note(flyer(), as_of=AS_OF, model=_model(server))
     assert info.value.status_code == 429 and len(server.requests) == 1
 
 
 def test_truncated_response_is_a_typed_error(scripted: Any) -> None:
     server = scripted([(200, {}, completion('{"body": "Two million', finish_reason="length"))])
     with pytest.raises(pn.ResponseCutOffError):
-        pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server))
+        pn.draft_note(flyer(), as_of=AS_OF, model=_model(server))
     assert len(server.requests) == 1
 
 
 def test_invalid_body_then_valid_is_reasked_and_usage_summed(scripted: Any) -> None:
     server = scripted([(200, {}, completion('{"body": ""}')),
                        (200, {}, completion(json.dumps(GOOD_NOTE)))])
-    draft = pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server))
+    draft = pn.draft_note(flyer(), as_of=AS_OF, model=_model(server))
     assert isinstance(draft, pn.Draft)
     assert draft.provenance.attempts == 2 and draft.provenance.prompt_tokens == 200
     assert server.requests[1]["messages"][-1]["content"].startswith("That answer was invalid")
@@ -137,7 +75,7 @@ def test_invalid_body_then_valid_is_reasked_and_usage_summed(scripted: Any) -> N
 
 def test_compatible_server_gets_json_object_with_schema(scripted: Any) -> None:
     server = scripted([(200, {}, completion(json.dumps(GOOD_NOTE)))])
-    pn.draft_note(_flyer(), as_of=AS_OF, model=_model(server))
+    pn.draft_note(flyer(), as_of=AS_OF, model=_model(server))
     sent = server.requests[0]
     assert sent["response_format"]["type"] == "json_object"
     enum = sent["response_format"]["schema"]["properties"]["claims"]["items"]["properties"]["fact_ids"]
@@ -147,7 +85,7 @@ def test_compatible_server_gets_json_object_with_schema(scripted: Any) -> None:
 def test_async_path_retries_too(scripted: Any) -> None:
     server = scripted([(503, {"retry-after": "0"}, {"error": {"message": "busy"}}),
                        (200, {}, completion(json.dumps(GOOD_NOTE)))])
-    draft = asyncio.run(pn.adraft_note(_flyer(), as_of=AS_OF, model=_model(server)))
+    draft = asyncio.run(pn.adraft_note(flyer(), as_of=AS_OF, model=_model(server)))
     assert isinstance(draft, pn.Draft) and len(server.requests) == 2
 
 

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 import personalnote as pn
 from personalnote._detectors import round_threshold_crossed, same_item
 
-from .conftest import AS_OF, FIXTURES, report_for
+from .support import AS_OF, FIXTURES, report_for
 
 
 def test_two_million_miles_links_flight_seat_and_status() -> None:

@@ -14,10 +14,9 @@ from functools import lru_cache
 import pytest
 
 import personalnote as pn
-from personalnote._checks import check_text
 from personalnote._compose import salutation
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 _NAME_LABELS = {"GivenName", "Surname", "MiddleName", "Nickname", "FirstInitial", "MiddleInitial",
                 "LastInitial"}
@@ -157,7 +156,7 @@ def _ctx(**profile: str) -> pn.CustomerContext:
 
 def _salutation_findings(greeting: str, ctx: pn.CustomerContext) -> list[pn.Finding]:
     text = f"{greeting}\n\nThe grey wool trousers you asked about are back in size 34.\n\nBest wishes,\nMaya"
-    return [f for f in check_text(text, ctx, cited=["R-310", "B-901"])
+    return [f for f in pn.check_text(text, ctx, cited=["R-310", "B-901"])
             if f.kind in ("salutation", "placeholder", "other_customer")]
 
 
@@ -198,7 +197,7 @@ def test_the_customers_own_spelling_is_required() -> None:
 def test_another_customers_name_in_the_body_is_blocked() -> None:
     ctx = _ctx(given_name="Lester", family_name="Wunderman")
     text = "Dear Lester,\n\nGrace Okafor loved the grey wool trousers too.\n\nBest wishes,\nMaya"
-    kinds = [f.kind for f in check_text(text, ctx, cited=["R-310"], other_customer_names=["Grace Okafor"])]
+    kinds = [f.kind for f in pn.check_text(text, ctx, cited=["R-310"], other_customer_names=["Grace Okafor"])]
     assert "other_customer" in kinds
 
 

@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 import personalnote as pn
-from personalnote._checks import check_text
 from personalnote._redact import data_text, find_personal_data, iban_valid, luhn_valid, redact
 from personalnote.testing import FakeChatModel
 
-from .conftest import AS_OF, FIXTURES
+from .support import AS_OF, FIXTURES
 
 
 def _kinds(text: str) -> list[tuple[str, str]]:
@@ -139,7 +138,7 @@ def test_a_note_with_personal_data_is_blocked(detail: str, what: str) -> None:
     data = pn.load(FIXTURES / "customers" / "grey_trousers.json")
     ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
     text = f"Dear Tomás,\n\nThe grey wool trousers are back in size 34; {detail}.\n\nBest wishes,\nMaya"
-    found = [f for f in check_text(text, ctx, cited=["R-310", "B-901"]) if f.kind == "personal_data"]
+    found = [f for f in pn.check_text(text, ctx, cited=["R-310", "B-901"]) if f.kind == "personal_data"]
     assert len(found) == 1 and found[0].severity == "blocking" and what in found[0].message
     start, end = found[0].span or (0, 0)
     assert text[start:end] in detail

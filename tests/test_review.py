@@ -9,7 +9,7 @@ import pytest
 import personalnote as pn
 from personalnote import _store
 
-from .review_support import (
+from .support import (
     ALICE,
     BOB,
     LATER,
@@ -202,7 +202,7 @@ def _queued_grey_trousers(queue: pn.ReviewQueue) -> tuple[pn.Dataset, pn.QueuedD
     """The grey-trousers customer's wanted-item draft, queued."""
     from personalnote.testing import FakeChatModel
 
-    from .conftest import AS_OF, FIXTURES
+    from .support import AS_OF, FIXTURES
 
     data = pn.load(FIXTURES / "customers" / "grey_trousers.json")
     ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
@@ -243,7 +243,7 @@ def test_approval_of_a_wanted_item_refuses_once_it_sold_out_again(queue: pn.Revi
 
 
 def test_approval_needs_the_same_customer_and_an_as_of(queue: pn.ReviewQueue) -> None:
-    from .conftest import FIXTURES
+    from .support import FIXTURES
 
     item = queue.submit(clean_draft(), flyer_context())
     someone_else = pn.load(FIXTURES / "customers" / "anniversary.json").customers[0]

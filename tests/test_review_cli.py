@@ -6,12 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from personalnote import _draft
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
-from .conftest import FIXTURES
-from .test_draft import GOOD
+from .support import FIXTURES, GOOD
 
 AS_OF = ["--as-of", "2026-11-20T18:00:00Z"]
 LATER = ["--as-of", "2026-11-20T19:00:00Z"]
@@ -28,13 +26,12 @@ def data(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(_draft, "resolve_model", lambda model: FakeChatModel([GOOD]))
     monkeypatch.delenv("PERSONALNOTE_STORE", raising=False)
     return tmp_path / "review.sqlite3"
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    code = main(list(argv), model=FakeChatModel([GOOD]))  # a fresh model for each command that drafts
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

@@ -20,7 +20,7 @@ import pytest
 
 import personalnote as pn
 
-from .review_support import ALICE, LATER, clean_draft, flyer, flyer_context
+from .support import ALICE, LATER, clean_draft, flyer, flyer_context
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
 

@@ -4,12 +4,13 @@ context makes of hundreds of business events match a brute-force reading of the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import personalnote as pn
 
-AS_OF = datetime(2026, 11, 20, 18, tzinfo=UTC)
+from .support import AS_OF
+
 POLICY = pn.MomentPolicy()
 
 

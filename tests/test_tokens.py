@@ -8,9 +8,8 @@ from typing import Any, NoReturn
 import pytest
 import tiktoken.load
 
-from personalnote import _tokens
+from personalnote import ConfigurationError, _tokens
 from personalnote._constants import TOKEN_FALLBACK_MARGIN
-from personalnote._errors import ConfigurationError
 from personalnote._tokens import (
     TokenCounter,
     count_message_tokens,

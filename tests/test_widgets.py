@@ -11,8 +11,8 @@ import pytest
 
 import personalnote as pn
 
-from .review_support import ALICE, BOB, LATER, blocking_draft, changed_history, clean_draft, complaint, flyer
-from .review_support import flyer_context as context
+from .support import ALICE, BOB, LATER, blocking_draft, changed_history, clean_draft, complaint, flyer
+from .support import flyer_context as context
 
 
 @pytest.fixture

@@ -1,0 +1,226 @@
+"""Shared test material: where the fixtures are and the time the tests run at, the flyer and the
+fake model's answers about her, the review queue's drafts and reviewers, the batch tests' customers
+and models, and a scripted HTTP server standing in for an OpenAI-compatible one.
+
+Test modules import from here (``from .support import ...``), never from one another or from
+conftest.py; the pytest fixtures they share (``scripted``) are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import personalnote as pn
+from personalnote.testing import FakeChatModel
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+
+
+def report_for(name: str, as_of: datetime = AS_OF) -> pn.MomentReport:
+    data = pn.load(FIXTURES / "customers" / f"{name}.json")
+    ctx = pn.build_context(data.customers[0], as_of, business_events=data.business_events)
+    return pn.find_moments(ctx)
+
+
+# -- The flyer (fixtures/customers/flyer_2m_miles.json: Ms Okafor passes 2 million miles on today's
+# flight to JFK), the fake model's answers about her, and the crew who sign her card.
+
+GOOD = {"body": "Congratulations on passing 2 million miles with us on today's flight to JFK.",
+        "claims": [{"text": "passed 2 million miles", "fact_ids": ["derived:milestone:L-5502"]},
+                   {"text": "today's flight to JFK", "fact_ids": ["T-8002"]}]}
+#: blocking findings: a clock time and a place the data does not give
+PARIS = {"body": "Congratulations on 2 million miles, and enjoy Paris at 3:41pm.",
+         "claims": [{"text": "2 million miles", "fact_ids": ["derived:milestone:L-5502"]}]}
+CREW = [pn.Signer("Captain"), pn.Signer("First Officer", "J. Reyes")]
+
+
+@lru_cache(maxsize=1)
+def flyer() -> pn.CustomerHistory:
+    return pn.load(FIXTURES / "customers" / "flyer_2m_miles.json").customers[0]
+
+
+@lru_cache(maxsize=1)
+def flyer_context() -> pn.CustomerContext:
+    return pn.build_context(flyer(), AS_OF)
+
+
+# -- The review queue: reviewers, drafts from the fake model, changes to the flyer's history.
+
+#: approvals happen an hour after drafting
+LATER = AS_OF + timedelta(hours=1)
+ALICE = pn.Reviewer("alice", "Alice Smith", "crew lead")
+BOB = pn.Reviewer("bob", "Bob Jones", "purser")
+
+
+@lru_cache(maxsize=2)
+def _drafted(reply: str) -> pn.Draft:
+    body = GOOD if reply == "good" else PARIS
+    draft = pn.draft_note(flyer_context(), model=FakeChatModel([body]), signers=CREW, max_candidates=1)
+    assert isinstance(draft, pn.Draft)
+    return draft
+
+
+def clean_draft(prompt_version: str | None = None) -> pn.Draft:
+    """The flyer's milestone card with no blocking finding; a prompt version makes another draft."""
+    return _with_prompt_version(_drafted("good"), prompt_version)
+
+
+def blocking_draft(prompt_version: str | None = None) -> pn.Draft:
+    """A draft with blocking findings (a clock time, an invented place)."""
+    return _with_prompt_version(_drafted("paris"), prompt_version)
+
+
+def _with_prompt_version(draft: pn.Draft, prompt_version: str | None) -> pn.Draft:
+    if prompt_version is None:
+        return draft
+    provenance = draft.provenance.model_copy(update={"prompt_version": prompt_version})
+    return draft.model_copy(update={"provenance": provenance})
+
+
+def changed_history(*, events: Sequence[dict[str, Any]] = (), **customer: Any) -> pn.CustomerHistory:
+    """The flyer's history with events added and profile fields changed, validated again."""
+    record = flyer().model_dump(mode="json", exclude_none=True)
+    record["customer"].update(customer)
+    record["events"] = [*record["events"], *events]
+    return pn.CustomerHistory.model_validate(record)
+
+
+def complaint(at: str = "2026-11-20T18:30:00Z") -> dict[str, Any]:
+    return {"kind": "support_case", "id": "S-900", "at": at, "topic": "lost luggage", "status": "open",
+            "sentiment": "negative"}
+
+
+# -- Batch drafting: numbered customers (C-<i> with a fresh milestone, Q-<i> with none) and models
+# that answer for whichever customer a request is about.
+
+BODY = ("Passing 100,000 miles with SkyMiles is a real milestone, and we are glad you reached it on "
+        "board with us. Thank you for flying with us.")
+
+
+def numbered_flyer(i: int) -> pn.CustomerHistory:
+    """Customer C-<i> crossed 100,000 miles on yesterday's flight: one fresh milestone."""
+    at = AS_OF - timedelta(days=1)
+    return pn.CustomerHistory.model_validate({
+        "customer": {"id": f"C-{i:03d}", "given_name": "Ada", "family_name": "Lovelace", "honorific": "Ms",
+                     "address_as": "honorific_family_name", "time_zone": "Europe/London",
+                     "preferred_channel": "card"},
+        "events": [
+            {"kind": "trip", "id": f"T-{i:03d}", "at": at.isoformat(), "mode": "flight",
+             "flight_number": "NA 117", "origin": "LHR", "destination": "JFK"},
+            {"kind": "loyalty", "id": f"L-{i:03d}", "at": (at + timedelta(hours=3)).isoformat(),
+             "program": "SkyMiles", "metric": "miles", "value": 100_400, "previous_value": 99_100},
+        ]})
+
+
+def quiet(i: int, *, do_not_contact: bool = False) -> pn.CustomerHistory:
+    """Customer Q-<i>: one old purchase (no moment), or a flyer who asked not to be contacted."""
+    if do_not_contact:
+        history = numbered_flyer(i)
+        profile = history.customer.model_copy(update={"id": f"Q-{i:03d}", "do_not_contact": True})
+        return history.model_copy(update={"customer": profile})
+    return pn.CustomerHistory.model_validate({
+        "customer": {"id": f"Q-{i:03d}", "time_zone": "Europe/London"},
+        "events": [{"kind": "purchase", "id": f"S-{i:03d}", "at": "2026-03-02T10:00:00Z",
+                    "item": "Umbrella"}]})
+
+
+def allowed_ids(request: pn.ChatRequest) -> list[str]:
+    schema = request.schema["properties"]["claims"]["items"]["properties"]["fact_ids"]["items"]
+    return list(schema["enum"])
+
+
+def customer_of(request: pn.ChatRequest) -> str:
+    """The customer a request is about: C-<i> from the loyalty fact id L-<i> it may cite."""
+    return "C-" + next(i for i in allowed_ids(request) if i.startswith("L-"))[2:]
+
+
+def answer(request: pn.ChatRequest) -> str:
+    """A valid note for a flyer's milestone that passes the checks, citing the milestone fact."""
+    milestone = next(i for i in allowed_ids(request) if i.startswith("derived:milestone:"))
+    return json.dumps({"body": BODY, "claims": [{"text": "passed 100,000 miles", "fact_ids": [milestone]}]})
+
+
+class SlowModel:
+    """Answers like ``answer`` after ``delay`` seconds; records the most requests in flight at once.
+
+    ``fail`` maps customer ids to an exception to raise or a reply to give instead.
+    """
+
+    def __init__(self, delay: float = 0.01, *, name: str = "gpt-4o-mini",
+                 fail: dict[str, BaseException | str] | None = None) -> None:
+        self.delay, self._name, self.fail = delay, name, fail or {}
+        self.in_flight = self.max_in_flight = 0
+        self.calls: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def complete(self, request: pn.ChatRequest) -> pn.ChatResult:
+        raise AssertionError("batch drafting must use acomplete")
+
+    async def acomplete(self, request: pn.ChatRequest) -> pn.ChatResult:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+            customer = customer_of(request)
+            self.calls.append(customer)
+            reply: BaseException | str | Callable[[pn.ChatRequest], str] = self.fail.get(customer, answer)
+            if isinstance(reply, BaseException):
+                raise reply
+            return FakeChatModel([reply], name=self._name).complete(request)  # tokens: word counts
+        finally:
+            self.in_flight -= 1
+
+
+# -- A scripted local HTTP server (the ``scripted`` fixture in conftest.py starts and stops them).
+
+def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
+    return {"id": "c1", "object": "chat.completion", "created": 0, "model": "scripted",
+            "choices": [{"index": 0, "finish_reason": finish_reason,
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
+
+
+Script = list[tuple[int, dict[str, str], dict[str, Any]]]
+
+
+class ScriptedServer:
+    def __init__(self, script: Script) -> None:
+        self.script = list(script)
+        self.requests: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", 0))
+                outer.requests.append(json.loads(self.rfile.read(length)))
+                status, headers, body = outer.script.pop(0)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
