@@ -17,7 +17,7 @@ from ._compose import Signer, format_name
 from ._context import CustomerContext, Fact, Relationship, build_context
 from ._detectors import register_detector, registered_detectors
 from ._draft import adraft_note, draft_note
-from ._draft_types import Claim, Draft, Finding, Provenance
+from ._draft_types import Claim, Draft, Finding, Provenance, Sentence
 from ._errors import (
     BatchError,
     BlockingFindingsError,
@@ -124,6 +124,7 @@ __all__ = [
     "ReviewQueue",
     "ReviewWidget",
     "Reviewer",
+    "Sentence",
     "SignatureRecord",
     "Signer",
     "StaleDraftError",

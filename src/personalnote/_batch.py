@@ -48,7 +48,7 @@ from ._batch_report import (
 )
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._context import CustomerContext
-from ._draft import Customer, arun_job, new_job, plan_note
+from ._draft import Customer, arun_job, new_job, plan_note, prompt_name
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
 from ._job import DraftJob
@@ -104,7 +104,7 @@ class Planner:
         """``options`` are settled (every key present)."""
         self.as_of, self.model, self.queue, self.source = as_of, model, queue, source
         self.options = options
-        self.template = load_prompt(options["prompt"])
+        self.template = load_prompt(prompt_name(options, model))
         self.queued = queue.open_keys() if queue is not None else {}
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
@@ -216,6 +216,11 @@ class _MeteredModel:
     @property
     def name(self) -> str:
         return self.model.name
+
+    @property
+    def default_prompt(self) -> str | None:
+        """The caller's model's own default prompt, if it names one (the embedded model does)."""
+        return getattr(self.model, "default_prompt", None)
 
     def complete(self, request: ChatRequest) -> ChatResult:
         worst = self.meter.reserve(request)

@@ -23,6 +23,7 @@ from ._context import CustomerContext, Fact
 from ._draft_types import Draft, Finding
 from ._errors import PromptError
 from ._history import Channel
+from ._model_words import model_words_findings
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data
 from ._untrusted import FreeText, ObedienceRules, obeyed_spans
@@ -445,8 +446,11 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
             template = load_prompt(draft.provenance.prompt)
         except PromptError:
             template = None  # a prompt file that is gone: the other checks still run
-    return check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
-                      channel=draft.channel, moment_evidence=draft.moment.evidence,
-                      other_customer_names=other_customer_names, policy=policy,
-                      instructions=template.system if template else "",
-                      example_details=template.example_details if template else ())
+    findings = check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
+                          channel=draft.channel, moment_evidence=draft.moment.evidence,
+                          other_customer_names=other_customer_names, policy=policy,
+                          instructions=template.system if template else "",
+                          example_details=template.example_details if template else ())
+    findings += model_words_findings(draft)  # a framed note: the parts the model wrote
+    findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
+    return findings

@@ -97,12 +97,21 @@ PRICES_PER_MILLION: Final[dict[str, tuple[float, float]]] = {
     LOCAL_MODEL_NAME: (0.0, 0.0),
 }
 ENV_MODEL: Final = "PERSONALNOTE_MODEL"
+#: the prompt for a model that names no default of its own (the embedded model's is "framed")
+DEFAULT_PROMPT: Final = "note"
+LOCAL_DEFAULT_PROMPT: Final = "framed"
 DEFAULT_OPENAI_MODEL: Final = "gpt-4o-mini"
 #: bounds in the answer schema (small models loop without them)
 MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
 #: check-guided drafting: candidates tried at most while blocking findings remain
 MAX_CANDIDATES: Final = 3
+#: a framed note's words (what follows the library's sentence): letters and plain punctuation only,
+#: so a small model cannot write an invented number, a date, a link, braces or an address; llama.cpp
+#: turns the pattern into a grammar
+#: One sentence that opens as the staff speak ("We", "Thank you", "Congratulations", "Our"), then
+#: lower-case letters only (no invented name or place can be capitalised), ending with . or !
+WARM_WORDS_PATTERN: Final = r"^(We|Thank you|Congratulations|Our) [a-z ,']{15,160}[.!]$"
 #: a body with fewer words is not a note (SmolLM2 once answered "10: 15 November 2016")
 MIN_NOTE_WORDS: Final = 5
 #: later candidates are sampled at this temperature (seeded): a re-ask alone, greedy, mostly

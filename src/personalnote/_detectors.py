@@ -23,7 +23,7 @@ from ._history import (
 )
 from ._moment_types import Detector, Moment, MomentPolicy
 
-__all__ = ["register_detector", "registered_detectors"]
+__all__ = ["ordinal", "register_detector", "registered_detectors", "round_number", "same_item"]
 
 _REGISTRY: dict[str, Detector] = {}
 
@@ -50,7 +50,7 @@ def registered_detectors() -> dict[str, Detector]:
     return dict(_REGISTRY)
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -60,7 +60,7 @@ def _key_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def _round_number(value: float) -> str:
+def round_number(value: float) -> str:
     """2000000 -> '2 million', 50 -> '50'."""
     if value >= 1_000_000 and value % 1_000_000 == 0:
         return f"{value / 1_000_000:g} million"
@@ -101,7 +101,7 @@ def milestone(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
         linked = [e.id for e in trips[first:last]]
         derived = Fact(
             id=f"derived:milestone:{event.id}", kind="milestone", source="derived", at=event.at,
-            text=f"Passed {_round_number(threshold)} {event.metric} with {event.program} "
+            text=f"Passed {round_number(threshold)} {event.metric} with {event.program} "
                  f"on {ctx.local_date(event.at)}",
             data={"program": event.program, "metric": event.metric, "threshold": threshold},
         )
@@ -109,7 +109,7 @@ def milestone(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
         yield Moment(
             kind="milestone", key=f"milestone:{event.program}:{event.metric}:{_key_number(threshold)}",
             at=event.at, evidence=[derived.id, event.id, *linked], strength=strength,
-            why_now=f"passed {_round_number(threshold)} {event.metric} with {event.program} "
+            why_now=f"passed {round_number(threshold)} {event.metric} with {event.program} "
                     f"on {ctx.local_date(event.at)}",
             fresh_for=policy.fresh_for("milestone"), facts=[derived],
         )
@@ -125,12 +125,12 @@ def nth_purchase(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]
     n = reached[-1]
     event = purchases[n - 1]
     derived = Fact(id=f"derived:purchase_count:{n}", kind="purchase_count", source="derived",
-                   at=event.at, text=f"{event.item} was the customer's {_ordinal(n)} purchase",
+                   at=event.at, text=f"{event.item} was the customer's {ordinal(n)} purchase",
                    data={"count": n})
     yield Moment(
         kind="nth_purchase", key=f"nth_purchase:{n}", at=event.at,
         evidence=[derived.id, event.id], strength=min(0.9, 0.5 + 0.1 * math.log10(n)),
-        why_now=f"{_ordinal(n)} purchase, on {ctx.local_date(event.at)}",
+        why_now=f"{ordinal(n)} purchase, on {ctx.local_date(event.at)}",
         fresh_for=policy.fresh_for("nth_purchase"), facts=[derived],
     )
 

@@ -18,15 +18,17 @@ Example::
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import Any, Unpack
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
+from . import _constants as C
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._context import CustomerContext, build_context
-from ._draft_types import Draft, NoteBody
+from ._draft_types import Draft
 from ._history import Channel, CustomerHistory
 from ._job import DraftJob, InvalidAnswer
 from ._moment_types import Moment, MomentReport, NoNoteReason
@@ -35,7 +37,8 @@ from ._options import DraftOptions, settle
 from ._prompts import load_prompt
 from ._resolve import resolve_model
 
-__all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note"]
+__all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
+           "prompt_name"]
 
 Customer = CustomerHistory | CustomerContext
 
@@ -73,8 +76,18 @@ def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
     ``options`` are settled (every key present).
     """
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or "email"
-    return DraftJob(ctx, moment, channel, list(options["signers"]), resolve_model(model),
-                    load_prompt(options["prompt"]), options)
+    chat_model = resolve_model(model)
+    return DraftJob(ctx, moment, channel, list(options["signers"]), chat_model,
+                    load_prompt(prompt_name(options, chat_model)), options)
+
+
+def prompt_name(options: DraftOptions, model: ChatModel) -> str:
+    """The prompt to draft with: the option, else the model's own default, else ``note``.
+
+    The embedded model defaults to ``framed`` (the library states the moment; measured in
+    ``bench/note_quality.py``); a model may name its default in a ``default_prompt`` attribute.
+    """
+    return options["prompt"] or str(getattr(model, "default_prompt", None) or C.DEFAULT_PROMPT)
 
 
 def _prepare(customer: Customer, as_of: datetime | None, model: ChatModel | str | None,
@@ -124,14 +137,21 @@ def draft_note(customer: Customer, *, as_of: datetime | None = None, model: Chat
 def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
     """The drafting loop, free of I/O: yields each request, receives the model's result.
 
-    Invalid answers are re-asked with the error (tenacity, at most ``max_reasks`` times);
-    a valid candidate with blocking findings is re-asked with them, up to ``max_candidates``
-    and ``max_total_tokens``; the best candidate is returned. ``draft_note`` and
-    ``adraft_note`` drive it, one with ``complete``, the other with ``acomplete``.
+    Invalid answers are re-asked with the error (tenacity, at most ``max_reasks`` times). A
+    valid candidate with blocking findings is followed by another, up to ``max_candidates``,
+    ``max_total_tokens`` and ``max_seconds``: a whole-body note is re-asked with the findings; a
+    framed note is sampled again (seeded), since a small model mostly repeats itself when told
+    what was wrong. The cleanest candidate is kept; when no framed candidate is clean, the note the
+    library composes alone is. ``draft_note`` and ``adraft_note`` drive it, with ``complete`` and
+    ``acomplete``.
     """
-    max_reasks, max_candidates = job.options["max_reasks"], job.options["max_candidates"]
+    options, template = job.options, job.template
+    max_reasks = options["max_reasks"]
+    max_candidates = options["max_candidates"] or template.candidates or C.MAX_CANDIDATES
+    max_seconds = options["max_seconds"] if options["max_seconds"] is not None else template.seconds
+    started = time.monotonic()  # a budget for the work, not a fact: the library never reads the date
     messages = job.messages
-    candidates: list[tuple[NoteBody, Draft]] = []
+    candidates: list[Draft] = []
     while True:
         try:
             for attempt in Retrying(stop=stop_after_attempt(1 + max_reasks),
@@ -143,28 +163,34 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
                         messages = job.reask(messages, invalid)
                         raise
         except InvalidAnswer:
-            if candidates:
-                break  # keep the best valid candidate so far
+            if candidates or job.framed:
+                break  # keep the best valid candidate so far (a framed note can be composed)
             raise job.exhausted() from None
-        candidates.append((note, job.draft(note)))
-        if _done(candidates, max_candidates, job.spent(), job.options["max_total_tokens"]):
+        candidates.append(job.draft(note))
+        out_of_time = max_seconds is not None and time.monotonic() - started >= max_seconds
+        if out_of_time or _done(candidates, max_candidates, job.spent(), options["max_total_tokens"]):
             break
-        messages = job.revise(messages, note, candidates[-1][1])
+        messages = job.messages if job.framed else job.revise(messages, note, candidates[-1])
     return _best(job, candidates)
 
 
-def _done(candidates: list[tuple[NoteBody, Draft]], max_candidates: int, spent: int,
-          max_total_tokens: int | None) -> bool:
+def _done(candidates: list[Draft], max_candidates: int, spent: int, max_total_tokens: int | None) -> bool:
     """Stop at a candidate with no blocking finding, or when attempts or tokens run out."""
-    return (not candidates[-1][1].blocking or len(candidates) >= max_candidates
+    return (not candidates[-1].blocking or len(candidates) >= max_candidates
             or (max_total_tokens is not None and spent >= max_total_tokens))
 
 
-def _best(job: DraftJob, candidates: list[tuple[NoteBody, Draft]]) -> Draft:
-    """The candidate with the fewest blocking findings (then warnings; the earliest on a tie),
-    with provenance counting every attempt and candidate."""
-    _, draft = min(candidates, key=lambda c: (len(c[1].blocking), len(c[1].findings)))
-    return draft.model_copy(update={"provenance": job.provenance(candidates=len(candidates))})
+def _best(job: DraftJob, candidates: list[Draft]) -> Draft:
+    """The candidate with the fewest blocking findings (then warnings; the earliest on a tie), or the
+    composed note when a framed job has no clean candidate; provenance counts every attempt and
+    candidate, and each candidate's blocking findings."""
+    best = min(candidates, key=lambda d: (len(d.blocking), len(d.findings))) if candidates else None
+    if job.framed and (best is None or best.blocking):
+        best = job.composed(best)
+    assert best is not None, "a whole-body job with no valid candidate raised DraftValidationError"
+    provenance = job.provenance(candidates=len(candidates)).model_copy(
+        update={"candidate_blocking": [len(d.blocking) for d in candidates]})
+    return best.model_copy(update={"provenance": provenance})
 
 
 async def adraft_note(customer: Customer, *, as_of: datetime | None = None,

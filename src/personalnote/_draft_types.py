@@ -21,7 +21,8 @@ from ._context import Fact
 from ._history import Channel
 from ._moment_types import Moment
 
-__all__ = ["Claim", "Draft", "Finding", "NoteBody", "Provenance", "Severity", "blocking_findings"]
+__all__ = ["Claim", "Draft", "Finding", "NoteBody", "Provenance", "Sentence", "Severity", "WarmWords",
+           "blocking_findings"]
 
 Severity = Literal["blocking", "warning"]
 
@@ -69,6 +70,25 @@ class NoteBody(BaseModel):
     claims: list[Claim] = Field(min_length=1)
 
 
+class WarmWords(BaseModel):
+    """What the model returns for a framed note: the words that follow the library's sentence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: str = Field(min_length=1)
+
+
+class Sentence(BaseModel):
+    """A part of the note's body and who wrote it: the library (a moment's facts, closing words) or
+    the model; ``fact_ids`` are the facts a library sentence states."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    author: Literal["library", "model"]
+    fact_ids: list[str] = Field(default_factory=list)
+
+
 class Provenance(BaseModel):
     """Where a draft came from and what it cost, over every attempt."""
 
@@ -86,6 +106,10 @@ class Provenance(BaseModel):
     attempts: int
     candidates: int = 1
     cost_usd: float | None
+    #: ``whole_body`` (the model wrote the body) or ``framed`` (the library stated the moment)
+    mode: str = "whole_body"
+    #: blocking findings of each candidate, in the order drafted, before one was kept
+    candidate_blocking: list[int] = Field(default_factory=list)
 
 
 class Draft(BaseModel):
@@ -106,6 +130,12 @@ class Draft(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     #: the facts the model was given (ids and statements, in prompt order): what the claims cite
     facts: list[Fact] = Field(default_factory=list)
+    #: the body's parts and who wrote each (empty for a draft from before framed notes)
+    sentences: list[Sentence] = Field(default_factory=list)
+    #: True when no model candidate was clean and the library composed the note from its own words
+    composed: bool = False
+    #: the model's best candidate body, kept beside a composed note for the reviewer to see
+    model_candidate: str | None = None
 
     @property
     def blocking(self) -> list[Finding]:
@@ -131,7 +161,9 @@ class Draft(BaseModel):
             "draft": {"text": self.text, "salutation": self.salutation, "body": self.body,
                       "closing": self.closing, "signature_block": self.signature_block,
                       "channel": self.channel,
-                      "claims": [c.model_dump() for c in self.claims]},
+                      "claims": [c.model_dump() for c in self.claims],
+                      "composed": self.composed, "sentences": [s.model_dump() for s in self.sentences],
+                      "model_candidate": self.model_candidate},
             "provenance": self.provenance.model_dump(),
             "findings": [f.to_json_dict() for f in self.findings],
             "facts": [{"id": f.id, "text": f.text} for f in self.facts],

@@ -25,13 +25,14 @@ from ._chat import ChatModel, ChatRequest, ChatResult
 from ._checks import check
 from ._compose import CHANNELS, Signer, closing_line, salutation, tone_for
 from ._context import CustomerContext, Fact
-from ._draft_types import Draft, NoteBody, Provenance, blocking_findings
+from ._draft_types import Claim, Draft, NoteBody, Provenance, Sentence, WarmWords, blocking_findings
 from ._errors import ContextBudgetError, DraftValidationError, FailedAttempt, ResponseCutOffError
 from ._history import Channel
 from ._moment_types import Moment
 from ._options import DraftOptions, cost_usd, price_table
 from ._prompts import PromptTemplate
 from ._redact import data_text
+from ._sentences import closing_words, moment_sentence
 from ._tokens import TokenCounter
 
 __all__ = ["DraftJob", "InvalidAnswer"]
@@ -65,6 +66,8 @@ class DraftJob:
         """``options`` are settled (``_options.settle``): every key is present."""
         self.ctx, self.moment, self.channel, self.signers = ctx, moment, channel, signers
         self.model, self.template, self.options = model, template, options
+        #: a framed note: the library's sentence states the moment, the model writes what follows
+        self.sentence = moment_sentence(template, moment, ctx) if template.mode == "framed" else None
         self.prices = price_table(options["prices"])
         self.max_completion_tokens = options["max_completion_tokens"]
         counter = TokenCounter(model.name)
@@ -107,10 +110,24 @@ class DraftJob:
             "max_words": str(spec.max_words),
             "signers": data_text(", ".join(s.label for s in self.signers)) or "the team",
             "facts": "\n".join(fact_lines),
+            "moment_sentence": data_text(self.sentence.text) if self.sentence else "",
         })
 
+    @property
+    def framed(self) -> bool:
+        """True when the library states the moment and the model writes only the words after it."""
+        return self.sentence is not None
+
     def schema(self) -> dict[str, Any]:
-        """The answer's JSON schema: fact ids are an enumeration of the ids in the prompt."""
+        """The answer's JSON schema: fact ids are an enumeration of the ids in the prompt.
+
+        A framed note's words are held by a pattern: letters and plain punctuation only, so the
+        model cannot write a number, a date, a link, an address or anything that is not prose.
+        """
+        if self.framed:
+            return {"type": "object", "properties": {"words": {"type": "string",
+                                                               "pattern": C.WARM_WORDS_PATTERN}},
+                    "required": ["words"], "additionalProperties": False}
         # No string length bounds: llama.cpp expands them into a grammar too large to parse.
         return {
             "type": "object",
@@ -141,6 +158,8 @@ class DraftJob:
             raise ResponseCutOffError(result.finish_reason, completion_tokens=result.completion_tokens,
                                       max_completion_tokens=self.max_completion_tokens)
         try:
+            if self.sentence is not None:
+                return self._framed(WarmWords.model_validate_json(result.content).words, self.sentence)
             note = NoteBody.model_validate_json(result.content)
         except ValidationError as exc:
             raise self._invalid(result, _short(exc)) from None
@@ -149,6 +168,29 @@ class DraftJob:
             raise self._invalid(result, f"claims cite unknown fact ids {unknown}; "
                                         f"use only {self.allowed_ids}")
         return note
+
+    @staticmethod
+    def _framed(words: str, sentence: Sentence) -> NoteBody:
+        """The body: the library's sentence, then the model's words; the sentence's facts are claims."""
+        body = f"{sentence.text} {' '.join(words.split())}"
+        return NoteBody(body=body, claims=[Claim(text=sentence.text, fact_ids=sentence.fact_ids)])
+
+    def sentences(self, note: NoteBody) -> list[Sentence]:
+        """Who wrote which part of a candidate's body."""
+        if self.sentence is None:
+            return [Sentence(text=note.body.strip(), author="model")]
+        words = note.body[len(self.sentence.text):].strip()
+        return [self.sentence, Sentence(text=words, author="model")]
+
+    def composed(self, best: Draft | None) -> Draft:
+        """The note the library writes alone: its sentence and the prompt's closing words, marked as
+        composed, with the model's best candidate body beside it."""
+        assert self.sentence is not None, "only a framed job composes"
+        closing = closing_words(self.template, self.moment)
+        note = NoteBody(body=f"{self.sentence.text} {closing.text}".strip(),
+                        claims=[Claim(text=self.sentence.text, fact_ids=self.sentence.fact_ids)])
+        draft = self.draft(note, sentences=[self.sentence, closing])
+        return draft.model_copy(update={"composed": True, "model_candidate": best.body if best else None})
 
     def _invalid(self, result: ChatResult, problem: str) -> InvalidAnswer:
         self.failures.append(FailedAttempt(problem, result.content, result.prompt_tokens,
@@ -177,14 +219,16 @@ class DraftJob:
             prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
             attempts=len(self.results), candidates=candidates,
             cost_usd=None if cost is None else round(cost, 8),
+            mode="framed" if self.framed else "whole_body",
         )
 
-    def draft(self, note: NoteBody) -> Draft:
+    def draft(self, note: NoteBody, sentences: list[Sentence] | None = None) -> Draft:
         """The composed, checked draft for one valid answer."""
         draft = Draft(customer_id=self.ctx.customer_id, as_of=self.ctx.as_of, moment=self.moment,
                       channel=self.channel, salutation=salutation(self.ctx.customer, self.ctx.relationship),
                       body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
-                      claims=list(note.claims), provenance=self.provenance(), facts=self.facts)
+                      claims=list(note.claims), provenance=self.provenance(), facts=self.facts,
+                      sentences=sentences if sentences is not None else self.sentences(note))
         return draft.model_copy(update={"findings": check(draft, self.ctx, template=self.template)})
 
     def revise(self, messages: list[dict[str, str]], note: NoteBody,

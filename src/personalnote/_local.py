@@ -53,7 +53,13 @@ def local_model_available() -> bool:
 
 
 class LocalChatModel:
-    """A GGUF model run in-process; loaded once, on first use, and shared by threads."""
+    """A GGUF model run in-process; loaded once, on first use, and shared by threads.
+
+    It drafts with the ``framed`` prompt unless told otherwise (``default_prompt``): a small model
+    writes the warm words, the library states the moment's facts.
+    """
+
+    default_prompt: str = C.LOCAL_DEFAULT_PROMPT
 
     def __init__(self, path: str | Path | None = None, *, n_threads: int | None = None,
                  n_ctx: int = C.LOCAL_CONTEXT_TOKENS,

@@ -34,7 +34,8 @@ class Moment(BaseModel):
     """A moment worth a note: what, when, on which evidence, how strong, why now.
 
     ``key`` identifies the moment across runs (a note sent "about" it carries the key).
-    ``facts`` are derived facts the detector adds (ids start with ``derived:``).
+    ``facts`` are derived facts the detector adds (ids start with ``derived:``). ``sentence``
+    states the moment to the customer, when the caller writes it (see ``_sentences``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -48,6 +49,9 @@ class Moment(BaseModel):
     fresh_for: timedelta
     celebratory: bool = True
     facts: list[Fact] = Field(default_factory=list)
+    #: the moment in the library's words, to the customer ("You have passed ..."): a caller-supplied
+    #: moment may bring its own; the built-in kinds get theirs from the prompt file's templates
+    sentence: str | None = None
 
     @property
     def fresh_until(self) -> datetime:

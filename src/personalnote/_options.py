@@ -33,12 +33,15 @@ class DraftOptions(TypedDict, total=False):
     - ``channel``: ``card``, ``email``, ``letter`` or ``sms`` [the customer's preferred, else email]
     - ``signers``: who signs, in order [none: "the team"]
     - ``business_events``: restocks, new collections and other events of the business [none]
-    - ``prompt``: a shipped prompt's name or a path to a prompt file [``"note"``]
+    - ``prompt``: a shipped prompt's name or a path to a prompt file [the model's default: ``framed``
+      for the embedded model, else ``note``]
     - ``max_prompt_tokens``: the prompt's token budget [``MAX_PROMPT_TOKENS``]
     - ``max_completion_tokens``: tokens the model may write per answer [``MAX_COMPLETION_TOKENS``]
     - ``max_reasks``: re-asks after an invalid answer [``VALIDATION_REASKS``]
-    - ``max_candidates``: candidates tried while blocking findings remain [``MAX_CANDIDATES``]
+    - ``max_candidates``: candidates tried while blocking findings remain [the prompt's, else
+      ``MAX_CANDIDATES``]
     - ``max_total_tokens``: stop trying candidates past this many tokens [no limit]
+    - ``max_seconds``: stop trying candidates after this long [the prompt's, else no limit]
     - ``prices``: USD per 1M tokens by model name, over the default table [``PRICES_PER_MILLION``]
     """
 
@@ -46,20 +49,21 @@ class DraftOptions(TypedDict, total=False):
     channel: Channel | None
     signers: Sequence[Signer]
     business_events: Sequence[Any]
-    prompt: str
+    prompt: str | None
     max_prompt_tokens: int
     max_completion_tokens: int
     max_reasks: int
-    max_candidates: int
+    max_candidates: int | None
     max_total_tokens: int | None
+    max_seconds: float | None
     prices: dict[str, Price] | None
 
 
 def _defaults() -> DraftOptions:
-    return {"moment": None, "channel": None, "signers": (), "business_events": (), "prompt": "note",
+    return {"moment": None, "channel": None, "signers": (), "business_events": (), "prompt": None,
             "max_prompt_tokens": C.MAX_PROMPT_TOKENS, "max_completion_tokens": C.MAX_COMPLETION_TOKENS,
-            "max_reasks": C.VALIDATION_REASKS, "max_candidates": C.MAX_CANDIDATES,
-            "max_total_tokens": None, "prices": None}
+            "max_reasks": C.VALIDATION_REASKS, "max_candidates": None, "max_total_tokens": None,
+            "max_seconds": None, "prices": None}
 
 
 def settle(options: Mapping[str, Any], *, caller: str = "draft_note",

@@ -4,6 +4,11 @@ A template has a name, a version, stable ``system`` instructions and a ``user`` 
 with ``$variables`` for the customer's data. A missing variable is a ``PromptError``,
 never an empty string.
 
+A ``framed`` template also holds the library's own words: a sentence per moment kind that
+states the moment's facts to the customer (``moment_sentences``, with ``$variables`` the
+library fills from the moment's evidence) and the closing words of a composed note
+(``closing_words``). The model then writes only the warm words that follow the sentence.
+
 Example::
 
     template = load_prompt("note")
@@ -14,12 +19,13 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import json
 import string
 import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -41,6 +47,23 @@ class PromptTemplate(BaseModel):
     #: details the prompt's own example invents ("green scarf"): a note that repeats one the
     #: customer's facts don't mention copied the example, and the checks say so
     example_details: tuple[str, ...] = ()
+    #: ``whole_body``: the model writes the body and its claims; ``framed``: the library writes the
+    #: moment's sentence and the model the warm words around it
+    mode: Literal["whole_body", "framed"] = "whole_body"
+    #: per moment kind, the sentence that states the moment ($variables from its evidence)
+    moment_sentences: dict[str, str] = Field(default_factory=dict)
+    #: per moment kind (or ``default``), the closing words of a note the library composes alone
+    closing_words: dict[str, str] = Field(default_factory=dict)
+    #: candidates drafted at most, and the seconds to stop starting new ones after (the
+    #: ``max_candidates`` and ``max_seconds`` options override them)
+    candidates: int | None = Field(default=None, ge=1)
+    seconds: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _framed_templates_have_their_words(self) -> PromptTemplate:
+        if self.mode == "framed" and ("default" not in self.closing_words or not self.moment_sentences):
+            raise ValueError("a framed prompt needs moment_sentences and closing_words.default")
+        return self
 
     @model_validator(mode="after")
     def _example_details_are_in_the_prompt(self) -> PromptTemplate:
@@ -52,8 +75,14 @@ class PromptTemplate(BaseModel):
 
     @property
     def sha256(self) -> str:
-        """Hash of the exact template text (system and user parts)."""
-        return hashlib.sha256(f"{self.system}\x00{self.user}".encode()).hexdigest()
+        """Hash of the exact template text (system and user parts, and the library's own words)."""
+        text = f"{self.system}\x00{self.user}"
+        if self.mode != "whole_body":
+            words = json.dumps([self.mode, self.moment_sentences, self.closing_words, self.candidates,
+                                self.seconds],
+                               sort_keys=True, ensure_ascii=False)
+            text += f"\x00{words}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def variables(self) -> set[str]:
