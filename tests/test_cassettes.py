@@ -116,6 +116,21 @@ def test_adraft_note_flyer(vcr: Cassette) -> None:
 
 
 @pytest.mark.vcr
+def test_framed_card_for_the_flyer(vcr: Cassette) -> None:
+    """The framed prompt through the server: the words held by the pattern, the library's sentence first."""
+    crew = [pn.Signer("Captain", "Maya Ortiz"), pn.Signer("First Officer", "Tom Reyes")]
+    draft = pn.draft_note(flyer(), as_of=AS_OF, model=_model(), prompt="framed", channel="card", signers=crew)
+    _assert_real_draft(draft)
+    assert isinstance(draft, pn.Draft) and draft.provenance.mode == "framed" and not draft.blocking
+    assert draft.sentences[0].author == "library" and "2 million miles" in draft.sentences[0].text
+    assert draft.text.count("\n____") == 2
+    for request in vcr.requests:  # what was sent (recording) or matched (replay)
+        words = json.loads(request.body)["response_format"]["schema"]["properties"]["words"]
+        assert words["pattern"] == _constants.WARM_WORDS_PATTERN
+    _assert_replayed_everything(vcr)
+
+
+@pytest.mark.vcr
 def test_truncated_answer_is_a_cut_off_error(vcr: Cassette, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server really stops at max_tokens (finish_reason "length"): a typed error, never a draft."""
     monkeypatch.setattr(_constants, "MAX_COMPLETION_TOKENS", CUT_OFF_MAX_TOKENS)
