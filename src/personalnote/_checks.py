@@ -22,7 +22,9 @@ from ._compose import CHANNELS, Signer, format_name
 from ._context import CustomerContext, Fact
 from ._draft_types import Draft, Finding
 from ._errors import PromptError
+from ._form import form_findings
 from ._history import Channel
+from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data
 from ._untrusted import FreeText, ObedienceRules, obeyed_spans
@@ -232,7 +234,8 @@ def _salutation_problem(word: str, name: str, ctx: CustomerContext) -> str | Non
     return None
 
 
-def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Finding]:
+def _names(note: _Note, ctx: CustomerContext, others: Sequence[str],
+           signers: Sequence[Signer]) -> list[Finding]:
     findings: list[Finding] = []
     for start, end, words in note.spans(_PLACEHOLDER, body_only=False):
         findings.append(Finding(kind="placeholder", severity="blocking", span=(start, end),
@@ -241,6 +244,7 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Fin
         findings.append(Finding(kind="placeholder", severity="blocking", span=(start, end),
                                 message=f"'{words}' looks like an empty merge field"))
     greeting = re.match(r"\s*(Dear|Hello|Hi)\b\s*([^,\n]*)(,?)", note.text)
+    salutation = (greeting.start(2), greeting.end(2)) if greeting else None
     if greeting:
         name = greeting.group(2).strip()
         problem = _salutation_problem(greeting.group(1), name, ctx)
@@ -252,7 +256,9 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Fin
             findings.append(Finding(kind="other_customer", severity="blocking",
                                     span=(match.start(), match.end()),
                                     message=f"'{other}' is another customer's name"))
-    return findings
+    taken = [f.span for f in findings if f.span]
+    return findings + name_findings(note.text, ctx.customer, signers=signers, others=others,
+                                    salutation=salutation, taken=taken)
 
 
 def _creepiness(note: _Note, policy: CheckPolicy) -> list[Finding]:
@@ -419,7 +425,8 @@ def check_text(
     findings = [
         *_grounding(note, ctx, support_ids or list(ctx.facts), signers, claim_ids),
         *_example_copies(note, ctx, example_details),
-        *_names(note, ctx, other_customer_names),
+        *_names(note, ctx, other_customer_names, signers),
+        *form_findings(text, note.body_start, note.body_end, [s.label for s in signers]),
         *_creepiness(note, policy),
         *_genericity(note, ctx, support_ids, policy, moment_words),
         *_channel(note, channel, signers, ctx.relationship.familiarity, policy),
