@@ -23,6 +23,7 @@ from ._context import CustomerContext, Fact
 from ._draft_types import Draft, Finding
 from ._errors import PromptError
 from ._form import form_findings
+from ._grounding import combination_findings, place_aliases
 from ._history import Channel
 from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
@@ -156,6 +157,8 @@ def _support_text(ctx: CustomerContext, fact_ids: Sequence[str], signers: Sequen
     parts += [n for n in (profile.given_name, profile.family_name, profile.preferred_name,
                           profile.honorific) if n]
     parts += [s.label for s in signers]
+    parts += [alias for f in facts if f.kind == "trip" for key in ("origin", "destination")
+              if f.data.get(key) for alias in place_aliases(str(f.data[key]))[1:]]  # "New York" for JFK
     return " ".join(parts)
 
 
@@ -425,6 +428,8 @@ def check_text(
     findings = [
         *_grounding(note, ctx, support_ids or list(ctx.facts), signers, claim_ids),
         *_example_copies(note, ctx, example_details),
+        *combination_findings(text, note.body_start, note.body_end, list(ctx.facts.values()),
+                              support=support_ids, evidence=moment_evidence),
         *_names(note, ctx, other_customer_names, signers),
         *form_findings(text, note.body_start, note.body_end, [s.label for s in signers]),
         *_creepiness(note, policy),
