@@ -36,7 +36,7 @@ from . import _constants as C
 from ._context import Fact
 from ._draft_types import Finding
 
-__all__ = ["COLOURS", "combination_findings", "place_aliases"]
+__all__ = ["COLOURS", "MATERIALS", "combination_findings", "place_aliases"]
 
 #: colour words a note may pair with an item
 COLOURS = frozenset({
@@ -44,6 +44,12 @@ COLOURS = frozenset({
     "brown", "beige", "camel", "tan", "cream", "ivory", "olive", "khaki", "burgundy", "maroon", "teal",
     "turquoise", "charcoal", "silver", "gold", "violet", "lilac", "mint", "coral", "rust", "mustard",
     "indigo", "denim", "sand", "stone", "taupe", "ecru", "emerald", "scarlet", "crimson", "plum",
+})
+#: materials a note may pair with an item (known even when this customer's facts never name them)
+MATERIALS = frozenset({
+    "wool", "merino", "cashmere", "linen", "cotton", "silk", "leather", "suede", "denim", "tweed", "velvet",
+    "corduroy", "polyester", "nylon", "oak", "walnut", "pine", "teak", "maple", "mahogany", "beech", "brass",
+    "copper", "steel", "ceramic", "porcelain", "glass", "bamboo", "rattan", "marble", "canvas",
 })
 _STOP = frozenset({"the", "a", "an", "of", "and", "with", "for", "in", "on", "at", "to", "your", "our"})
 _NEGATION = re.compile(r"\b(?:not|no|never|instead of|rather than|didn't|did not|declined|passed on|"
@@ -124,7 +130,11 @@ def _supported(value: float, numbers: set[float]) -> bool:
     if not value.is_integer() or value == 0:
         return False
     places = len(str(int(value))) - len(str(int(value)).rstrip("0"))
-    return places > 0 and any(round(n, -places) == value for n in numbers)
+    return places > 0 and any(round(n, -places) == value and abs(n - value) <= _ROUNDING * n for n in numbers)
+
+
+#: a rounded figure is the fact's only when it is this close (100 nights is not 51 rounded)
+_ROUNDING = 0.1
 
 
 def _words(text: str) -> set[str]:
@@ -240,14 +250,19 @@ def _vocab(known: Sequence[_Known]) -> _Vocab:
 def _mentions(sentence: str, offset: int, vocab: _Vocab) -> list[_Mention]:
     found: list[_Mention] = []
     tokens = list(re.finditer(r"[^\W_]+", sentence))
+    def is_head(i: int) -> bool:
+        word = tokens[i].group(0).casefold()
+        return _singular(word) in vocab.heads or word in vocab.heads
+
     for index, token in enumerate(tokens):
         word = token.group(0).casefold()
-        if _singular(word) in vocab.heads or word in vocab.heads:
+        if is_head(index) and not (index + 1 < len(tokens) and is_head(index + 1)
+                                   and sentence[token.end():tokens[index + 1].start()] == " "):
             found.append(_Mention(offset + token.start(), offset + token.end(), "head", _singular(word)))
             back = index - 1
             while back >= 0 and index - back <= 4:
                 previous = tokens[back].group(0).casefold()
-                if previous in COLOURS or previous in vocab.modifiers:
+                if previous in COLOURS | MATERIALS or previous in vocab.modifiers or is_head(back):
                     kind = "colour" if previous in COLOURS else "modifier"
                     found.append(_Mention(offset + tokens[back].start(), offset + tokens[back].end(), kind,
                                           previous, extra="np"))
@@ -258,7 +273,8 @@ def _mentions(sentence: str, offset: int, vocab: _Vocab) -> list[_Mention]:
     for token in tokens:
         word = token.group(0).casefold()
         span = (offset + token.start(), offset + token.end())
-        if word in COLOURS and span not in taken:
+        negated = re.search(r"\b(?:not|no|nor|never)\s+(?:the\s+)?$", sentence[:token.start()], re.IGNORECASE)
+        if word in COLOURS and span not in taken and not negated:
             found.append(_Mention(span[0], span[1], "colour", word))
     for match in _SIZE.finditer(sentence):
         value = next(g for g in match.groups() if g)
@@ -295,21 +311,30 @@ def _mentions(sentence: str, offset: int, vocab: _Vocab) -> list[_Mention]:
     return found
 
 
-def _item_groups(mentions: list[_Mention]) -> list[list[_Mention]]:
-    """Each item head with the words in front of it and the nearest colours, sizes and store."""
-    heads = [m for m in mentions if m.kind == "head"]
-    loose = [m for m in mentions if m.kind in ("colour", "size", "store", "modifier")]
-    if not heads:
-        group = [m for m in loose if m.kind != "modifier"]
-        return [group] if len(group) >= 2 else []
-    groups: dict[int, list[_Mention]] = {id(h): [h] for h in heads}
-    for mention in loose:
-        if mention.kind == "modifier" and mention.extra != "np":
+_CLAUSE = re.compile(r"\s*(?::|\s[\u2014\u2013-]\s|,\s*(?:and|but|so|while)\b|\s(?:so|but|while)\s)\s*")
+
+
+def _item_groups(mentions: list[_Mention], sentence: str, offset: int) -> list[list[_Mention]]:
+    """Each item head with the words in front of it and the colours, sizes and store of its clause."""
+    bounds = [offset] + [offset + m.end() for m in _CLAUSE.finditer(sentence)] + [offset + len(sentence) + 1]
+    groups: list[list[_Mention]] = []
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        inside = [m for m in mentions if low <= m.start < high]
+        heads = [m for m in inside if m.kind == "head"]
+        loose = [m for m in inside if m.kind in ("colour", "size", "store", "modifier")]
+        if not heads:
+            group = [m for m in loose if m.kind != "modifier"]
+            groups += [group] if len(group) >= 2 else []
             continue
-        nearest = min(heads, key=lambda h: (h.start - mention.end if h.start >= mention.end
-                                            else mention.start - h.end + 0.5))
-        groups[id(nearest)].append(mention)
-    return [g for g in groups.values() if len(g) >= 2]
+        attached: dict[int, list[_Mention]] = {id(h): [h] for h in heads}
+        for mention in loose:
+            if mention.kind == "modifier" and mention.extra != "np":
+                continue
+            nearest = min(heads, key=lambda h: (h.start - mention.end if h.start >= mention.end
+                                                else mention.start - h.end + 0.5))
+            attached[id(nearest)].append(mention)
+        groups += [g for g in attached.values() if len(g) >= 2]
+    return groups
 
 
 def _item_supported(group: list[_Mention], known: _Known) -> bool:
@@ -394,7 +419,10 @@ def combination_findings(text: str, body_start: int, body_end: int, facts: Seque
                                          or ("purchase" in cues and k.fact.kind == "purchase")
                                          or ("first_purchase" in cues and k is first_purchase)
                                          or ("purchase_count" in cues and k.fact.kind == "purchase_count"))]
-        for group in _item_groups(mentions):
+        ordinal = re.search(r"\b(\d+)(?:st|nd|rd|th)\s+(?:purchase|order)\b", sentence, re.IGNORECASE)
+        if ordinal:  # "your 25th purchase": the count itself must be the customer's
+            pool = [k for k in pool if k.fact.data.get("count") == int(ordinal.group(1))]
+        for group in _item_groups(mentions, sentence, offset):
             if not any(_item_supported(group, k) for k in pool):
                 what = _describe(text, group)
                 which = (" (not what the customer asked for)" if "request" in cues
