@@ -5,7 +5,8 @@ and the generated set of ``note_quality_customers.py`` (72 customers, seed 11) a
 per variant, both variants one after the other for each customer:
 
 - ``v3``: ``draft_note(..., prompt="bench/prompts/note_v3.toml")``, today's prompt copied unchanged;
-- ``new``: ``draft_note(..., prompt="note")``, the shipped prompt and drafting.
+- ``new``: ``draft_note(..., prompt="framed")``, the embedded model's default: the library states the
+  moment, the model writes the warm words, a composed note when no candidate is clean.
 
 Reported per moment kind and variant: the share of drafts that reach the queue with no blocking
 finding (clean model notes and composed fallbacks counted apart), the share that keep the model's
@@ -48,7 +49,7 @@ from personalnote.testing import FakeChatModel  # noqa: E402
 
 AS_OF = generated.AS_OF
 V3_PROMPT = ROOT / "bench" / "prompts" / "note_v3.toml"
-VARIANTS: dict[str, str] = {"v3": str(V3_PROMPT), "new": "note"}
+VARIANTS: dict[str, str] = {"v3": str(V3_PROMPT), "new": "framed"}
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "note_quality.json"
 #: the crew of the canonical milestone story (the fixture flyer's card has room for two signatures)
 CREW = [pn.Signer("Captain"), pn.Signer("First Officer")]
@@ -396,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     result = run(cases, variants, model_for, output, header)
     summary = result["summary"]
     if "new" in summary and summary["new"]["all"]["prompt_versions"] == ["3"]:
-        print("note: the 'new' variant drafted with prompt version 3: the new drafting is not merged here")
+        print("note: the 'new' variant drafted with prompt version 3: the framed prompt is missing")
     if MISSING:
         print(f"note: attributes of the new drafting missing, read as n/a: {dict(MISSING)}")
     print()

@@ -28,3 +28,8 @@ def test_draft_on_the_embedded_model() -> None:
     p = draft.provenance
     assert p.model == "smollm2-135m-instruct-q4_1" and p.attempts >= 1
     assert p.prompt_tokens > 0 and p.completion_tokens > 0 and p.cost_usd == 0.0
+    # a card a crew would sign: the framed prompt, no blocking finding, the moment stated, two lines
+    assert p.prompt == "framed" and p.mode == "framed" and not draft.blocking, draft.findings
+    assert draft.sentences[0].author == "library" and "2 million miles" in draft.sentences[0].text
+    assert draft.channel == "card" and draft.text.count("\n____") == 2
+    assert len(p.candidate_blocking) == p.candidates >= 1

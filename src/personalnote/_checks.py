@@ -22,8 +22,11 @@ from ._compose import CHANNELS, Signer, format_name
 from ._context import CustomerContext, Fact
 from ._draft_types import Draft, Finding
 from ._errors import PromptError
+from ._form import form_findings
+from ._grounding import combination_findings, place_aliases
 from ._history import Channel
 from ._model_words import model_words_findings
+from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data
 from ._untrusted import FreeText, ObedienceRules, obeyed_spans
@@ -155,6 +158,8 @@ def _support_text(ctx: CustomerContext, fact_ids: Sequence[str], signers: Sequen
     parts += [n for n in (profile.given_name, profile.family_name, profile.preferred_name,
                           profile.honorific) if n]
     parts += [s.label for s in signers]
+    parts += [alias for f in facts if f.kind == "trip" for key in ("origin", "destination")
+              if f.data.get(key) for alias in place_aliases(str(f.data[key]))[1:]]  # "New York" for JFK
     return " ".join(parts)
 
 
@@ -233,7 +238,8 @@ def _salutation_problem(word: str, name: str, ctx: CustomerContext) -> str | Non
     return None
 
 
-def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Finding]:
+def _names(note: _Note, ctx: CustomerContext, others: Sequence[str],
+           signers: Sequence[Signer]) -> list[Finding]:
     findings: list[Finding] = []
     for start, end, words in note.spans(_PLACEHOLDER, body_only=False):
         findings.append(Finding(kind="placeholder", severity="blocking", span=(start, end),
@@ -242,6 +248,7 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Fin
         findings.append(Finding(kind="placeholder", severity="blocking", span=(start, end),
                                 message=f"'{words}' looks like an empty merge field"))
     greeting = re.match(r"\s*(Dear|Hello|Hi)\b\s*([^,\n]*)(,?)", note.text)
+    salutation = (greeting.start(2), greeting.end(2)) if greeting else None
     if greeting:
         name = greeting.group(2).strip()
         problem = _salutation_problem(greeting.group(1), name, ctx)
@@ -253,7 +260,9 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str]) -> list[Fin
             findings.append(Finding(kind="other_customer", severity="blocking",
                                     span=(match.start(), match.end()),
                                     message=f"'{other}' is another customer's name"))
-    return findings
+    taken = [f.span for f in findings if f.span]
+    return findings + name_findings(note.text, ctx.customer, signers=signers, others=others,
+                                    salutation=salutation, taken=taken)
 
 
 def _creepiness(note: _Note, policy: CheckPolicy) -> list[Finding]:
@@ -420,7 +429,10 @@ def check_text(
     findings = [
         *_grounding(note, ctx, support_ids or list(ctx.facts), signers, claim_ids),
         *_example_copies(note, ctx, example_details),
-        *_names(note, ctx, other_customer_names),
+        *combination_findings(text, note.body_start, note.body_end, list(ctx.facts.values()),
+                              support=support_ids, evidence=moment_evidence),
+        *_names(note, ctx, other_customer_names, signers),
+        *form_findings(text, note.body_start, note.body_end, [s.label for s in signers]),
         *_creepiness(note, policy),
         *_genericity(note, ctx, support_ids, policy, moment_words),
         *_channel(note, channel, signers, ctx.relationship.familiarity, policy),

@@ -177,6 +177,8 @@ def _address_name(profile: CustomerProfile, relationship: Relationship) -> str |
         return given
     if form == "honorific_family_name" and formal:
         return formal
+    if preferred:  # the name the customer asked for wins over locale and familiarity
+        return preferred
     if profile.locale.split("-")[0].split("_")[0] in _FORMAL_LOCALES and formal:
         return formal
     if relationship.familiarity == "new" and formal:

@@ -149,6 +149,14 @@ def _print_draft(draft: Draft) -> None:
     print("\nclaims:")
     for claim in draft.claims:
         print(f"  - {claim.text}  [{', '.join(claim.fact_ids)}]")
+    if draft.provenance.mode == "framed":
+        print("\nwritten by:")
+        for sentence in draft.sentences:
+            print(f"  - {sentence.author}: {sentence.text}")
+    if draft.composed:
+        print("\ncomposed by the library: no model candidate was free of blocking findings")
+        if draft.model_candidate:
+            print(f"  the model's best candidate: {draft.model_candidate}")
     if draft.findings:
         print("\nfindings:")
         _print_findings(draft.findings, draft.text)
