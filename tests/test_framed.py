@@ -35,10 +35,11 @@ def _fixture(name: str) -> tuple[pn.CustomerContext, pn.Moment]:
 
 @pytest.mark.parametrize(("name", "sentence", "cites"), [
     ("flyer_2m_miles", FLYER_SENTENCE, ["derived:milestone:L-5502", "L-5502", "T-8002"]),
-    ("grey_trousers", "The grey wool trousers you asked for are back in stock in size 34.",
+    ("grey_trousers", "We have the grey wool trousers you asked for back in stock in size 34.",
      ["R-310", "B-901"]),
     ("anniversary", "It is 10 years since your first order with us.", ["derived:anniversary:10", "S-601"]),
-    ("tenth_purchase", "The Tea caddy was your 10th order with us.", ["derived:purchase_count:10", "S-410"]),
+    ("tenth_purchase", "Your order of the tea caddy was your 10th with us.",
+     ["derived:purchase_count:10", "S-410"]),
     ("welcome_back", "It is good to see you back with us.", ["derived:returned:S-703"]),
 ])
 def test_the_library_states_each_moment_in_its_own_words(name: str, sentence: str, cites: list[str]) -> None:
@@ -82,6 +83,8 @@ def test_the_model_is_asked_for_words_held_by_a_pattern_with_no_digits_or_braces
     ("Thank you for bringing my miles to me.", "role_reversal"),
     ("We thank a customer of many years, warmly.", "scaffolding"),
     ("We love you, and we hope to see you soon.", "tone"),
+    ("Thank you for the tea, mr.", "form"),
+    ("We haffi, ehkle ajlak kuar lahki, ez ala jalen.", "form"),
     ("Thank you for flying with us in size .", "form"),
 ])
 def test_what_a_small_model_gets_wrong_in_its_words_is_blocking(words: str, kind: str) -> None:
@@ -161,3 +164,16 @@ def test_the_framed_prompt_hash_covers_the_librarys_words() -> None:
     with pytest.raises(ValueError, match="closing_words"):
         pn.PromptTemplate(name="x", version="1", system="s", user="u", mode="framed",
                           moment_sentences={"welcome_back": "Hi."})
+
+
+def test_names_inside_the_librarys_sentence_read_as_in_a_sentence() -> None:
+    from personalnote._sentences import _as_in_a_sentence
+
+    assert _as_in_a_sentence("Tea caddy") == "tea caddy"
+    assert _as_in_a_sentence("History of the Silk Road") == "History of the Silk Road"
+    assert _as_in_a_sentence("XL parka") == "XL parka"
+
+
+def test_the_pronoun_i_is_written_as_i_in_the_models_words() -> None:
+    draft = _framed({"words": "Thank you, i am so glad and i'm proud to fly with you."})
+    assert draft.sentences[1].text == "Thank you, I am so glad and I'm proud to fly with you."

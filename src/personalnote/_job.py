@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -172,7 +173,9 @@ class DraftJob:
     @staticmethod
     def _framed(words: str, sentence: Sentence) -> NoteBody:
         """The body: the library's sentence, then the model's words; the sentence's facts are claims."""
-        body = f"{sentence.text} {' '.join(words.split())}"
+        # the pattern allows no capitals after the opening word: the pronoun I is written as I
+        words = re.sub(r"\bi(?=\b|')", "I", " ".join(words.split()))
+        body = f"{sentence.text} {words}"
         return NoteBody(body=body, claims=[Claim(text=sentence.text, fact_ids=sentence.fact_ids)])
 
     def sentences(self, note: NoteBody) -> list[Sentence]:

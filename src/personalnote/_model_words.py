@@ -15,6 +15,8 @@ Example::
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 from ._draft_types import Draft, Finding
 
@@ -31,7 +33,8 @@ _COUNTS_AND_TIMES = re.compile(
     r"hundred|thousand|million|billion|first|second|third|fourth|fifth|tenth|once|twice|"
     r"today|tonight|tomorrow|yesterday|morning|evening|afternoon|minutes?|hours?|days?|weeks?|months?|"
     r"years?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-    r"june|july|august|september|october|november|december|daily|weekly|monthly|yearly|annual|every)\b",
+    r"june|july|august|september|october|november|december|daily|weekly|monthly|yearly|annual|every|"
+    r"recently|lately)\b",
     re.IGNORECASE)
 _ROLE_REVERSAL = re.compile(r"\bmy (?:order|purchase|flight|trip|miles|points|visit|stay|membership|"
                             r"account|request|trousers|booking)\b|\b(?:to|for|with) me\b|\bbrought me\b",
@@ -39,8 +42,34 @@ _ROLE_REVERSAL = re.compile(r"\bmy (?:order|purchase|flight|trip|miles|points|vi
 _SCAFFOLDING = re.compile(
     r"\b(?:first sentence|warm words?|the tone|tone:|written by|long[- ]standing|customer of many years|"
     r"occasional customer|regular customer|new customer|the customer|data|json|words:)\b", re.IGNORECASE)
-_OVER_FAMILIAR = re.compile(r"\b(?:love you|i love|xoxo|kisses|hugs|sweetheart|darling|honey)\b",
+_OVER_FAMILIAR = re.compile(r"\b(?:love you|i love|xoxo|kisses|hugs|sweetheart|darling|honey|my friend)\b",
                             re.IGNORECASE)
+#: an honorific with no name after it: "thank you for the tea, mr."
+_BARE_HONORIFIC = re.compile(r"\b(?:mr|mrs|ms|miss|dr|sir|madam)\b\.?\s*(?:[.,!?]|$)", re.IGNORECASE)
+#: unknown words allowed in the model's words before they count as not English (a typo is a warning
+#: a reviewer fixes; two or more is gibberish or another language)
+_UNKNOWN_WORDS_ALLOWED = 1
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Any:
+    """pyspellchecker's English word list (in the ``local`` extra), or None when it is not installed."""
+    try:
+        from spellchecker import SpellChecker
+    except ImportError:
+        return None
+    return SpellChecker(language="en", distance=1)
+
+
+def _unknown_words(words: str, known_text: str) -> list[str]:
+    """Words of ``words`` that neither the English word list nor the note's facts and names know."""
+    lexicon = _lexicon()
+    if lexicon is None:
+        return []
+    known = set(_WORD.findall(known_text.lower()))
+    candidates = [w.strip("'") for w in _WORD.findall(words.lower()) if w.strip("'") not in known]
+    unknown: set[str] = lexicon.unknown([w for w in candidates if w and "'" not in w])
+    return sorted(unknown)
 
 
 def _repeats(words: str, sentence: str) -> bool:
@@ -54,6 +83,8 @@ def model_words_findings(draft: Draft) -> list[Finding]:
     """Blocking findings on the parts of a framed draft's body that the model wrote."""
     library = " ".join(s.text for s in draft.sentences if s.author == "library")
     text = draft.text
+    known = " ".join([library, text[:len(draft.salutation)], draft.signature_block,
+                      *(f.text for f in draft.facts), *(f.text for f in draft.moment.facts)])
     findings: list[Finding] = []
     for part in (s for s in draft.sentences if s.author == "model" and s.text):
         start = text.find(part.text)
@@ -68,8 +99,12 @@ def model_words_findings(draft: Draft) -> list[Finding]:
             found("repetition", "the model's words repeat the sentence that states the moment")
         if _LIST.search(part.text):
             found("form", "the model's words are a list of words, not a sentence")
-        if _CUT_SHORT.search(part.text):
-            found("form", "the model's words are cut short or broken ('size .', '...')")
+        if _CUT_SHORT.search(part.text) or _BARE_HONORIFIC.search(part.text):
+            found("form", "the model's words are cut short or broken ('size .', '...', 'mr.')")
+        unknown = _unknown_words(part.text, known)
+        if len(unknown) > _UNKNOWN_WORDS_ALLOWED:
+            found("form", f"words no English dictionary knows ({', '.join(unknown[:5])}): gibberish or "
+                          "another language")
         only_library = "a count, a date or a time in the model's words: only the library states the facts"
         for pattern, kind, why in (
                 (_COUNTS_AND_TIMES, "unsupported_detail", only_library),

@@ -40,6 +40,16 @@ def _first(facts: Iterable[Fact], kind: str) -> Fact | None:
     return next((f for f in facts if f.kind == kind), None)
 
 
+def _as_in_a_sentence(name: str) -> str:
+    """An item or collection name inside a sentence: 'Tea caddy' -> 'tea caddy', but a title with
+    more capitals ('History of the Silk Road') or an all-caps code ('XL') stays as written."""
+    words = name.split()
+    if words and words[0][:1].isupper() and words[0][1:].islower() and not any(w[:1].isupper()
+                                                                               for w in words[1:]):
+        return name[:1].lower() + name[1:]
+    return name
+
+
 def _and(values: list[str]) -> str:
     return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} and {values[-1]}"
 
@@ -64,8 +74,8 @@ def _nth_purchase(facts: list[Fact]) -> tuple[Variables, list[str]] | None:
     derived, purchase = _first(facts, "purchase_count"), _first(facts, "purchase")
     if derived is None or purchase is None:
         return None
-    return ({"ordinal": ordinal(int(derived.data["count"])), "item": str(purchase.data["item"])},
-            [derived.id, purchase.id])
+    return ({"ordinal": ordinal(int(derived.data["count"])),
+             "item": _as_in_a_sentence(str(purchase.data["item"]))}, [derived.id, purchase.id])
 
 
 def _anniversary(facts: list[Fact]) -> tuple[Variables, list[str]] | None:
@@ -84,12 +94,9 @@ def _wanted_item(facts: list[Fact]) -> tuple[Variables, list[str]] | None:
     restock = _first(facts, "back_in_stock")
     if request is None or restock is None:
         return None
-    item = str(request.data["item"])
     variant = {str(k): str(v) for k, v in (request.data.get("variant") or {}).items()}
     phrase = f" in {_and([f'{k} {v}' if k == 'size' else v for k, v in variant.items()])}" if variant else ""
-    plural = item.lower().endswith("s") and not item.lower().endswith("ss")
-    first = item[:1].lower() + item[1:] if item[:1].isupper() and not item[1:2].isupper() else item
-    return ({"item": first, "is_are": "are" if plural else "is", "variant_phrase": phrase},
+    return ({"item": _as_in_a_sentence(str(request.data["item"])), "variant_phrase": phrase},
             [request.id, restock.id])
 
 
@@ -104,16 +111,15 @@ def _preference_match(facts: list[Fact]) -> tuple[Variables, list[str]] | None:
     liked = [f for f in facts if f.kind == "preference" and f.data.get("stance") == "likes"]
     if collection is None or not liked:
         return None
-    offered = _attributes([collection])
     likes = _attributes(liked)
-    values = sorted(v for _, v in offered & likes)
-    if not values:
-        return None
+    written = {(str(k).lower(), str(v).lower()): str(v)  # the values as the collection writes them
+               for k, vs in (collection.data.get("attributes") or {}).items() for v in vs}
+    values = [written[pair] for pair in sorted(set(written) & likes)]
     name = str(collection.data.get("name") or "")
-    if not name:
+    if not values or not name:
         return None
-    return {"collection": name[:1].upper() + name[1:], "values": _and(values)}, [collection.id,
-                                                                                   *(f.id for f in liked)]
+    return ({"collection": _as_in_a_sentence(name), "values": _and(values)},
+            [collection.id, *(f.id for f in liked)])
 
 
 def _welcome_back(facts: list[Fact]) -> tuple[Variables, list[str]] | None:
