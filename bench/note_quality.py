@@ -309,6 +309,20 @@ def _write(path: Path, document: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def interleaved(cases: list[Case]) -> list[Case]:
+    """The cases taken round-robin by moment kind, so that any first N cover every kind."""
+    by_kind: dict[str, list[Case]] = {}
+    for case in cases:
+        by_kind.setdefault(case.kind, []).append(case)
+    queues = [list(group) for _, group in sorted(by_kind.items())]
+    ordered: list[Case] = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered
+
+
 def run(cases: list[Case], variants: Sequence[str], model_for: Callable[[int], pn.ChatModel | str],
         output: Path, header: dict[str, Any]) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
@@ -358,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                              else Path(tempfile.gettempdir()) / "note_quality.fake.json")
 
     customers = generated.generate(args.seed, args.count)
-    cases = fixture_cases() + generated_cases(customers)
+    cases = fixture_cases() + interleaved(generated_cases(customers))
     if args.limit is not None:
         cases = cases[: args.limit]
     load_seconds = None

@@ -177,3 +177,10 @@ def test_names_inside_the_librarys_sentence_read_as_in_a_sentence() -> None:
 def test_the_pronoun_i_is_written_as_i_in_the_models_words() -> None:
     draft = _framed({"words": "Thank you, i am so glad and i'm proud to fly with you."})
     assert draft.sentences[1].text == "Thank you, I am so glad and I'm proud to fly with you."
+
+
+def test_a_composed_draft_shows_who_wrote_what_and_the_models_best_in_a_notebook() -> None:
+    bad = {"words": "Thank you for your first flight with <us>."}
+    html = _framed(bad, max_candidates=1)._repr_html_()
+    assert "Composed by the library" in html and "&lt;us&gt;" in html and "<us>" not in html
+    assert "<i>library</i>: You have passed 2 million miles" in html

@@ -170,8 +170,22 @@ def draft_html(draft: Draft, facts: Mapping[str, Fact] | None = None) -> str:
     ``ctx.facts``) can add others.
     """
     head = (f"<div><b>{escape(draft.customer_id)}</b> · {escape(draft.channel)} · as of "
-            f"{escape(draft.as_of.date().isoformat())}</div>")
+            f"{escape(draft.as_of.date().isoformat())}</div>{_authorship_html(draft)}")
     return _note_html(head, draft.text, draft.findings, draft, facts)
+
+
+def _authorship_html(draft: Draft) -> str:
+    """Who wrote what in a framed note, and the model's best candidate beside a composed one."""
+    if draft.provenance.mode != "framed":
+        return ""
+    parts = "".join(f"<li><i>{escape(s.author)}</i>: {escape(s.text)}</li>" for s in draft.sentences)
+    composed = ""
+    if draft.composed:
+        best = (f" The model's best candidate: <q>{escape(draft.model_candidate)}</q>"
+                if draft.model_candidate else "")
+        composed = (f'<div style="{_MUTED}">Composed by the library: no model candidate was free of '
+                    f"blocking findings.{best}</div>")
+    return f'<div style="{_BOX}">Written by:<ul>{parts}</ul>{composed}</div>'
 
 
 def _state(state: str) -> str:
