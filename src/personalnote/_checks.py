@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -95,6 +96,18 @@ _COORDINATES = re.compile(r"-?\d{1,2}\.\d{3,}\s*°?\s*[NS]?\s*,\s*-?\d{1,3}\.\d{
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?)?\b|\b\d{1,2}\s?[ap]\.?m\.?\b", re.IGNORECASE)
 _DAY_COUNT = re.compile(r"\b\d[\d,]*\s+(?:days?|hours?|minutes?|weeks?)\b(?:\s+(?:after|since|ago|before))?",
                         re.IGNORECASE)
+_NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                 r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+                 r"eighty|ninety|hundred|thousand)")
+#: clock times in words and abbreviations: "at 15h41", "quarter to four", "3 o'clock"
+_CLOCK_WORDS = re.compile(
+    rf"\b\d{{1,2}}h\d{{2}}\b|\b(?:quarter|half|ten|five|twenty|twenty-five)\s+(?:past|to)\s+"
+    rf"(?:{_NUMBER_WORDS}|\d{{1,2}})\b|\b(?:{_NUMBER_WORDS}|\d{{1,2}})\s*o['’]?\s?clock\b", re.IGNORECASE)
+#: intervals in words and abbreviations: "one hundred and twenty-one days", "twelve days ago", "121d after"
+_INTERVAL_WORDS = re.compile(
+    rf"\b{_NUMBER_WORDS}(?:[\s-]+(?:and\s+)?{_NUMBER_WORDS})*\s+(?:days?|hours?|minutes?|weeks?)\b"
+    r"(?:\s+(?:after|since|ago|before))?|\b\d+\s?(?:d|hrs?|mins?|h)\b(?:\s+(?:after|since|ago|before))?",
+    re.IGNORECASE)
 _AMOUNT = re.compile(r"[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:USD|EUR|GBP|dollars|euros|pounds)\b",
                      re.IGNORECASE)
 _QUANTITY = re.compile(r"\b\d+(?:\.\d+)?\s?(?:oz|ounces?|ml|l|kg|g|lbs?|units?|items?|bottles?|pieces?)\b",
@@ -208,6 +221,24 @@ def _plain(name: str) -> str:
     return " ".join(name.replace(".", " ").split()).casefold()
 
 
+#: a greeting at the very start, whatever its case, after any BOM or invisible character:
+#: "Dear Ms Okafor,", "DEAR LESTER WUNDERMAN,", "Dearest …", "Good morning …", "Greetings, …", "To …"
+_GREETING = re.compile(
+    r"[\s\ufeff\u200b-\u200f\u2060]*(?P<word>dear(?:est)?|hello|hi|hey|good\s+(?:morning|afternoon|evening)|"
+    r"greetings|to)\b(?P<gap>[ \t]*),?[ \t]*(?P<name>[^,\n]*)(?P<comma>,?)(?P<more>[^\n]*)",
+    re.IGNORECASE)
+#: a first line that is only a name and a comma: "Lester Wunderman,"
+_BARE_NAME_GREETING = re.compile(
+    r"[\s\ufeff]*(?P<word>)(?P<gap>)(?P<name>[A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*){0,3})"
+    r"(?P<comma>,)(?P<more>)[ \t]*\n")
+
+
+def _names_this_customer(name: str, ctx: CustomerContext) -> bool:
+    profile = ctx.customer
+    own = {_plain(n) for n in (profile.preferred_name, profile.given_name, profile.family_name) if n}
+    return any(_plain(word) in own for word in name.split())
+
+
 def _salutation_problem(word: str, name: str, ctx: CustomerContext) -> str | None:
     """What is wrong with the name after 'Dear' / 'Hello' / 'Hi', or None.
 
@@ -247,14 +278,25 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str],
     for start, end, words in note.spans(_NULLISH, body_only=False):
         findings.append(Finding(kind="placeholder", severity="blocking", span=(start, end),
                                 message=f"'{words}' looks like an empty merge field"))
-    greeting = re.match(r"\s*(Dear|Hello|Hi)\b\s*([^,\n]*)(,?)", note.text)
-    salutation = (greeting.start(2), greeting.end(2)) if greeting else None
+    greeting = _GREETING.match(note.text) or _BARE_NAME_GREETING.match(note.text)
+    salutation = (greeting.start("name"), greeting.end("name")) if greeting else None
+    if greeting and not greeting.group("word") and not _names_this_customer(greeting.group("name"), ctx):
+        greeting = None  # a first line that is not this customer's name: the other checks read it
     if greeting:
-        name = greeting.group(2).strip()
-        problem = _salutation_problem(greeting.group(1), name, ctx)
+        word = " ".join((greeting.group("word") or "").split())
+        name = greeting.group("name").strip()
+        problem = _salutation_problem(word.capitalize() if word.casefold() == "dear" else word, name, ctx)
+        if problem is None and word and not name and greeting.group("gap"):
+            problem = f"'{word} ,' with no name: the name field was empty"
+        if problem is None and greeting.group("more").strip(" ,"):
+            problem = (f"'{name}, {greeting.group('more').strip(' ,')}' holds two name fields: a merge "
+                       "field, not a greeting")
+        if problem is None and word not in ("Dear", "Hello", "Hi"):
+            problem = (f"'{word or name}' is not how the library greets a customer ('Dear …,' or 'Hello,'): "
+                       "the greeting was pasted or rewritten")
         if problem:
             findings.append(Finding(kind="salutation", severity="blocking",
-                                    span=(greeting.start(2), greeting.end(2)), message=problem))
+                                    span=(greeting.start("name"), greeting.end("name")), message=problem))
     for other in others:
         for match in re.finditer(rf"\b{re.escape(other)}\b", note.text):
             findings.append(Finding(kind="other_customer", severity="blocking",
@@ -265,11 +307,41 @@ def _names(note: _Note, ctx: CustomerContext, others: Sequence[str],
                                     salutation=salutation, taken=taken)
 
 
+_WORD_WITH_HIDDEN = re.compile(r"\w*[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e"
+                               r"\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0]+\w*")
+_WORD = re.compile(r"\w+")
+
+
+def _script(char: str) -> str:
+    """'latin', 'cyrillic', 'greek' or 'other' for a letter (look-alike letters come from these)."""
+    name = unicodedata.name(char, "")
+    return next((s.lower() for s in ("LATIN", "CYRILLIC", "GREEK") if name.startswith(s)), "other")
+
+
+def _disguised(note: _Note) -> list[Finding]:
+    """Words carrying invisible characters ("Ok\u200bafor") or letters of two scripts ("Маrgaret"):
+    a name disguised to slip past the name checks, or text pasted from somewhere it should not be."""
+    findings: list[Finding] = []
+    for match in _WORD_WITH_HIDDEN.finditer(note.text):
+        findings.append(Finding(kind="disguised", severity="blocking", span=(match.start(), match.end()),
+                                message=f"{match.group(0)!r} holds invisible characters"))
+    for match in _WORD.finditer(note.text):
+        scripts = {_script(c) for c in match.group(0) if c.isalpha()} - {"other"}
+        if len(scripts) > 1:
+            findings.append(Finding(kind="disguised", severity="blocking", span=(match.start(), match.end()),
+                                    message=f"'{match.group(0)}' mixes look-alike letters of "
+                                            f"{' and '.join(sorted(scripts))}"))
+    return findings
+
+
 def _creepiness(note: _Note, policy: CheckPolicy) -> list[Finding]:
     findings: list[Finding] = []
     rules: list[tuple[re.Pattern[str], str, str, bool]] = [
         (_CLOCK, "clock_time", "an exact clock time makes a note feel watched", True),
+        (_CLOCK_WORDS, "clock_time", "an exact clock time makes a note feel watched", True),
         (_DAY_COUNT, "exact_interval", "an exact count of days or hours between events feels watched", True),
+        (_INTERVAL_WORDS, "exact_interval", "an exact count of days or hours between events feels watched",
+         True),
         (_AMOUNT, "amount", "the amount spent is not something to remind a customer of",
          not policy.allow_amounts),
         (_QUANTITY, "quantity", "a needless quantity or size", not policy.allow_quantities),
@@ -420,7 +492,7 @@ def check_text(
     """
     policy = policy or CheckPolicy()
     lines = text.split("\n\n")
-    body_start = len(lines[0]) + 2 if len(lines) > 2 and re.match(r"\s*(Dear|Hello|Hi)\b", lines[0]) else 0
+    body_start = len(lines[0]) + 2 if len(lines) > 2 and _GREETING.match(lines[0]) else 0
     closing = text.rfind("\n\n" + lines[-1]) if len(lines) > 2 else len(text)
     note = _Note(text, body_start, max(closing, body_start))
     support_ids = list(dict.fromkeys([*cited, *moment_evidence]))
@@ -434,6 +506,7 @@ def check_text(
         *_names(note, ctx, other_customer_names, signers),
         *form_findings(text, note.body_start, note.body_end, [s.label for s in signers]),
         *_creepiness(note, policy),
+        *_disguised(note),
         *_genericity(note, ctx, support_ids, policy, moment_words),
         *_channel(note, channel, signers, ctx.relationship.familiarity, policy),
         *_personal_data(note),

@@ -1,0 +1,67 @@
+"""Hostile notes a careful reviewer would refuse (issue 12's reproducers): greetings pasted from a
+merge field, times and intervals in words, names disguised with hidden or look-alike characters."""
+
+from __future__ import annotations
+
+import pytest
+
+import personalnote as pn
+
+from .support import AS_OF, flyer_context
+
+BODY = "Congratulations on passing 2 million miles with SkyMiles on your flight to JFK."
+CLOSING = "With warm regards,\nThe crew"
+
+
+def _blocking(text: str) -> set[str]:
+    ctx = flyer_context()
+    report = pn.find_moments(ctx)
+    assert report.best is not None
+    ctx = ctx.with_facts(report.best.facts)
+    findings = pn.check_text(text, ctx, cited=list(ctx.facts), moment_evidence=report.best.evidence,
+                             other_customer_names=["Lester Wunderman", "Janet Holm"])
+    return {f.kind for f in findings if f.blocking}
+
+
+def _note(greeting: str, body: str = BODY) -> str:
+    return f"{greeting}\n\n{body}\n\n{CLOSING}"
+
+
+def test_the_librarys_own_greetings_stay_clean() -> None:
+    assert _blocking(_note("Dear Ms Okafor,")) == set()
+    assert _blocking(_note("Hello,")) == set()
+
+
+@pytest.mark.parametrize("greeting", [
+    "DEAR MARGARET OKAFOR,", "Dearest Margaret Okafor,", "Good morning Margaret Okafor,",
+    "Greetings, Margaret Okafor,", "To Margaret Okafor,", "Margaret Okafor,", "\ufeffDear Ms Okafor,",
+    "Dear Okafor, Margaret,", "Hi ,", "Hello ,", "Dear ,",
+])
+def test_pasted_and_empty_greetings_are_blocking(greeting: str) -> None:
+    assert _blocking(_note(greeting)) & {"salutation", "disguised"}, greeting
+
+
+@pytest.mark.parametrize("phrase", [
+    "at 15h41", "at quarter to four", "at 3 o'clock", "four months and three days after your last flight",
+    "one hundred and twenty-one days after", "twelve days ago", "121d after", "3 hrs",
+])
+def test_times_and_intervals_in_words_are_blocking(phrase: str) -> None:
+    kinds = _blocking(_note("Dear Ms Okafor,", f"{BODY} You flew with us {phrase}."))
+    assert kinds & {"clock_time", "exact_interval"}, phrase
+
+
+@pytest.mark.parametrize("name", ["Margaret Ok\u200bafor", "\u041c\u0430rgaret"])
+def test_names_with_hidden_or_look_alike_characters_are_blocking(name: str) -> None:
+    assert "disguised" in _blocking(_note("Dear Ms Okafor,", f"{BODY} Thank you, {name}."))
+
+
+def test_another_customers_name_at_the_start_of_a_sentence_is_blocking() -> None:
+    assert "other_customer" in _blocking(_note("Dear Ms Okafor,", f"{BODY} Janet sends her congratulations."))
+
+
+def test_a_few_days_is_not_an_exact_interval() -> None:
+    assert _blocking(_note("Dear Ms Okafor,", f"{BODY} We hope to see you again in a few days.")) == set()
+
+
+def test_as_of_is_the_flyers_day() -> None:
+    assert flyer_context().as_of == AS_OF
