@@ -315,3 +315,11 @@ def test_the_signature_covers_the_whole_decision(queue: pn.ReviewQueue) -> None:
         changed = pn.SignatureRecord(**{**record, name: value})
         assert changed.expected_hash(queue.keys) != approved.approval.row_hash, name
     assert pn.SignatureRecord(**record).expected_hash(queue.keys) == approved.approval.row_hash
+
+
+def test_a_changed_provenance_is_detected(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+    approved = _approved(queue)
+    _raw(queue.path, "UPDATE drafts SET draft = json_set(draft, '$.provenance.prompt_version', 'v-forged')")
+    report = queue.verify()
+    assert [d for d, _ in report.drafts] == [approved.id] and "prompt_version" in report.drafts[0][1]
+    _export_refused(queue, tmp_path / "out.jsonl", "SignatureMismatchError")

@@ -367,6 +367,16 @@ def draft_problems(row: sqlite3.Row, signatures: list[SignatureRecord]) -> list[
     if named != row["customer_id"]:
         found.append(("decision", f"its draft is for customer {named!r} but its row for "
                                   f"{row['customer_id']!r}"))
+    try:
+        provenance = json.loads(row["draft"]).get("provenance") or {}
+    except (ValueError, AttributeError):
+        provenance = {}
+    for s in signatures:
+        made = [n for n in ("model", "prompt", "prompt_version", "context_hash")
+                if not getattr(s, n) == row[n] == provenance.get(n)]
+        if made:
+            found.append(("decision", f"signature #{s.seq} was signed for another {' and '.join(made)}"))
+            break
     for s in signatures:
         signed = {"customer_id": s.customer_id, "channel": s.channel, "signers": s.signers}
         changed = [name for name in signed if signed[name] != subject[name]]
