@@ -65,8 +65,9 @@ STORE_DIR_NAME: Final = "personalnote"
 STORE_FILE_NAME: Final = "review.sqlite3"
 #: how long a write waits for other writers before StoreBusyError (milliseconds)
 STORE_BUSY_TIMEOUT_MS: Final = 5000
-#: the store's schema version (PRAGMA user_version)
-STORE_SCHEMA_VERSION: Final = 1
+#: the store's schema version (PRAGMA user_version); 2 has keyed (HMAC-SHA256) signatures, see the
+#: signature record section at the end
+STORE_SCHEMA_VERSION: Final = 2
 
 # --- model ----------------------------------------------------------------------------------
 #: every model call has a timeout (seconds)
@@ -149,3 +150,23 @@ BATCH_API_PRICE_FACTOR: Final = 0.5
 BATCH_API_URL: Final = "/v1/chat/completions"
 #: customer ids listed per failure kind in a batch summary's text (the JSON lists them all)
 SUMMARY_MAX_IDS: Final = 10
+
+# --- the signature record (keyed) -------------------------------------------------------------
+#: the signing key itself (a secret of at least SIGNING_KEY_MIN_BYTES bytes, UTF-8)
+ENV_SIGNING_KEY: Final = "PERSONALNOTE_SIGNING_KEY"
+#: the id recorded in each signature for the key: names the active key (default SIGNING_KEY_DEFAULT_ID)
+ENV_SIGNING_KEY_ID: Final = "PERSONALNOTE_SIGNING_KEY_ID"
+#: a file of ``key_id = secret`` lines (old keys kept to verify, the last or the named one signs)
+ENV_SIGNING_KEY_FILE: Final = "PERSONALNOTE_SIGNING_KEY_FILE"
+#: the key id when a single key is given without one
+SIGNING_KEY_DEFAULT_ID: Final = "default"
+#: the shortest secret accepted (bytes): an HMAC key shorter than this can be guessed offline
+SIGNING_KEY_MIN_BYTES: Final = 16
+#: the key id of the public development key used when no key is configured: not tamper-proof
+DEV_KEY_ID: Final = "unkeyed"
+#: the public development key (in the source code, so anyone can recompute its MACs)
+DEV_KEY: Final = b"personalnote development key: public, not a secret"
+#: what a key id may be: short, printable, no spaces
+SIGNING_KEY_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
+#: the schema version of stores made before keyed signatures (refused: see StoreError)
+UNKEYED_STORE_SCHEMA_VERSION: Final = 1

@@ -27,6 +27,10 @@ carries the data a caller needs to act on it, not only a message::
     │   ├── BlockingFindingsError   blocking findings and no override reason (.findings)
     │   └── MomentGoneError         the moment is no longer true at approval (.no_note_reasons)
     ├── ExportError                 the export cannot be written (.path)
+    │   ├── TamperedRecordError     the signature record fails verification: nothing written
+    │   │                           (.report, .draft_ids, .reasons)
+    │   └── SignatureMismatchError  drafts to export disagree with their own signatures: nothing
+    │                               written (.mismatches, .draft_ids)
     ├── CostCapError                the next request could take spending past max_cost_usd (.cap_usd, ...)
     └── BatchError                  a batch finished, but some customers hit an unexpected error (a bug):
                                     .result holds every outcome, .errors the exceptions by customer id
@@ -59,6 +63,8 @@ __all__ = [
     "ContextMismatchError",
     "DraftNotFoundError",
     "ExportError",
+    "SignatureMismatchError",
+    "TamperedRecordError",
     "MomentGoneError",
     "ReviewError",
     "StaleDraftError",
@@ -355,6 +361,32 @@ class ExportError(PersonalNoteError):
     def __init__(self, path: str | Path | None, message: str) -> None:
         self.path = str(path) if path is not None else None
         super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class TamperedRecordError(ExportError):
+    """The signature record fails verification (a row's MAC, a link, the chain head, a key): the
+    export wrote nothing. ``report`` is the ``ChainReport``; ``draft_ids`` the drafts named by the
+    rows from the first broken one on; ``reasons`` what failed."""
+
+    def __init__(self, report: object, draft_ids: Sequence[int], reasons: Sequence[str]) -> None:
+        self.report = report
+        self.draft_ids = tuple(draft_ids)
+        self.reasons = tuple(reasons)
+        super().__init__(None, "the signature record fails verification, so nothing was exported: "
+                               + "; ".join(self.reasons) + "; run `personalnote review verify`")
+
+
+class SignatureMismatchError(ExportError):
+    """Drafts to export claim a decision their own signatures do not make (not their last decision, or
+    another customer, version, channel or signers): the export wrote nothing. ``mismatches`` holds
+    ``(draft_id, reason)`` pairs, ``draft_ids`` the ids."""
+
+    def __init__(self, mismatches: Sequence[tuple[int, str]]) -> None:
+        self.mismatches = tuple(mismatches)
+        self.draft_ids = tuple(d for d, _ in self.mismatches)
+        listed = "; ".join(f"draft {d}: {reason}" for d, reason in self.mismatches[:5])
+        super().__init__(None, f"{len(self.mismatches)} draft(s) disagree with their own signatures, so "
+                               f"nothing was exported ({listed})")
 
 
 class CostCapError(PersonalNoteError):

@@ -46,11 +46,18 @@ _CSV_COLUMNS = ("draft_id", "customer_id", "channel", "moment_kind", "moment_key
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What an export wrote: the format, the file and the queue ids of the notes in it."""
+    """What an export wrote: the format, the file and the queue ids of the notes in it.
+
+    ``left_out`` holds ``(draft_id, reason)`` for each approved draft it did not write (its text is
+    not the text its approval signed); ``keyed`` is False when the signature record is signed with
+    the public development key, so not tamper-proof.
+    """
 
     format: ExportFormat
     path: Path
     draft_ids: tuple[int, ...]
+    left_out: tuple[tuple[int, str], ...] = ()
+    keyed: bool = False
 
     @property
     def count(self) -> int:

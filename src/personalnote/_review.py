@@ -40,7 +40,9 @@ from ._errors import (
     DraftNotFoundError,
     MomentGoneError,
     ReviewError,
+    SignatureMismatchError,
     StaleDraftError,
+    TamperedRecordError,
     TransitionError,
 )
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
@@ -49,15 +51,21 @@ from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
 from ._signatures import (
+    DEV_KEYS,
     ChainReport,
+    KeyInput,
     Meaning,
     SignatureRecord,
+    SigningKeys,
     append_signature,
+    decision_subject,
     diff_against,
+    draft_problems,
+    resolve_signing_keys,
     sha256_text,
     signature_at,
     signature_rows,
-    verify_chain,
+    verify_record,
 )
 from ._store import Store, store_path
 
@@ -89,12 +97,15 @@ def _context_from(payload: dict[str, Any]) -> CustomerContext:
                            events=[], business_events=[])
 
 
-def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None) -> bool:
-    """True when ``approval`` approves this row's exact version and text and is itself intact."""
+def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
+                      keys: SigningKeys = DEV_KEYS) -> bool:
+    """True when ``approval`` approves this row's exact version, text and customer and is itself intact
+    (its MAC under ``keys``). Whether it is the draft's last decision is ``draft_problems``' to say."""
     return (approval is not None and approval.approves and approval.draft_id == row["id"]
             and row["state"] in ("approved", "exported") and approval.version == row["version"]
             and approval.text_sha256 == row["text_sha256"] == sha256_text(row["text"])
-            and approval.expected_hash() == approval.row_hash)
+            and approval.customer_id == row["customer_id"]
+            and approval.expected_hash(keys) == approval.row_hash)
 
 
 class ReviewQueue:
@@ -102,11 +113,16 @@ class ReviewQueue:
 
     ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default. ``policy`` is
     used to check edited texts. ``clock`` gives the signing time (UTC now by default).
+    ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
+    record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
+    else the public development key, which ``verify()`` reports as not tamper-proof.
     """
 
     def __init__(self, path: str | Path | None = None, *, policy: CheckPolicy | None = None,
                  busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, signing_key: KeyInput | None = None,
+                 signing_key_id: str | None = None) -> None:
+        self.keys = resolve_signing_keys(signing_key, signing_key_id)
         self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms)
         self.policy = policy
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -136,16 +152,19 @@ class ReviewQueue:
 
     def _queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
         approval = signature_at(tx, row["approval_seq"])
+        signatures = tuple(signature_rows(tx, row["id"]))
+        in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
+                    and signatures[-1] == approval and not draft_problems(row, list(signatures)))
         return QueuedDraft(
             id=row["id"], state=row["state"], version=row["version"], text=row["text"],
             text_sha256=row["text_sha256"], draft=Draft.model_validate_json(row["draft"]),
             findings=tuple(Finding.model_validate(f) for f in json.loads(row["findings"])),
             source=row["source"], created_at=row["created_at"], updated_at=row["updated_at"],
-            approval=approval if approval_in_force(row, approval) else None,
+            approval=approval if in_force else None,
             first_exported_at=row["first_exported_at"], last_exported_at=row["last_exported_at"],
             export_count=row["export_count"],
             facts=tuple(Fact.model_validate(f) for f in json.loads(row["context"])["facts"]),
-            signatures=tuple(signature_rows(tx, row["id"])),
+            signatures=signatures,
         )
 
     def _row(self, draft_id: int, tx: sqlite3.Connection | None = None) -> sqlite3.Row:
@@ -183,8 +202,9 @@ class ReviewQueue:
         return signature_rows(self.store)
 
     def verify(self) -> ChainReport:
-        """Verify the signature record's hash chain; the report names the first broken row."""
-        return verify_chain(self.store)
+        """Verify the signature record (every row's MAC and link, the chain head) and every draft against
+        its own signatures; the report names the first broken row and each draft that disagrees."""
+        return verify_record(self.store, self.keys)
 
     def stats(self) -> list[PromptStats]:
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
@@ -246,9 +266,9 @@ class ReviewQueue:
             self._expect(row, version, action, states)
             text = update.get("text", row["text"])
             signature = append_signature(
-                tx, draft_id=draft_id, reviewer_id=reviewer.id, printed_name=reviewer.name,
-                role=reviewer.role, signed_at=self._now(), meaning=meaning, reason=reason,
-                version=version + 1, text_sha256=sha256_text(text),
+                tx, self.keys, draft_id=draft_id, **decision_subject(row), reviewer_id=reviewer.id,
+                printed_name=reviewer.name, role=reviewer.role, signed_at=self._now(), meaning=meaning,
+                reason=reason, version=version + 1, text_sha256=sha256_text(text),
                 diff=diff_against(row["model_text"], text, version + 1),
                 model=row["model"], prompt=row["prompt"], prompt_version=row["prompt_version"],
                 context_hash=row["context_hash"])
@@ -341,13 +361,38 @@ class ReviewQueue:
 
         Formats: ``jsonl``, ``csv``, ``card`` (print-ready HTML). Exported drafts are marked and
         recorded; the next export leaves them out unless ``again`` (a reprint).
+
+        The signature record is verified first, in the same transaction: a broken or forged record
+        is ``TamperedRecordError`` and a draft that claims a decision its own signatures do not make
+        (not its last decision; another version, customer, channel or signers) is
+        ``SignatureMismatchError``: nothing is written or marked. A draft whose text is no longer
+        the text its approval signed is left out, and listed in ``ExportResult.left_out`` with the
+        reason.
         """
         states = ("approved", "exported") if again else ("approved",)
         path = Path(out)
         with self.store.write() as tx:
+            report = verify_record(tx, self.keys)
+            if report.first_broken is not None:
+                affected = tx.execute("SELECT DISTINCT draft_id FROM signatures WHERE seq >= ? "
+                                      "ORDER BY draft_id", (report.first_broken,)).fetchall()
+                raise TamperedRecordError(report, [int(r[0]) for r in affected],
+                                          [f"row {report.first_broken}: {report.problem}"])
             rows = tx.execute(f"SELECT * FROM drafts WHERE state IN ({', '.join('?' * len(states))}) "
                               "ORDER BY id", states).fetchall()
-            items = [q for q in (self._queued(row, tx) for row in rows) if q.approval is not None]
+            items, left_out, mismatches = [], [], []
+            for row in rows:
+                problems = draft_problems(row, signature_rows(tx, row["id"]))
+                reasons = "; ".join(reason for _, reason in problems)
+                queued = self._queued(row, tx)
+                if any(kind == "decision" for kind, _ in problems):
+                    mismatches.append((queued.id, reasons))
+                elif problems or queued.approval is None:
+                    left_out.append((queued.id, reasons or "no approval of its current version and text"))
+                else:
+                    items.append(queued)
+            if mismatches:
+                raise SignatureMismatchError(mismatches)
             write_atomically(path, render_export(items, format))
             now = self._now()
             for queued in items:
@@ -357,5 +402,5 @@ class ReviewQueue:
                 tx.execute("INSERT INTO exports (draft_id, version, text_sha256, format, path, exported_at) "
                            "VALUES (?, ?, ?, ?, ?, ?)",
                            (queued.id, queued.version, queued.text_sha256, format, str(path), now))
-        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q in items))
-
+        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q in items),
+                            left_out=tuple(left_out), keyed=report.keyed)

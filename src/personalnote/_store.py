@@ -7,7 +7,8 @@ longer than the busy timeout gets ``StoreBusyError``: "database is locked" never
 caller, and it is never swallowed either.
 
 The schema's ``signatures`` and ``exports`` tables are append-only: triggers refuse UPDATE
-and DELETE on them.
+and DELETE on them. Each signature row and the chain head carry a keyed MAC (``_signatures``); a
+store of schema version 1 (before keyed signatures) is refused with a ``StoreError``.
 
 Example::
 
@@ -73,6 +74,9 @@ CREATE INDEX drafts_by_state ON drafts (state, id);
 CREATE TABLE signatures (
     seq INTEGER PRIMARY KEY,
     draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    customer_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    signers TEXT NOT NULL,
     reviewer_id TEXT NOT NULL,
     printed_name TEXT NOT NULL,
     role TEXT NOT NULL,
@@ -86,6 +90,7 @@ CREATE TABLE signatures (
     prompt TEXT NOT NULL,
     prompt_version TEXT NOT NULL,
     context_hash TEXT NOT NULL,
+    key_id TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
     row_hash TEXT NOT NULL UNIQUE
 );
@@ -93,7 +98,9 @@ CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);
 CREATE TABLE chain_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     seq INTEGER NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    key_id TEXT,
+    mac TEXT
 );
 INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}');
 CREATE TABLE exports (
@@ -189,6 +196,11 @@ class Store:
             found = tx.execute("PRAGMA user_version").fetchone()[0]
             if found == C.STORE_SCHEMA_VERSION:
                 return
+            if found == C.UNKEYED_STORE_SCHEMA_VERSION:
+                raise StoreError(self.path, f"schema version {found} is a store made before keyed signatures "
+                                            "(its record is an unkeyed hash chain that anyone who can write "
+                                            "the file can recompute); export what it holds with the "
+                                            "personalnote version that made it, then start a new store")
             if found != 0:
                 raise StoreError(self.path, f"schema version {found} is not {C.STORE_SCHEMA_VERSION}: it was "
                                             "made by another version of personalnote; use that version")

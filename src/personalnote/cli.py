@@ -319,10 +319,20 @@ def _review(args: argparse.Namespace) -> int:
             return 0
         if args.action == "verify":
             report = queue.verify()
-            print(json.dumps(report.to_json_dict()) if args.json else
-                  f"signature record: {report.rows} row(s), " + (
-                      "hash chain intact" if report.ok else f"BROKEN at row {report.first_broken}: "
-                                                            f"{report.problem}"))
+            if args.json:
+                print(json.dumps(report.to_json_dict()))
+                return 0 if report.ok else 1
+            if report.ok:
+                print(f"signature record: {report.rows} row(s), hash chain intact, " + (
+                    f"keyed (HMAC-SHA256, key id(s) {', '.join(report.key_ids) or '-'})" if report.keyed
+                    else f"UNKEYED: {report.warning}"))
+            elif report.first_broken is not None:
+                print(f"signature record: {report.rows} row(s), BROKEN at row {report.first_broken}: "
+                      f"{report.problem}")
+            else:
+                print(f"signature record: {report.rows} row(s), hash chain intact, but {report.problem}:")
+            for draft_id, reason in report.drafts:
+                print(f"  draft {draft_id}: {reason}")
             return 0 if report.ok else 1
         version = _version(queue, args)
         if args.action == "approve":
@@ -351,11 +361,17 @@ def _export(args: argparse.Namespace) -> int:
         result = queue.export(args.format, args.out, again=args.again)
     if args.json:
         print(json.dumps({"format": result.format, "path": str(result.path), "count": result.count,
-                          "draft_ids": list(result.draft_ids)}))
+                          "draft_ids": list(result.draft_ids), "keyed": result.keyed,
+                          "left_out": [{"draft_id": d, "reason": r} for d, r in result.left_out]}))
     else:
         print(f"exported {result.count} approved note(s) to {result.path} ({result.format}); "
               "nothing was sent")
-    return 0
+        if not result.keyed:
+            print("personalnote: warning: the signature record is signed with the public development key, "
+                  f"so it is not tamper-proof; set {C.ENV_SIGNING_KEY}", file=sys.stderr)
+    for draft_id, reason in result.left_out:
+        print(f"personalnote: left out draft {draft_id}: {reason}", file=sys.stderr)
+    return 1 if result.left_out else 0
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -473,7 +489,8 @@ a session, from customer file to printed card:
   personalnote export --format card --out cards.html --store review.db
 
 Every command takes --json for scripts; `personalnote COMMAND --help` for its options.
-Exit status: 0 done; 1 `check` found blocking findings, `review verify` found a broken chain, or a
+Exit status: 0 done; 1 `check` found blocking findings, `review verify` found a broken chain or a
+draft that disagrees with its signatures, `export` left out a draft (the reasons on stderr), or a
 batch left customers failed or not started; 2 an error or a refused decision, the reason on stderr."""
 
 
