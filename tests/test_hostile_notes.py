@@ -65,3 +65,18 @@ def test_a_few_days_is_not_an_exact_interval() -> None:
 
 def test_as_of_is_the_flyers_day() -> None:
     assert flyer_context().as_of == AS_OF
+
+
+@pytest.mark.parametrize("cell", [" =1+1", "\n=1+1", "\u00a0=1+1", "\u200b=1+1", "\ufeff=1+1", "\uff1d1+1",
+                                  "\uff0bcmd", "  @SUM(A1)"])
+def test_csv_cells_a_spreadsheet_may_still_read_as_a_formula_are_neutralised(cell: str) -> None:
+    from personalnote._export import neutralise_cell
+
+    assert neutralise_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", [" Dear Ms Okafor,", "\u00a0hello", "\uff21bc", "2 = 2"])
+def test_csv_cells_with_leading_space_but_no_formula_are_kept(cell: str) -> None:
+    from personalnote._export import neutralise_cell
+
+    assert neutralise_cell(cell) == cell

@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import os
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -64,10 +65,22 @@ class ExportResult:
         return len(self.draft_ids)
 
 
+#: what a spreadsheet may skip before it reads a formula: spaces, line breaks, NBSP, zero-width
+#: characters and a BOM (Excel and LibreOffice trim some of them on import; Google Sheets folds
+#: full-width forms such as '＝' to '='), so the check reads past them, after NFKC folding
+_SKIPPED_BEFORE_FORMULA = " \t\r\n\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009" \
+                          "\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+
+
 def neutralise_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
+    """A CSV cell a spreadsheet will not run as a formula: one that starts (after anything a
+    spreadsheet may skip, and with full-width forms folded) with = + - @, a tab or a carriage
+    return gets a leading apostrophe."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    folded = unicodedata.normalize("NFKC", text).lstrip(_SKIPPED_BEFORE_FORMULA)
+    return "'" + text if folded != text and folded.startswith(_FORMULA_STARTS[:4]) else text
 
 
 def _signer(s: SignatureRecord) -> dict[str, Any]:
