@@ -445,6 +445,23 @@ def _personal_data(note: _Note) -> list[Finding]:
             for item in find_personal_data(note.text)]
 
 
+#: a code in a structured field ("TRK-7Q4Z-5829"): letters and digits together, five or more characters
+_CODE_LIKE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w][\w-]{4,}\b")
+
+
+def _reads_like_instruction(value: str, policy: CheckPolicy) -> bool:
+    lowered = value.casefold()
+    words = set(re.findall(r"\w+", lowered))
+    return (any(marker in lowered for marker in policy.instruction_markers)
+            or len(words & policy.instruction_words) >= 2)
+
+
+def _without(text: str, values: Sequence[str]) -> str:
+    for value in values:
+        text = text.replace(value, " ")
+    return text
+
+
 def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signers: Sequence[Signer],
                instructions: str, policy: CheckPolicy) -> list[Finding]:
     found = [(s, e, w, what) for pattern, what in ((_URL, "a link"), (_CODE, "a discount code"))
@@ -455,12 +472,20 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
                         message=f"{what} ('{w}') in the note: it may come from instructions hidden in "
                                 "the customer's free text")
                 for s, e, w, what in sorted(found)]
-    trusted = [*(f.text for f in ctx.facts.values()),
-               *(str(v) for f in ctx.facts.values() for k, v in f.data.items() if k != "text"),
-               *(n for n in (ctx.customer.given_name, ctx.customer.family_name, ctx.customer.preferred_name,
-                             ctx.customer.honorific) if n),
-               *(s.label for s in signers)]
+    structured = [(f.id, str(v)) for f in ctx.facts.values() for k, v in f.data.items() if k != "text"]
+    structured += [("customer", n) for n in (ctx.customer.given_name, ctx.customer.family_name,
+                                            ctx.customer.preferred_name, ctx.customer.honorific) if n]
+    # A structured field (an item, a programme, a name) is trusted unless it reads like an instruction
+    # or carries a code the moment does not rest on: then it is free text, and echoing it is obeying it.
+    suspicious = [(fact_id, value) for fact_id, value in structured
+                  if _reads_like_instruction(value, policy)
+                  or (fact_id not in evidence and _CODE_LIKE.search(value))]
+    hidden = [value for _, value in suspicious]
+    trusted = [_without(f.text, hidden) for f in ctx.facts.values()]
+    trusted += [value for _, value in structured if value not in hidden]
+    trusted += [s.label for s in signers]
     quotes = [FreeText(f.id, f.quote, f.id in evidence) for f in ctx.facts.values() if f.quote]
+    quotes += [FreeText(fact_id, value, False) for fact_id, value in suspicious]
     spans = {f.span for f in findings if f.span}
     for start, end, message in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, policy):
         span = (note.body_start + start, note.body_start + end)
