@@ -14,10 +14,12 @@ Example::
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -56,15 +58,49 @@ AddressForm = Literal["preferred_name", "given_name", "honorific_family_name"]
 
 # An id is cited verbatim in prompts and schemas: no surrounding space, no line breaks, no < or >.
 _Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s<>]([^<>\r\n\t]*[^\s<>])?$")]
-_Text = Annotated[str, Field(min_length=1, max_length=5000)]
-_Name = Annotated[str, Field(min_length=1, max_length=200)]
-_NonNegative = Annotated[float, Field(ge=0)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (U+0000)")
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    """``true`` is not a number (pydantic would read it as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("true or false is not a number")
+    return value
+
+
+_Text = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_no_nul)]
+_Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
+#: a key or a value of a small mapping (variant, attributes, custom data)
+_Key = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
+_Value = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+#: amounts, quantities and balances: finite, not negative, below a quadrillion
+_NonNegative = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=1e15, allow_inf_nan=False)]
+_Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=100_000)]
+_DataNumber = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+_DataInt = Annotated[int, Field(ge=-(10**15), le=10**15)]
+_DataText = Annotated[str, Field(max_length=5000), AfterValidator(_no_nul)]
+#: at most this many keys in variant, attributes and custom data, and values in each list
+MAX_KEYS = 50
+MAX_VALUES = 100
+_Variant = Annotated[dict[_Key, _Value], Field(max_length=MAX_KEYS)]
+_Attributes = Annotated[
+    dict[_Key, Annotated[list[_Value], Field(max_length=MAX_VALUES)]], Field(max_length=MAX_KEYS)
+]
+_DIGITS = re.compile(r"\s*[+-]?\d+(?:\.\d*)?\s*")
 
 
 def _no_bare_numbers(value: Any) -> Any:
     """A number is not a timestamp here: epoch seconds in customer data are ambiguous."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError("a number is not accepted as a time; write ISO-8601 with a time zone")
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        raise ValueError(f"a digit string ({value[:40]!r}) is not accepted as a time; "
+                         "write ISO-8601 with a time zone, e.g. 2025-03-01T10:00:00Z")
     return value
 
 
@@ -125,7 +161,7 @@ class PurchaseEvent(_Event):
     item: _Name
     sku: _Id | None = None
     category: _Name | None = None
-    variant: dict[str, str] = Field(default_factory=dict, description="size, colour, ...")
+    variant: _Variant = Field(default_factory=dict, description="size, colour, ...")
     quantity: _NonNegative = 1
     amount: _NonNegative | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
@@ -143,7 +179,7 @@ class TripEvent(_Event):
     seat: _Name | None = None
     cabin: _Name | None = None
     property: _Name | None = None
-    nights: Annotated[int, Field(ge=0)] | None = None
+    nights: _Count | None = None
 
 
 class LoyaltyEvent(_Event):
@@ -165,7 +201,7 @@ class PreferenceEvent(_Event):
     text: _Text
     stance: Literal["likes", "dislikes", "declined"] = "likes"
     item: _Name | None = None
-    attributes: dict[str, list[str]] = Field(
+    attributes: _Attributes = Field(
         default_factory=dict, description='structured attributes, e.g. {"colours": ["grey"]}'
     )
 
@@ -176,7 +212,7 @@ class RequestEvent(_Event):
     kind: Literal["request"]
     item: _Name
     sku: _Id | None = None
-    variant: dict[str, str] = Field(default_factory=dict)
+    variant: _Variant = Field(default_factory=dict)
     status: Literal["open", "closed"] = "open"
     text: _Text | None = None
 
@@ -220,7 +256,8 @@ class CustomEvent(_Event):
     kind: Literal["custom"]
     name: _Name
     text: _Text | None = None
-    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    data: Annotated[dict[_Key, _DataText | bool | _DataInt | _DataNumber | None],
+                    Field(max_length=MAX_KEYS)] = Field(default_factory=dict)
 
 
 CustomerEvent = Annotated[
@@ -244,7 +281,7 @@ class StockEvent(_Event):
     kind: Literal["back_in_stock", "out_of_stock"]
     item: _Name
     sku: _Id | None = None
-    variants: dict[str, list[str]] = Field(default_factory=dict, description='{"size": ["32", "34"]}')
+    variants: _Attributes = Field(default_factory=dict, description='{"size": ["32", "34"]}')
 
 
 #: the name this class had before it also carried sell-outs
@@ -257,7 +294,7 @@ class NewCollectionEvent(_Event):
     kind: Literal["new_collection", "offer"]
     name: _Name
     items: list[_Name] = Field(default_factory=list)
-    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    attributes: _Attributes = Field(default_factory=dict)
     text: _Text | None = None
 
 

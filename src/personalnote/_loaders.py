@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ._errors import HistoryValidationError, InputFileError, RecordProblem
 from ._history import BusinessEvent, CustomerHistory, Dataset
+from ._json_reader import jsonl_lines, parse_json, read_text
 
 __all__ = ["ColumnMapping", "load", "load_business_events", "load_csv", "load_customers", "load_dataframe",
            "read_text"]
@@ -41,6 +41,8 @@ _EXPECTED = {
     "extra_forbidden": "no such field: check the spelling against the documented format",
     "string_too_short": "a non-empty string",
     "greater_than_equal": "a number >= {ge}",
+    "less_than_equal": "a number <= {le}",
+    "finite_number": "a finite number",
     "union_tag_invalid": "'kind' to be one of {expected_tags}",
     "union_tag_not_found": "a 'kind' field, one of the documented event kinds",
     "literal_error": "one of {expected}",
@@ -194,27 +196,12 @@ class _Collector:
         return Dataset.model_construct(customers=self.customers, business_events=self.business_events)
 
 
-def read_text(path: Path) -> str:
-    """A UTF-8 text file's contents; an unreadable one is an ``InputFileError`` naming it."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(path, "no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputFileError(path, exc.strerror or str(exc)) from None
-
-
 def _is_customer(record: Any) -> bool:
     return isinstance(record, Mapping) and "customer" in record
 
 
 def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+    document = parse_json(text, path)
     if isinstance(document, list):
         records: list[Any] = document
     elif _is_customer(document):
@@ -224,8 +211,8 @@ def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
         if unknown:
             raise InputFileError(path, f"unknown top-level key(s) {sorted(unknown)}; "
                                  "expected 'customers' and/or 'business_events'")
-        records = list(document.get("customers") or [])
-        for i, event in enumerate(document.get("business_events") or []):
+        records = _list_at(document, "customers", path)
+        for i, event in enumerate(_list_at(document, "business_events", path)):
             collector.business_event(event, i, prefix=f"business_events[{i}].")
     else:
         raise InputFileError(path, "expected a customer object ({'customer': ..., 'events': [...]}), "
@@ -234,20 +221,23 @@ def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
         collector.customer(record, i)
 
 
+def _list_at(document: Mapping[str, Any], key: str, path: Path) -> list[Any]:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        raise InputFileError(path, f"'{key}' must be a list of records, not {type(value).__name__}")
+    return value
+
+
 def _load_jsonl(text: str, path: Path, collector: _Collector) -> None:
-    index = 0
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(path, f"invalid JSON: {exc.msg}", line=line_no) from None
+    lines = jsonl_lines(text)
+    if not lines:
+        raise InputFileError(path, "the file holds no records (an empty JSONL file)")
+    for index, (line_no, line) in enumerate(lines):
+        record = parse_json(line, path, line=line_no)
         if _is_customer(record):
             collector.customer(record, index, line=line_no)
         else:
             collector.business_event(record, index, line=line_no)
-        index += 1
 
 
 def load(path: str | Path) -> Dataset:
