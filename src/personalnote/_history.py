@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -104,8 +104,39 @@ def _no_bare_numbers(value: Any) -> Any:
     return value
 
 
+#: the instants a record may hold: far enough from the calendar's ends (years 1 and 9999)
+#: that any time zone, anniversary or interval the library computes stays in range
+EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+LATEST = datetime(2500, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) < LATEST
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year - 1}")
+    return value
+
+
 #: an instant: ISO-8601 with a time zone (or an aware datetime)
-Instant = Annotated[AwareDatetime, BeforeValidator(_no_bare_numbers)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_no_bare_numbers), AfterValidator(_in_range)]
+
+
+def known_time_zone(value: str) -> str:
+    """``value`` if it names an IANA time zone; a ``ValueError`` naming it if not.
+
+    ``ZoneInfo`` raises ``IsADirectoryError`` for "America", ``OSError`` for a very long
+    name, ``ValueError`` for a path: each is an unknown zone here.
+    """
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except (OSError, ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown IANA time zone {value[:80]!r}") from exc
+    return value
 
 
 class _Record(BaseModel):
@@ -126,7 +157,7 @@ class CustomerProfile(_Record):
         default=None, description="how they like to be addressed; None lets the library choose"
     )
     locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")] = "en"
-    time_zone: Annotated[str, Field(min_length=1)] = "UTC"
+    time_zone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
     preferred_channel: Channel | None = None
     do_not_contact: bool = False
     consent_personal_notes: bool = True
@@ -135,13 +166,7 @@ class CustomerProfile(_Record):
     @field_validator("time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
+        return known_time_zone(value)
 
     @property
     def display_name(self) -> str:

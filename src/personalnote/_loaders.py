@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._errors import HistoryValidationError, InputFileError, RecordProblem
-from ._history import BusinessEvent, CustomerHistory, Dataset
+from ._errors import ConfigurationError, HistoryValidationError, InputFileError, RecordProblem
+from ._history import BusinessEvent, CustomerHistory, Dataset, known_time_zone
 from ._json_reader import jsonl_lines, parse_json, read_text
 
 __all__ = ["ColumnMapping", "load", "load_business_events", "load_csv", "load_customers", "load_dataframe",
@@ -292,6 +292,13 @@ class ColumnMapping:
     date_format: str | None = None
     time_zone: str = "UTC"
 
+    def __post_init__(self) -> None:
+        try:
+            known_time_zone(self.time_zone)
+        except ValueError as exc:
+            raise ConfigurationError(f"ColumnMapping(time_zone=...): {exc}; give an IANA name such as "
+                                     "'Europe/Paris' or 'UTC'") from None
+
     def columns(self) -> dict[str, str]:
         """Field name -> column name, for the columns that are mapped."""
         names = ("customer_id", "at", "item", "event_id", "amount", "quantity", "sku", "currency",
@@ -341,7 +348,7 @@ def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: Col
                 event["at"] = times[raw_at]
             else:
                 event["at"] = _parse_time(raw_at, mapping)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             problems.append(RecordProblem(path, row_no, customer_id, f"column {mapping.at!r}",
                                           f"cannot read {cell('at')!r} as a time: {exc}",
                                           mapping.date_format or "an ISO-8601 timestamp", row_no))

@@ -57,6 +57,9 @@ __all__ = ["main"]
 
 
 def _as_of(text: str | None) -> datetime:
+    if text is not None and not text.strip():
+        raise argparse.ArgumentTypeError("--as-of is empty; give an ISO-8601 instant, or leave the option "
+                                          "out to use the clock")
     text = text or os.environ.get(C.ENV_AS_OF)
     if not text:
         return datetime.now(UTC)  # the CLI boundary is the one place the clock is read
@@ -66,7 +69,15 @@ def _as_of(text: str | None) -> datetime:
         raise argparse.ArgumentTypeError(
             f"--as-of {text!r} is not ISO-8601 (e.g. 2026-11-20T12:00:00Z)"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        in_range = datetime(1800, 1, 1, tzinfo=UTC) <= value.astimezone(UTC) < datetime(2500, 1, 1,
+                                                                                       tzinfo=UTC)
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        raise argparse.ArgumentTypeError(f"--as-of {text!r} is outside the years 1800-2499")
+    return value
 
 
 def _print_report(report: MomentReport) -> None:
