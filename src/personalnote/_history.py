@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -56,8 +57,68 @@ __all__ = [
 Channel = Literal["card", "email", "letter", "sms"]
 AddressForm = Literal["preferred_name", "given_name", "honorific_family_name"]
 
-# An id is cited verbatim in prompts and schemas: no surrounding space, no line breaks, no < or >.
-_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s<>]([^<>\r\n\t]*[^\s<>])?$")]
+#: characters that show nothing, or look like a space, whatever their Unicode category:
+#: variation selectors, the combining grapheme joiner, Hangul and Mongolian fillers,
+#: Khmer inherent vowels, the Braille blank
+_INVISIBLE_EXTRA = frozenset(
+    [*map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0)), "\u034f", "\u115f", "\u1160",
+     "\u3164", "\uffa0", "\u180e", "\u17b4", "\u17b5", "\u2800", "\u180b", "\u180c", "\u180d", "\u180f"]
+)
+#: Unicode categories of control, format, private-use, surrogate and line/paragraph separators
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+
+
+def hidden_character(char: str) -> bool:
+    """True for a character that breaks a line or shows nothing (control, format, private use,
+    line or paragraph separator, variation selector, filler)."""
+    return char in _INVISIBLE_EXTRA or unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def _visible_id(value: str) -> str:
+    for char in value:
+        if hidden_character(char) or (char.isspace() and char != " "):
+            raise ValueError(f"an id may not hold the character U+{ord(char):04X} "
+                             "(a line break, control or invisible character)")
+    if value.startswith(_RESERVED_ID_PREFIXES):
+        raise ValueError(f"ids starting with {' or '.join(_RESERVED_ID_PREFIXES)} are the library's own "
+                         "fact ids")
+    return value
+
+
+_RESERVED_ID_PREFIXES = ("derived:", "profile:")
+# An id is cited verbatim in prompts and schemas: no surrounding space, no line breaks, no < or >,
+# no control or invisible character, no prefix of the library's own fact ids.
+_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s<>]([^<>\r\n\t]*[^\s<>])?$"),
+                AfterValidator(_visible_id)]
+_NAME_PUNCTUATION = frozenset(" -'\u2019\u2010.,")
+_INITIALS = re.compile(r"(?:\w\.)+")
+
+
+def _person_name(value: str) -> str:
+    """A name is a name: letters (with their marks), spaces, hyphens, apostrophes, initials."""
+    for char in value:
+        if hidden_character(char):
+            raise ValueError(f"a name may not hold the character U+{ord(char):04X} "
+                             "(a control or invisible character)")
+        if not (char.isalpha() or unicodedata.category(char).startswith("M") or char in _NAME_PUNCTUATION):
+            raise ValueError(f"a name holds letters, spaces, hyphens, apostrophes, commas and periods, "
+                             f"not {char!r}")
+    if not any(char.isalpha() for char in value):
+        raise ValueError("a name needs at least one letter")
+    words = value.split()
+    if len(words) > 6:
+        raise ValueError(f"a name of {len(words)} words reads like a sentence (at most 6)")
+    for word in words:
+        if word.rstrip(",").endswith(".") and len(word.rstrip(",")) > 4 and not _INITIALS.fullmatch(
+                word.rstrip(",")):
+            raise ValueError(f"{word!r}: a period ends an initial or a short title (J., Dr.), "
+                             "not a word of a sentence")
+    return value
+
+
+#: given, family and preferred names, and honorifics
+_PersonName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_person_name)]
+_Honorific = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_person_name)]
 
 
 def _no_nul(value: str) -> str:
@@ -147,12 +208,12 @@ class CustomerProfile(_Record):
     """Who the customer is and how they want to be addressed."""
 
     id: _Id
-    given_name: _Name | None = None
-    family_name: _Name | None = None
-    preferred_name: _Name | None = Field(
+    given_name: _PersonName | None = None
+    family_name: _PersonName | None = None
+    preferred_name: _PersonName | None = Field(
         default=None, description="the name the customer uses (never a nickname they don't)"
     )
-    honorific: Annotated[str, Field(max_length=40)] | None = None
+    honorific: _Honorific | None = None
     address_as: AddressForm | None = Field(
         default=None, description="how they like to be addressed; None lets the library choose"
     )

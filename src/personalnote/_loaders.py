@@ -190,10 +190,26 @@ class _Collector:
                     "business event ids unique within a file",
                 ))
             seen.add(event.id)
+        self.problems.extend(_colliding_ids(self.customers, self.business_events, self.path))
         if self.problems:
             raise HistoryValidationError(self.problems)
         # already validated: constructing skips re-running every customer's validators
         return Dataset.model_construct(customers=self.customers, business_events=self.business_events)
+
+
+def _colliding_ids(customers: list[CustomerHistory], business_events: list[Any],
+                   path: str | None) -> list[RecordProblem]:
+    """A business event shares the facts' id space with each customer's events: one would hide the other."""
+    shared = {event.id for event in business_events}
+    problems: list[RecordProblem] = []
+    for index, history in enumerate(customers):
+        for i, event in enumerate(history.events):
+            if event.id in shared:
+                problems.append(RecordProblem(
+                    path, index, history.customer.id, f"events[{i}].id",
+                    f"event id {event.id!r} is also the id of a business event",
+                    "event ids unique across the customer's events and the business events"))
+    return problems
 
 
 def _is_customer(record: Any) -> bool:
@@ -457,6 +473,8 @@ def load_customers(path: str | Path) -> tuple[list[CustomerHistory], list[Any], 
                     "one record per customer"))
             sources.setdefault(history.customer.id, file.resolve())
             histories.append(history)
+    for history in histories:
+        problems.extend(_colliding_ids([history], events, str(sources[history.customer.id])))
     if problems:
         raise HistoryValidationError(problems)
     return histories, events, sources
