@@ -13,8 +13,7 @@ Example::
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
+from ._csv_reader import csv_rows
 from ._errors import ConfigurationError, HistoryValidationError, InputFileError, RecordProblem
 from ._history import BusinessEvent, CustomerHistory, Dataset, known_time_zone
 from ._json_reader import jsonl_lines, parse_json, read_text
@@ -415,19 +415,12 @@ def load_csv(path: str | Path, mapping: ColumnMapping, *, delimiter: str = ",",
     """
     path = Path(path)
     text = read_text(path)
-    reader = csv.DictReader(
-        text.splitlines(), fieldnames=None if has_header else fieldnames,
-        delimiter=delimiter, skipinitialspace=skip_initial_space,
-    )
-    header = reader.fieldnames or []
+    header, rows = csv_rows(path, text, delimiter=delimiter, skip_initial_space=skip_initial_space,
+                            fieldnames=None if has_header or fieldnames is None else list(fieldnames))
     missing = [c for c in mapping.columns().values() if c not in header]
     if missing:
         raise InputFileError(path, f"column(s) {missing} not found; the file has {list(header)}. "
                              "Fix the ColumnMapping to name existing columns.", line=1)
-    start = 2 if has_header else 1
-    rows: Iterator[tuple[int, Mapping[str, Any]]] = (
-        (n, row) for n, row in enumerate(reader, start=start)
-    )
     return _rows_to_dataset(rows, mapping, str(path), f"{path.stem}-row")
 
 
