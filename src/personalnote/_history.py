@@ -14,10 +14,13 @@ Example::
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -54,22 +57,147 @@ __all__ = [
 Channel = Literal["card", "email", "letter", "sms"]
 AddressForm = Literal["preferred_name", "given_name", "honorific_family_name"]
 
-# An id is cited verbatim in prompts and schemas: no surrounding space, no line breaks, no < or >.
-_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s<>]([^<>\r\n\t]*[^\s<>])?$")]
-_Text = Annotated[str, Field(min_length=1, max_length=5000)]
-_Name = Annotated[str, Field(min_length=1, max_length=200)]
-_NonNegative = Annotated[float, Field(ge=0)]
+#: characters that show nothing, or look like a space, whatever their Unicode category:
+#: variation selectors, the combining grapheme joiner, Hangul and Mongolian fillers,
+#: Khmer inherent vowels, the Braille blank
+_INVISIBLE_EXTRA = frozenset(
+    [*map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0)), "\u034f", "\u115f", "\u1160",
+     "\u3164", "\uffa0", "\u180e", "\u17b4", "\u17b5", "\u2800", "\u180b", "\u180c", "\u180d", "\u180f"]
+)
+#: Unicode categories of control, format, private-use, surrogate and line/paragraph separators
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+
+
+def hidden_character(char: str) -> bool:
+    """True for a character that breaks a line or shows nothing (control, format, private use,
+    line or paragraph separator, variation selector, filler)."""
+    return char in _INVISIBLE_EXTRA or unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def _visible_id(value: str) -> str:
+    for char in value:
+        if hidden_character(char) or (char.isspace() and char != " "):
+            raise ValueError(f"an id may not hold the character U+{ord(char):04X} "
+                             "(a line break, control or invisible character)")
+    if value.startswith(_RESERVED_ID_PREFIXES):
+        raise ValueError(f"ids starting with {' or '.join(_RESERVED_ID_PREFIXES)} are the library's own "
+                         "fact ids")
+    return value
+
+
+_RESERVED_ID_PREFIXES = ("derived:", "profile:")
+# An id is cited verbatim in prompts and schemas: no surrounding space, no line breaks, no < or >,
+# no control or invisible character, no prefix of the library's own fact ids.
+_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s<>]([^<>\r\n\t]*[^\s<>])?$"),
+                AfterValidator(_visible_id)]
+_NAME_PUNCTUATION = frozenset(" -'\u2019\u2010.,")
+_INITIALS = re.compile(r"(?:\w\.)+")
+
+
+def _person_name(value: str) -> str:
+    """A name is a name: letters (with their marks), spaces, hyphens, apostrophes, initials."""
+    for char in value:
+        if hidden_character(char):
+            raise ValueError(f"a name may not hold the character U+{ord(char):04X} "
+                             "(a control or invisible character)")
+        if not (char.isalpha() or unicodedata.category(char).startswith("M") or char in _NAME_PUNCTUATION):
+            raise ValueError(f"a name holds letters, spaces, hyphens, apostrophes, commas and periods, "
+                             f"not {char!r}")
+    if not any(char.isalpha() for char in value):
+        raise ValueError("a name needs at least one letter")
+    words = value.split()
+    if len(words) > 6:
+        raise ValueError(f"a name of {len(words)} words reads like a sentence (at most 6)")
+    for word in words:
+        if word.rstrip(",").endswith(".") and len(word.rstrip(",")) > 4 and not _INITIALS.fullmatch(
+                word.rstrip(",")):
+            raise ValueError(f"{word!r}: a period ends an initial or a short title (J., Dr.), "
+                             "not a word of a sentence")
+    return value
+
+
+#: given, family and preferred names, and honorifics
+_PersonName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_person_name)]
+_Honorific = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_person_name)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (U+0000)")
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    """``true`` is not a number (pydantic would read it as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("true or false is not a number")
+    return value
+
+
+_Text = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_no_nul)]
+_Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
+#: a key or a value of a small mapping (variant, attributes, custom data)
+_Key = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
+_Value = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+#: amounts, quantities and balances: finite, not negative, below a quadrillion
+_NonNegative = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=1e15, allow_inf_nan=False)]
+_Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=100_000)]
+_DataNumber = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+_DataInt = Annotated[int, Field(ge=-(10**15), le=10**15)]
+_DataText = Annotated[str, Field(max_length=5000), AfterValidator(_no_nul)]
+#: at most this many keys in variant, attributes and custom data, and values in each list
+MAX_KEYS = 50
+MAX_VALUES = 100
+_Variant = Annotated[dict[_Key, _Value], Field(max_length=MAX_KEYS)]
+_Attributes = Annotated[
+    dict[_Key, Annotated[list[_Value], Field(max_length=MAX_VALUES)]], Field(max_length=MAX_KEYS)
+]
+_DIGITS = re.compile(r"\s*[+-]?\d+(?:\.\d*)?\s*")
 
 
 def _no_bare_numbers(value: Any) -> Any:
     """A number is not a timestamp here: epoch seconds in customer data are ambiguous."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError("a number is not accepted as a time; write ISO-8601 with a time zone")
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        raise ValueError(f"a digit string ({value[:40]!r}) is not accepted as a time; "
+                         "write ISO-8601 with a time zone, e.g. 2025-03-01T10:00:00Z")
+    return value
+
+
+#: the instants a record may hold: far enough from the calendar's ends (years 1 and 9999)
+#: that any time zone, anniversary or interval the library computes stays in range
+EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+LATEST = datetime(2500, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) < LATEST
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year - 1}")
     return value
 
 
 #: an instant: ISO-8601 with a time zone (or an aware datetime)
-Instant = Annotated[AwareDatetime, BeforeValidator(_no_bare_numbers)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_no_bare_numbers), AfterValidator(_in_range)]
+
+
+def known_time_zone(value: str) -> str:
+    """``value`` if it names an IANA time zone; a ``ValueError`` naming it if not.
+
+    ``ZoneInfo`` raises ``IsADirectoryError`` for "America", ``OSError`` for a very long
+    name, ``ValueError`` for a path: each is an unknown zone here.
+    """
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except (OSError, ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown IANA time zone {value[:80]!r}") from exc
+    return value
 
 
 class _Record(BaseModel):
@@ -80,17 +208,17 @@ class CustomerProfile(_Record):
     """Who the customer is and how they want to be addressed."""
 
     id: _Id
-    given_name: _Name | None = None
-    family_name: _Name | None = None
-    preferred_name: _Name | None = Field(
+    given_name: _PersonName | None = None
+    family_name: _PersonName | None = None
+    preferred_name: _PersonName | None = Field(
         default=None, description="the name the customer uses (never a nickname they don't)"
     )
-    honorific: Annotated[str, Field(max_length=40)] | None = None
+    honorific: _Honorific | None = None
     address_as: AddressForm | None = Field(
         default=None, description="how they like to be addressed; None lets the library choose"
     )
     locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")] = "en"
-    time_zone: Annotated[str, Field(min_length=1)] = "UTC"
+    time_zone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
     preferred_channel: Channel | None = None
     do_not_contact: bool = False
     consent_personal_notes: bool = True
@@ -99,13 +227,7 @@ class CustomerProfile(_Record):
     @field_validator("time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
+        return known_time_zone(value)
 
     @property
     def display_name(self) -> str:
@@ -125,7 +247,7 @@ class PurchaseEvent(_Event):
     item: _Name
     sku: _Id | None = None
     category: _Name | None = None
-    variant: dict[str, str] = Field(default_factory=dict, description="size, colour, ...")
+    variant: _Variant = Field(default_factory=dict, description="size, colour, ...")
     quantity: _NonNegative = 1
     amount: _NonNegative | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
@@ -143,7 +265,7 @@ class TripEvent(_Event):
     seat: _Name | None = None
     cabin: _Name | None = None
     property: _Name | None = None
-    nights: Annotated[int, Field(ge=0)] | None = None
+    nights: _Count | None = None
 
 
 class LoyaltyEvent(_Event):
@@ -165,7 +287,7 @@ class PreferenceEvent(_Event):
     text: _Text
     stance: Literal["likes", "dislikes", "declined"] = "likes"
     item: _Name | None = None
-    attributes: dict[str, list[str]] = Field(
+    attributes: _Attributes = Field(
         default_factory=dict, description='structured attributes, e.g. {"colours": ["grey"]}'
     )
 
@@ -176,7 +298,7 @@ class RequestEvent(_Event):
     kind: Literal["request"]
     item: _Name
     sku: _Id | None = None
-    variant: dict[str, str] = Field(default_factory=dict)
+    variant: _Variant = Field(default_factory=dict)
     status: Literal["open", "closed"] = "open"
     text: _Text | None = None
 
@@ -220,7 +342,8 @@ class CustomEvent(_Event):
     kind: Literal["custom"]
     name: _Name
     text: _Text | None = None
-    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    data: Annotated[dict[_Key, _DataText | bool | _DataInt | _DataNumber | None],
+                    Field(max_length=MAX_KEYS)] = Field(default_factory=dict)
 
 
 CustomerEvent = Annotated[
@@ -244,7 +367,7 @@ class StockEvent(_Event):
     kind: Literal["back_in_stock", "out_of_stock"]
     item: _Name
     sku: _Id | None = None
-    variants: dict[str, list[str]] = Field(default_factory=dict, description='{"size": ["32", "34"]}')
+    variants: _Attributes = Field(default_factory=dict, description='{"size": ["32", "34"]}')
 
 
 #: the name this class had before it also carried sell-outs
@@ -257,7 +380,7 @@ class NewCollectionEvent(_Event):
     kind: Literal["new_collection", "offer"]
     name: _Name
     items: list[_Name] = Field(default_factory=list)
-    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    attributes: _Attributes = Field(default_factory=dict)
     text: _Text | None = None
 
 

@@ -13,9 +13,7 @@ Example::
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +22,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._errors import HistoryValidationError, InputFileError, RecordProblem
-from ._history import BusinessEvent, CustomerHistory, Dataset
+from ._csv_reader import csv_rows
+from ._errors import ConfigurationError, HistoryValidationError, InputFileError, RecordProblem
+from ._history import BusinessEvent, CustomerHistory, Dataset, known_time_zone
+from ._json_reader import jsonl_lines, parse_json, read_text
 
 __all__ = ["ColumnMapping", "load", "load_business_events", "load_csv", "load_customers", "load_dataframe",
            "read_text"]
@@ -41,6 +41,8 @@ _EXPECTED = {
     "extra_forbidden": "no such field: check the spelling against the documented format",
     "string_too_short": "a non-empty string",
     "greater_than_equal": "a number >= {ge}",
+    "less_than_equal": "a number <= {le}",
+    "finite_number": "a finite number",
     "union_tag_invalid": "'kind' to be one of {expected_tags}",
     "union_tag_not_found": "a 'kind' field, one of the documented event kinds",
     "literal_error": "one of {expected}",
@@ -188,22 +190,26 @@ class _Collector:
                     "business event ids unique within a file",
                 ))
             seen.add(event.id)
+        self.problems.extend(_colliding_ids(self.customers, self.business_events, self.path))
         if self.problems:
             raise HistoryValidationError(self.problems)
         # already validated: constructing skips re-running every customer's validators
         return Dataset.model_construct(customers=self.customers, business_events=self.business_events)
 
 
-def read_text(path: Path) -> str:
-    """A UTF-8 text file's contents; an unreadable one is an ``InputFileError`` naming it."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(path, "no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputFileError(path, exc.strerror or str(exc)) from None
+def _colliding_ids(customers: list[CustomerHistory], business_events: list[Any],
+                   path: str | None) -> list[RecordProblem]:
+    """A business event shares the facts' id space with each customer's events: one would hide the other."""
+    shared = {event.id for event in business_events}
+    problems: list[RecordProblem] = []
+    for index, history in enumerate(customers):
+        for i, event in enumerate(history.events):
+            if event.id in shared:
+                problems.append(RecordProblem(
+                    path, index, history.customer.id, f"events[{i}].id",
+                    f"event id {event.id!r} is also the id of a business event",
+                    "event ids unique across the customer's events and the business events"))
+    return problems
 
 
 def _is_customer(record: Any) -> bool:
@@ -211,10 +217,7 @@ def _is_customer(record: Any) -> bool:
 
 
 def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+    document = parse_json(text, path)
     if isinstance(document, list):
         records: list[Any] = document
     elif _is_customer(document):
@@ -224,8 +227,8 @@ def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
         if unknown:
             raise InputFileError(path, f"unknown top-level key(s) {sorted(unknown)}; "
                                  "expected 'customers' and/or 'business_events'")
-        records = list(document.get("customers") or [])
-        for i, event in enumerate(document.get("business_events") or []):
+        records = _list_at(document, "customers", path)
+        for i, event in enumerate(_list_at(document, "business_events", path)):
             collector.business_event(event, i, prefix=f"business_events[{i}].")
     else:
         raise InputFileError(path, "expected a customer object ({'customer': ..., 'events': [...]}), "
@@ -234,20 +237,23 @@ def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
         collector.customer(record, i)
 
 
+def _list_at(document: Mapping[str, Any], key: str, path: Path) -> list[Any]:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        raise InputFileError(path, f"'{key}' must be a list of records, not {type(value).__name__}")
+    return value
+
+
 def _load_jsonl(text: str, path: Path, collector: _Collector) -> None:
-    index = 0
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(path, f"invalid JSON: {exc.msg}", line=line_no) from None
+    lines = jsonl_lines(text)
+    if not lines:
+        raise InputFileError(path, "the file holds no records (an empty JSONL file)")
+    for index, (line_no, line) in enumerate(lines):
+        record = parse_json(line, path, line=line_no)
         if _is_customer(record):
             collector.customer(record, index, line=line_no)
         else:
             collector.business_event(record, index, line=line_no)
-        index += 1
 
 
 def load(path: str | Path) -> Dataset:
@@ -302,6 +308,13 @@ class ColumnMapping:
     date_format: str | None = None
     time_zone: str = "UTC"
 
+    def __post_init__(self) -> None:
+        try:
+            known_time_zone(self.time_zone)
+        except ValueError as exc:
+            raise ConfigurationError(f"ColumnMapping(time_zone=...): {exc}; give an IANA name such as "
+                                     "'Europe/Paris' or 'UTC'") from None
+
     def columns(self) -> dict[str, str]:
         """Field name -> column name, for the columns that are mapped."""
         names = ("customer_id", "at", "item", "event_id", "amount", "quantity", "sku", "currency",
@@ -351,7 +364,7 @@ def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: Col
                 event["at"] = times[raw_at]
             else:
                 event["at"] = _parse_time(raw_at, mapping)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             problems.append(RecordProblem(path, row_no, customer_id, f"column {mapping.at!r}",
                                           f"cannot read {cell('at')!r} as a time: {exc}",
                                           mapping.date_format or "an ISO-8601 timestamp", row_no))
@@ -402,19 +415,12 @@ def load_csv(path: str | Path, mapping: ColumnMapping, *, delimiter: str = ",",
     """
     path = Path(path)
     text = read_text(path)
-    reader = csv.DictReader(
-        text.splitlines(), fieldnames=None if has_header else fieldnames,
-        delimiter=delimiter, skipinitialspace=skip_initial_space,
-    )
-    header = reader.fieldnames or []
+    header, rows = csv_rows(path, text, delimiter=delimiter, skip_initial_space=skip_initial_space,
+                            fieldnames=None if has_header or fieldnames is None else list(fieldnames))
     missing = [c for c in mapping.columns().values() if c not in header]
     if missing:
         raise InputFileError(path, f"column(s) {missing} not found; the file has {list(header)}. "
                              "Fix the ColumnMapping to name existing columns.", line=1)
-    start = 2 if has_header else 1
-    rows: Iterator[tuple[int, Mapping[str, Any]]] = (
-        (n, row) for n, row in enumerate(reader, start=start)
-    )
     return _rows_to_dataset(rows, mapping, str(path), f"{path.stem}-row")
 
 
@@ -460,6 +466,8 @@ def load_customers(path: str | Path) -> tuple[list[CustomerHistory], list[Any], 
                     "one record per customer"))
             sources.setdefault(history.customer.id, file.resolve())
             histories.append(history)
+    for history in histories:
+        problems.extend(_colliding_ids([history], events, str(sources[history.customer.id])))
     if problems:
         raise HistoryValidationError(problems)
     return histories, events, sources

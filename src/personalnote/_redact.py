@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from ._history import hidden_character
+
 __all__ = ["PersonalData", "data_text", "find_personal_data", "iban_valid", "luhn_valid", "redact"]
 
 PersonalDataKind = Literal["email", "card", "iban", "phone", "address"]
@@ -57,6 +59,12 @@ _ADDRESS = re.compile(
 )
 # characters that must not reach the <data> block as themselves
 _INVISIBLE = re.compile("[\U000e0000-\U000e007f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def _hidden(char: str) -> bool:
+    """A character that shows nothing: dropped from data text (line breaks become spaces first)."""
+    return unicodedata.category(char) in ("Cf", "Co", "Cs") or (
+        hidden_character(char) and unicodedata.category(char) not in ("Cc", "Zl", "Zp"))
 
 
 @dataclass(frozen=True)
@@ -165,9 +173,11 @@ def data_text(text: str) -> str:
     Personal data is redacted; angle brackets become ‹ › (no tag can be opened or
     closed), double quotes become “ ” (a quotation cannot be ended early), line breaks
     become spaces (no fact line can be forged) and invisible characters (Unicode tags,
-    zero-width and direction marks) are dropped.
+    zero-width and direction marks, every other format, control and private-use character,
+    variation selectors and fillers) are dropped.
     """
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+                   if c in "\t\n\r" or not _hidden(c))
     text = redact(text)
     return text.replace("<", "\u2039").replace(">", "\u203a").replace('"', "\u201d")

@@ -31,6 +31,7 @@ from . import (
     DraftOptions,
     ExportFormat,
     Finding,
+    InputFileError,
     MomentReport,
     OpenAIChatModel,
     PersonalNoteError,
@@ -57,6 +58,9 @@ __all__ = ["main"]
 
 
 def _as_of(text: str | None) -> datetime:
+    if text is not None and not text.strip():
+        raise argparse.ArgumentTypeError("--as-of is empty; give an ISO-8601 instant, or leave the option "
+                                          "out to use the clock")
     text = text or os.environ.get(C.ENV_AS_OF)
     if not text:
         return datetime.now(UTC)  # the CLI boundary is the one place the clock is read
@@ -66,7 +70,15 @@ def _as_of(text: str | None) -> datetime:
         raise argparse.ArgumentTypeError(
             f"--as-of {text!r} is not ISO-8601 (e.g. 2026-11-20T12:00:00Z)"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        in_range = datetime(1800, 1, 1, tzinfo=UTC) <= value.astimezone(UTC) < datetime(2500, 1, 1,
+                                                                                       tzinfo=UTC)
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        raise argparse.ArgumentTypeError(f"--as-of {text!r} is outside the years 1800-2499")
+    return value
 
 
 def _print_report(report: MomentReport) -> None:
@@ -229,6 +241,8 @@ def _print_findings(findings: list[Finding], text: str) -> None:
 def _check(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     data = load(args.path)
+    if not data.customers:
+        raise InputFileError(args.path, "holds no customer record; give a file with the customer to check")
     history = data.customer(args.customer) if args.customer else data.customers[0]
     text = read_text(args.text_file)
     ctx = build_context(history, as_of, business_events=data.business_events)
@@ -402,6 +416,17 @@ def _store_option(parser: argparse.ArgumentParser, help: str | None = None) -> N
                         help=help or f"the review store (SQLite file; default: {default})")
 
 
+def _queue_number(text: str) -> int:
+    """A draft id or version: a whole number that SQLite can hold (a larger one is no draft)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text[:40]} is out of range (0 to {2**63 - 1})")
+    return value
+
+
 def _as_of_option(parser: argparse.ArgumentParser, what: str = "ISO-8601 instant") -> None:
     parser.add_argument("--as-of", help=f"{what} (default: ${C.ENV_AS_OF}, else now)")
 
@@ -455,9 +480,10 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         _store_option(parser)
         _json_option(parser)
     for parser in (show, approve, edit, reject):
-        parser.add_argument("id", type=int, help="the draft's queue id (see `review list`)")
+        parser.add_argument("id", type=_queue_number, help="the draft's queue id (see `review list`)")
     for parser in (approve, edit, reject):
-        parser.add_argument("--version", type=int, help="the version you read (default: the current one)")
+        parser.add_argument("--version", type=_queue_number,
+                            help="the version you read (default: the current one)")
         parser.add_argument("--reviewer", required=True, metavar="ID", help="your reviewer id (required: "
                                                                            "you sign)")
         parser.add_argument("--name", dest="printed_name", help="your name as printed (default: the id)")
