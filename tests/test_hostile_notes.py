@@ -7,7 +7,7 @@ import pytest
 
 import personalnote as pn
 
-from .support import AS_OF, flyer_context
+from .support import AS_OF, FIXTURES, flyer_context
 
 BODY = "Congratulations on passing 2 million miles with SkyMiles on your flight to JFK."
 CLOSING = "With warm regards,\nThe crew"
@@ -108,3 +108,15 @@ def test_an_ordinary_item_named_in_a_note_is_not_an_injection() -> None:
             "Best wishes,\nThe team")
     findings = pn.check_text(text, ctx, cited=["S-1", "S-2"], moment_evidence=["S-2"])
     assert "untrusted_instruction" not in {f.kind for f in findings}
+
+
+def test_the_hostile_note_set_is_blocked() -> None:
+    """fixtures/notes/hostile.jsonl: 73 notes built from the red team's reproducers (greetings,
+    placeholders, other customers, disguised names, times in words, names in the body, non-notes)."""
+    import json
+
+    lines = (FIXTURES / "notes" / "hostile.jsonl").read_text("utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    passed = [r for r in rows if not _blocking(r["text"])]
+    assert len(rows) == 73 and len({r["category"] for r in rows}) == 7
+    assert passed == []

@@ -104,8 +104,9 @@ def _customer_names(text: str, profile: CustomerProfile, masked: list[tuple[int,
             if _overlaps(span, masked):
                 continue
             found = match.group(0)
-            letters = "".join(_WORD.findall(found))
-            if letters.isupper() and len(letters) > 1 and not "".join(_WORD.findall(written)).isupper():
+            shouted = [w for w, form in zip(_WORD.findall(found), _WORD.findall(written), strict=False)
+                       if w.isupper() and len(w) > 1 and not form.isupper()]
+            if shouted:  # "MARGARET OKAFOR", or "Ms OKAFOR": a word of the name in capitals
                 add(span, f"'{found}' is a legacy form in capitals; write '{written}'")
                 continue
             if (preferred and given and name == given and format_name(preferred) != format_name(given)
