@@ -6,7 +6,7 @@ the default here.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 # --- relationship -----------------------------------------------------------------
@@ -19,6 +19,21 @@ NEW_CUSTOMER_MAX_INTERACTIONS: Final = 1
 NEW_CUSTOMER_DAYS: Final = 90
 #: window over which frequency is measured
 FREQUENCY_WINDOW: Final = timedelta(days=365)
+
+# --- instants -------------------------------------------------------------------------------
+#: the instants a record (and ``as_of``) may hold: far enough from the calendar's ends (years 1 and
+#: 9999) that any time zone, anniversary or interval the library computes stays in range
+EARLIEST_INSTANT: Final = datetime(1800, 1, 1, tzinfo=UTC)
+LATEST_INSTANT: Final = datetime(2500, 1, 1, tzinfo=UTC)
+
+
+def in_instant_range(value: datetime) -> bool:
+    """True when an aware ``value`` lies in [EARLIEST_INSTANT, LATEST_INSTANT)."""
+    try:
+        return EARLIEST_INSTANT <= value.astimezone(UTC) < LATEST_INSTANT
+    except (OverflowError, ValueError):
+        return False
+
 
 # --- moments ----------------------------------------------------------------------
 #: the smallest round threshold worth a note, per loyalty metric

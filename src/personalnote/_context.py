@@ -289,6 +289,9 @@ def build_context(
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ContextError("as_of must be timezone-aware, e.g. datetime(2026, 11, 20, tzinfo=timezone.utc)")
+    if not C.in_instant_range(as_of):
+        raise ContextError(f"as_of {as_of.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
+                           f"{C.LATEST_INSTANT.year - 1}")
     profile = history.customer
     events = history.events_until(as_of)
     merged = {e.id: e for e in [*history.business_events, *business_events]}

@@ -18,7 +18,8 @@ carries the data a caller needs to act on it, not only a message::
     ├── ConfigurationError          a setting is missing or wrong, says how to fix it
     ├── StoreError                  the review store cannot be opened or used (.path)
     │   ├── StoreSettingsError      a setting read back at open differs (.setting, .expected, .actual)
-    │   └── StoreBusyError          other writers held the store past the busy timeout (.waited_ms)
+    │   ├── StoreBusyError          other writers held the store past the busy timeout (.waited_ms)
+    │   └── DamagedStoreError       a row cannot be read as the store wrote it (.table, .row_id)
     ├── ReviewError                 the review queue refused an action (.draft_id)
     │   ├── DraftNotFoundError      no draft with that queue id
     │   ├── StaleDraftError         someone decided first (.expected_version, .current_version, .state)
@@ -69,6 +70,7 @@ __all__ = [
     "ReviewError",
     "StaleDraftError",
     "StoreBusyError",
+    "DamagedStoreError",
     "StoreError",
     "StoreSettingsError",
     "TransitionError",
@@ -277,6 +279,17 @@ class StoreBusyError(StoreError):
         self.waited_ms = waited_ms
         super().__init__(path, f"busy: other writers held it for more than {waited_ms} ms and nothing was "
                                "written; try again, or raise busy_timeout_ms")
+
+
+class DamagedStoreError(StoreError):
+    """A row of the store cannot be read as the store wrote it (a value that is not JSON, a column
+    gone): the file was changed outside personalnote. ``table`` and ``row_id`` name the row."""
+
+    def __init__(self, path: str | Path, table: str, row_id: int | None, problem: str) -> None:
+        self.table, self.row_id = table, row_id
+        row = f"row {row_id} of {table}" if row_id is not None else f"a row of {table}"
+        super().__init__(path, f"{row} is damaged ({problem}); it was changed outside personalnote: "
+                               "restore the file from a backup")
 
 
 class ReviewError(PersonalNoteError):

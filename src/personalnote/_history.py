@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -29,6 +29,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from . import _constants as C
 
 __all__ = [
     "AddressForm",
@@ -165,19 +167,10 @@ def _no_bare_numbers(value: Any) -> Any:
     return value
 
 
-#: the instants a record may hold: far enough from the calendar's ends (years 1 and 9999)
-#: that any time zone, anniversary or interval the library computes stays in range
-EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
-LATEST = datetime(2500, 1, 1, tzinfo=UTC)
-
-
 def _in_range(value: datetime) -> datetime:
-    try:
-        in_range = EARLIEST <= value.astimezone(UTC) < LATEST
-    except (OverflowError, ValueError):
-        in_range = False
-    if not in_range:
-        raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year - 1}")
+    if not C.in_instant_range(value):
+        raise ValueError(f"{value.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
+                         f"{C.LATEST_INSTANT.year - 1}")
     return value
 
 

@@ -67,7 +67,7 @@ from ._signatures import (
     signature_rows,
     verify_record,
 )
-from ._store import Store, store_path
+from ._store import Store, reading_row, store_path
 
 __all__ = ["ReviewQueue", "approval_in_force"]
 
@@ -151,6 +151,10 @@ class ReviewQueue:
     # --- reading ---------------------------------------------------------------------------
 
     def _queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
+        with reading_row(self.path, "drafts", row):
+            return self._read_queued(row, tx)
+
+    def _read_queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
         approval = signature_at(tx, row["approval_seq"])
         signatures = tuple(signature_rows(tx, row["id"]))
         in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
@@ -204,7 +208,8 @@ class ReviewQueue:
     def verify(self) -> ChainReport:
         """Verify the signature record (every row's MAC and link, the chain head) and every draft against
         its own signatures; the report names the first broken row and each draft that disagrees."""
-        return verify_record(self.store, self.keys)
+        with reading_row(self.path, "drafts", None):
+            return verify_record(self.store, self.keys)
 
     def stats(self) -> list[PromptStats]:
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
@@ -297,11 +302,13 @@ class ReviewQueue:
         """
         row = self._row(draft_id)
         self._expect(row, version, "approve", DECIDABLE)
-        draft = Draft.model_validate_json(row["draft"])
+        with reading_row(self.path, "drafts", row):
+            draft = Draft.model_validate_json(row["draft"])
+            findings = [Finding.model_validate(f) for f in json.loads(row["findings"])]
         reasons = self._moment_reasons(draft, current, as_of, business_events, extra_moments)
         if reasons:
             raise MomentGoneError(draft_id, draft.moment.key, reasons)
-        blocking = blocking_findings(map(Finding.model_validate, json.loads(row["findings"])))
+        blocking = blocking_findings(findings)
         override = (override_reason or "").strip() or None
         if blocking and override is None:
             raise BlockingFindingsError(draft_id, blocking)
@@ -342,9 +349,11 @@ class ReviewQueue:
             raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
         if text == row["text"]:
             raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
-        draft = Draft.model_validate_json(row["draft"])
+        with reading_row(self.path, "drafts", row):
+            draft = Draft.model_validate_json(row["draft"])
+            context = _context_from(json.loads(row["context"]))
         edited = _EditedDraft(**dict(draft), edited_text=text)
-        findings = check(edited, _context_from(json.loads(row["context"])), policy=self.policy)
+        findings = check(edited, context, policy=self.policy)
         return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
             "state": "edited", "text": text, "text_sha256": sha256_text(text),
             "findings": json.dumps([f.to_json_dict() for f in findings])})

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _constants as C
-from ._errors import StoreBusyError, StoreError, StoreSettingsError
+from ._errors import DamagedStoreError, StoreBusyError, StoreError, StoreSettingsError
 
 __all__ = ["GENESIS_HASH", "Store", "store_path"]
 
@@ -140,6 +140,20 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
         return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+@contextmanager
+def reading_row(path: Path, table: str, row: Any) -> Iterator[None]:
+    """Turn what a damaged row raises (bad JSON, a failed validation, a column gone) into a
+    ``DamagedStoreError`` naming the row."""
+    try:
+        yield
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        try:
+            row_id: int | None = int(row["id"]) if row is not None else None
+        except (IndexError, KeyError, TypeError, ValueError):
+            row_id = None
+        raise DamagedStoreError(path, table, row_id, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 class Store:

@@ -71,13 +71,9 @@ def _as_of(text: str | None) -> datetime:
             f"--as-of {text!r} is not ISO-8601 (e.g. 2026-11-20T12:00:00Z)"
         ) from None
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        in_range = datetime(1800, 1, 1, tzinfo=UTC) <= value.astimezone(UTC) < datetime(2500, 1, 1,
-                                                                                       tzinfo=UTC)
-    except (OverflowError, ValueError):
-        in_range = False
-    if not in_range:
-        raise argparse.ArgumentTypeError(f"--as-of {text!r} is outside the years 1800-2499")
+    if not C.in_instant_range(value):
+        raise argparse.ArgumentTypeError(f"--as-of {text!r} is outside the years {C.EARLIEST_INSTANT.year}-"
+                                         f"{C.LATEST_INSTANT.year - 1}")
     return value
 
 
@@ -93,6 +89,16 @@ def _print_report(report: MomentReport) -> None:
         print(f"  {'':<22} evidence: {', '.join(m.evidence)}")
     for s in report.suppressed:
         print(f"  (suppressed {s.moment.kind}: {s.reason.message})")
+
+
+def _queue(args: argparse.Namespace) -> ReviewQueue:
+    """The review queue of ``--store`` (else the environment's, else the default). An existing empty
+    file is refused: it is not a store, and silently turning it into one hides a wrong path."""
+    path: Path | None = args.store
+    if path is not None and path.is_file() and path.stat().st_size == 0:
+        raise ConfigurationError(f"--store {path} is an empty file, not a review store: give the store's "
+                                 "file, or a path that does not exist yet (it is created)")
+    return ReviewQueue(path)
 
 
 def _extra_events(args: argparse.Namespace) -> list[Any]:
@@ -125,7 +131,7 @@ def _draft(args: argparse.Namespace) -> int:
     events.extend(_extra_events(args))
     if args.customer:
         histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
-    queue = ReviewQueue(args.store) if args.store or os.environ.get(C.ENV_STORE) else None
+    queue = _queue(args) if args.store or os.environ.get(C.ENV_STORE) else None
     signers = [_signer(s) for s in args.signer]
     if args.path.is_dir() or len(histories) > 1 or args.write_batch or args.read_batch:
         return _draft_batch(args, as_of, histories, events, sources, queue, signers)
@@ -308,7 +314,7 @@ def _emit(args: argparse.Namespace, item: QueuedDraft, verb: str) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    with ReviewQueue(args.store) as queue:
+    with _queue(args) as queue:
         if args.action == "list":
             items = queue.drafts([args.state] if args.state else None) if args.all or args.state \
                 else queue.pending()
@@ -371,7 +377,7 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with ReviewQueue(args.store) as queue:
+    with _queue(args) as queue:
         result = queue.export(args.format, args.out, again=args.again)
     if args.json:
         print(json.dumps({"format": result.format, "path": str(result.path), "count": result.count,
@@ -389,7 +395,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    with ReviewQueue(args.store) as queue:
+    with _queue(args) as queue:
         stats = queue.stats()
     if args.json:
         print(json.dumps({"prompts": [s.to_json_dict() for s in stats]}, ensure_ascii=False))
