@@ -53,6 +53,7 @@ from ._errors import (
 )
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import BusinessEvent, Channel, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
+from ._jsonl_stream import iter_customers
 from ._loaders import ColumnMapping, load, load_business_events, load_csv, load_customers, load_dataframe
 from ._local import LocalChatModel
 from ._model import OpenAIChatModel
@@ -150,6 +151,7 @@ __all__ = [
     "draft_note",
     "find_moments",
     "format_name",
+    "iter_customers",
     "load",
     "load_business_events",
     "load_csv",

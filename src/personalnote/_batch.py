@@ -312,8 +312,17 @@ class _Run:
             finally:
                 semaphore.release()
 
+        customers = enumerate(histories)
+        failed: Exception | None = None
         async with asyncio.TaskGroup() as group:
-            for index, customer in enumerate(histories):
+            while True:
+                try:
+                    index, customer = next(customers)
+                except StopIteration:
+                    break
+                except Exception as exc:  # noqa: BLE001 - the input failed (a stream's bad line): the
+                    failed = exc          # customers in flight finish, then its own typed error is raised
+                    break
                 outcomes.append(None)
                 if self.stopped is None:
                     await semaphore.acquire()
@@ -324,6 +333,8 @@ class _Run:
                 left = CustomerOutcome(customer_id_of(customer), "not_started", self.stopped)
                 outcomes[index] = left
                 self.record(left)
+        if failed is not None:
+            raise failed
         return [o for o in outcomes if o is not None]
 
     def record(self, outcome: CustomerOutcome) -> None:

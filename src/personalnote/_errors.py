@@ -142,14 +142,21 @@ class RecordProblem:
 
 
 class HistoryValidationError(InputError):
-    """One or more input records are invalid. ``problems`` lists every one of them."""
+    """One or more input records are invalid. ``problems`` lists every one of them.
 
-    def __init__(self, problems: list[RecordProblem]) -> None:
+    ``streamed`` is None for a loader (nothing was loaded); for ``iter_customers`` it is the
+    number of customers yielded before the bad record stopped the stream.
+    """
+
+    def __init__(self, problems: list[RecordProblem], *, streamed: int | None = None) -> None:
         if not problems:
             raise ValueError("HistoryValidationError needs at least one problem")
         self.problems = list(problems)
+        self.streamed = streamed
         count = len(self.problems)
-        header = f"{count} invalid record field{'s' if count != 1 else ''}; nothing was loaded:"
+        outcome = ("nothing was loaded" if streamed is None
+                   else f"the stream stopped after {streamed} customer{'s' if streamed != 1 else ''}")
+        header = f"{count} invalid record field{'s' if count != 1 else ''}; {outcome}:"
         lines = [header, *(f"  - {p}" for p in self.problems[:50])]
         if count > 50:
             lines.append(f"  ... and {count - 50} more")

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._errors import InputFileError
 
-__all__ = ["MAX_INT_DIGITS", "jsonl_lines", "parse_json", "read_text"]
+__all__ = ["MAX_INT_DIGITS", "check_regular_file", "jsonl_lines", "parse_json", "read_text"]
 
 #: longer integers are refused before Python's own limit (4,300 digits) raises ValueError
 MAX_INT_DIGITS = 100
@@ -72,8 +72,8 @@ def jsonl_lines(text: str) -> list[tuple[int, str]]:
     return [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
 
 
-def read_text(path: Path) -> str:
-    """A regular UTF-8 text file's contents; anything else is an ``InputFileError`` naming it.
+def check_regular_file(path: Path) -> None:
+    """An ``InputFileError`` naming ``path`` unless it is a regular file.
 
     A FIFO, a device or a directory is refused before it is opened (reading one could
     block forever or read without end).
@@ -88,6 +88,11 @@ def read_text(path: Path) -> str:
         raise InputFileError(path, "is a folder, not a file")
     if not stat.S_ISREG(mode):
         raise InputFileError(path, "not a regular file (a FIFO, socket or device); give a file")
+
+
+def read_text(path: Path) -> str:
+    """A regular UTF-8 text file's contents; anything else is an ``InputFileError`` naming it."""
+    check_regular_file(path)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

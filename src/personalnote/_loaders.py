@@ -27,8 +27,8 @@ from ._errors import ConfigurationError, HistoryValidationError, InputFileError,
 from ._history import BusinessEvent, CustomerHistory, Dataset, known_time_zone
 from ._json_reader import jsonl_lines, parse_json, read_text
 
-__all__ = ["ColumnMapping", "load", "load_business_events", "load_csv", "load_customers", "load_dataframe",
-           "read_text"]
+__all__ = ["ColumnMapping", "is_customer", "load", "load_business_events", "load_csv", "load_customers",
+           "load_dataframe", "read_text", "shared_id_problems", "validate_customer"]
 
 _BUSINESS_EVENT: TypeAdapter[Any] = TypeAdapter(BusinessEvent)
 
@@ -142,6 +142,21 @@ def _duplicate_ids(record: Any, path: str | None, index: int, line: int | None) 
 # --- JSON and JSONL -----------------------------------------------------------------------
 
 
+def validate_customer(record: Any, path: str | None, index: int,
+                      line: int | None = None) -> CustomerHistory | list[RecordProblem]:
+    """One customer record validated, or every problem with it."""
+    dupes = _duplicate_ids(record, path, index, line)
+    try:
+        return CustomerHistory.model_validate(record)
+    except ValidationError as exc:
+        found = problems_from_validation(
+            exc, path=path, index=index, record_id=_record_id(record), record=record, line=line
+        )
+        if dupes:  # the precise duplicate problems replace the model's summary
+            found = [p for p in found if "duplicate event id" not in p.message]
+        return dupes + found
+
+
 @dataclass
 class _Collector:
     path: str | None
@@ -150,18 +165,11 @@ class _Collector:
     problems: list[RecordProblem]
 
     def customer(self, record: Any, index: int, line: int | None = None) -> None:
-        dupes = _duplicate_ids(record, self.path, index, line)
-        try:
-            history = CustomerHistory.model_validate(record)
-        except ValidationError as exc:
-            found = problems_from_validation(
-                exc, path=self.path, index=index, record_id=_record_id(record), record=record, line=line
-            )
-            if dupes:  # the precise duplicate problems replace the model's summary
-                found = [p for p in found if "duplicate event id" not in p.message]
-            self.problems.extend(dupes + found)
-            return
-        self.customers.append(history)
+        history = validate_customer(record, self.path, index, line)
+        if isinstance(history, list):
+            self.problems.extend(history)
+        else:
+            self.customers.append(history)
 
     def business_event(self, record: Any, index: int, line: int | None = None, prefix: str = "") -> None:
         try:
@@ -203,16 +211,20 @@ def _colliding_ids(customers: list[CustomerHistory], business_events: list[Any],
     shared = {event.id for event in business_events}
     problems: list[RecordProblem] = []
     for index, history in enumerate(customers):
-        for i, event in enumerate(history.events):
-            if event.id in shared:
-                problems.append(RecordProblem(
-                    path, index, history.customer.id, f"events[{i}].id",
-                    f"event id {event.id!r} is also the id of a business event",
-                    "event ids unique across the customer's events and the business events"))
+        problems.extend(shared_id_problems(history, shared, path, index))
     return problems
 
 
-def _is_customer(record: Any) -> bool:
+def shared_id_problems(history: CustomerHistory, shared: set[str], path: str | None, index: int,
+                       line: int | None = None) -> list[RecordProblem]:
+    """The customer's events whose id is also a business event's id (in ``shared``)."""
+    return [RecordProblem(path, index, history.customer.id, f"events[{i}].id",
+                          f"event id {event.id!r} is also the id of a business event",
+                          "event ids unique across the customer's events and the business events", line)
+            for i, event in enumerate(history.events) if event.id in shared]
+
+
+def is_customer(record: Any) -> bool:
     return isinstance(record, Mapping) and "customer" in record
 
 
@@ -220,7 +232,7 @@ def _load_json_document(text: str, path: Path, collector: _Collector) -> None:
     document = parse_json(text, path)
     if isinstance(document, list):
         records: list[Any] = document
-    elif _is_customer(document):
+    elif is_customer(document):
         records = [document]
     elif isinstance(document, Mapping) and ("customers" in document or "business_events" in document):
         unknown = set(document) - {"customers", "business_events", "format"}
@@ -250,7 +262,7 @@ def _load_jsonl(text: str, path: Path, collector: _Collector) -> None:
         raise InputFileError(path, "the file holds no records (an empty JSONL file)")
     for index, (line_no, line) in enumerate(lines):
         record = parse_json(line, path, line=line_no)
-        if _is_customer(record):
+        if is_customer(record):
             collector.customer(record, index, line=line_no)
         else:
             collector.business_event(record, index, line=line_no)
