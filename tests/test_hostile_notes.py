@@ -63,10 +63,6 @@ def test_a_few_days_is_not_an_exact_interval() -> None:
     assert _blocking(_note("Dear Ms Okafor,", f"{BODY} We hope to see you again in a few days.")) == set()
 
 
-def test_as_of_is_the_flyers_day() -> None:
-    assert flyer_context().as_of == AS_OF
-
-
 @pytest.mark.parametrize("cell", [" =1+1", "\n=1+1", "\u00a0=1+1", "\u200b=1+1", "\ufeff=1+1", "\uff1d1+1",
                                   "\uff0bcmd", "  @SUM(A1)"])
 def test_csv_cells_a_spreadsheet_may_still_read_as_a_formula_are_neutralised(cell: str) -> None:

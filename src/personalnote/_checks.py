@@ -30,7 +30,7 @@ from ._model_words import model_words_findings
 from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data
-from ._untrusted import FreeText, ObedienceRules, obeyed_spans
+from ._untrusted import MIXED_CODE, FreeText, ObedienceRules, obeyed_spans
 
 __all__ = ["CheckPolicy", "check", "check_text"]
 
@@ -445,10 +445,6 @@ def _personal_data(note: _Note) -> list[Finding]:
             for item in find_personal_data(note.text)]
 
 
-#: a code in a structured field ("TRK-7Q4Z-5829"): letters and digits together, five or more characters
-_CODE_LIKE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w][\w-]{4,}\b")
-
-
 def _reads_like_instruction(value: str, policy: CheckPolicy) -> bool:
     lowered = value.casefold()
     words = set(re.findall(r"\w+", lowered))
@@ -479,7 +475,7 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
     # or carries a code the moment does not rest on: then it is free text, and echoing it is obeying it.
     suspicious = [(fact_id, value) for fact_id, value in structured
                   if _reads_like_instruction(value, policy)
-                  or (fact_id not in evidence and _CODE_LIKE.search(value))]
+                  or (fact_id not in evidence and MIXED_CODE.search(value))]
     hidden = [value for _, value in suspicious]
     trusted = [_without(f.text, hidden) for f in ctx.facts.values()]
     trusted += [value for _, value in structured if value not in hidden]

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from . import _constants as C
 
-__all__ = ["INSTRUCTION_MARKERS", "INSTRUCTION_WORDS", "FreeText", "ObedienceRules", "obeyed_spans"]
+__all__ = ["INSTRUCTION_MARKERS", "INSTRUCTION_WORDS", "MIXED_CODE", "FreeText", "ObedienceRules",
+           "obeyed_spans"]
 
 #: phrases a note only contains when it answers instructions hidden in the records
 INSTRUCTION_MARKERS = (
@@ -73,7 +74,10 @@ _STOPWORDS = frozenset(
     "or our she so that the their them then they this to was we were will with you your".split())
 _WORD = re.compile(r"\w+")
 _ENCODED = re.compile(r"(?:(?<!\S)[.\-_/|]{1,8}(?:\s+|$)){8,}|\b(?:[01]{8}\s+){3,}[01]{8}\b")
-_CODE_LIKE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w][\w-]{4,}\b|\b[\w+/=-]{16,}")
+#: a code: letters and digits together, five or more characters ("TRK-7Q4Z-5829", "FREE50")
+MIXED_CODE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w][\w-]{4,}\b")
+#: a code, or a long run of code-like characters (base64 and the like)
+_CODE_LIKE = re.compile(rf"{MIXED_CODE.pattern}|\b[\w+/=-]{{16,}}")
 
 
 def _words(text: str) -> list[str]:
