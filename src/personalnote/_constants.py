@@ -63,11 +63,47 @@ FRESHNESS: Final[dict[str, timedelta]] = {
     "wanted_item_available": timedelta(days=10),
     "preference_match": timedelta(days=30),
     "welcome_back": timedelta(days=21),
+    "birthday": timedelta(days=3),
     "custom": timedelta(days=30),
 }
 DEFAULT_FRESHNESS: Final = timedelta(days=14)
 #: multiplier applied to a moment's strength when it rests on something the customer declined
 DECLINED_PREFERENCE_FACTOR: Final = 0.3
+#: tenure metrics (a loyalty metric counted in years or months) and the thresholds that are
+#: milestones: 5 years in a club is a moment though it is below MILESTONE_DEFAULT_MINIMUM. A metric
+#: is a tenure metric when its name is one of these or ends in ``_years`` / ``_months``
+TENURE_MILESTONES: Final[dict[str, tuple[float, ...]]] = {
+    "years": (1, 2, 3, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70, 75),
+    "months": (6, 12, 18, 24),
+}
+
+# --- moments ahead ----------------------------------------------------------------
+#: the channel a note goes by when neither the caller nor the customer names one
+DEFAULT_CHANNEL: Final = "email"
+#: how long before a moment's date its note must be ready, per channel: a letter is mailed days
+#: ahead to arrive on the day, a card is printed before the trip, an email goes the same day
+LEAD_TIMES: Final[dict[str, timedelta]] = {
+    "letter": timedelta(days=7),
+    "card": timedelta(days=2),
+    "email": timedelta(0),
+    "sms": timedelta(0),
+}
+#: moments ahead are found this long before their ready-by date, so a team can plan the work
+PLANNING_MARGIN: Final = timedelta(days=3)
+#: booked trips up to this far ahead are known to the context (as upcoming events)
+UPCOMING_HORIZON: Final = timedelta(days=90)
+
+# --- memory -----------------------------------------------------------------------
+#: a negative support case closed within this long holds back celebratory notes
+COMPLAINT_WINDOW: Final = timedelta(days=30)
+#: at most CONTACT_CAP contacts (messages of any kind and personal notes) in CONTACT_WINDOW
+CONTACT_CAP: Final = 3
+CONTACT_WINDOW: Final = timedelta(days=7)
+#: a moment of a kind the customer had a note about within NOTE_MEMORY is this much weaker
+NOTE_MEMORY: Final = timedelta(days=365)
+REPEATED_KIND_FACTOR: Final = 0.6
+#: a note about a birthday may say the age (turning 40) only when the policy allows it
+BIRTHDAY_MENTIONS_AGE: Final = False
 
 # --- environment variables ----------------------------------------------------------
 ENV_AS_OF: Final = "PERSONALNOTE_AS_OF"

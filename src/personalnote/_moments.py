@@ -1,8 +1,9 @@
 """Moments: what in a customer's history is worth a personal note now, or "no note".
 
-Detectors propose moments; guards turn them into "no note" with a reason (do not
-contact, an open complaint, already sent, a cool-down, too old). "No note" is a normal
-result, not an exception.
+Detectors propose moments, some ahead of time (within the channel's lead time); guards turn
+them into "no note" with a reason (do not contact, an open or just-resolved complaint, already
+sent, too many messages lately, a cool-down, too old). "No note" is a normal result, not an
+exception.
 
 Example::
 
@@ -16,14 +17,21 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ._context import CustomerContext
 from ._detectors import registered_detectors
-from ._history import NoteSentEvent, SupportCaseEvent
+from ._history import MessageSentEvent, NoteSentEvent, SupportCaseEvent
+from ._memory import about_kind, about_matches
 from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
 
 __all__ = ["find_moments"]
+
+#: a free-text note with no number ("birthday card") was about a moment this close to its date
+_SAME_OCCASION = timedelta(days=45)
 
 # --- guards -------------------------------------------------------------------------------
 
@@ -45,18 +53,56 @@ def _open_cases(ctx: CustomerContext) -> list[SupportCaseEvent]:
     ]
 
 
-def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy, notes: list[NoteSentEvent],
-                  cases: list[SupportCaseEvent]) -> NoNoteReason | None:
-    """Why ``moment`` gets no note, if it doesn't; ``notes`` and ``cases`` are read once per context."""
-    if any(n.about == moment.key for n in notes):
+def _recent_complaints(ctx: CustomerContext, policy: MomentPolicy) -> list[SupportCaseEvent]:
+    """Negative cases closed within the policy's complaint window before ``as_of``."""
+    return [
+        e for e in ctx.events
+        if isinstance(e, SupportCaseEvent) and e.sentiment == "negative" and e.status == "closed"
+        and ctx.as_of - (e.closed_at or e.at) < policy.complaint_window and (e.closed_at or e.at) <= ctx.as_of
+    ]
+
+
+def _contacts(ctx: CustomerContext, policy: MomentPolicy) -> list[datetime]:
+    """When the customer heard from the business within the contact window: messages of any kind
+    and personal notes."""
+    return [e.at for e in ctx.events if isinstance(e, MessageSentEvent | NoteSentEvent)
+            and ctx.as_of - e.at < policy.contact_window]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Memory:
+    """What the guards read once per context."""
+
+    notes: list[NoteSentEvent]
+    cases: list[SupportCaseEvent]
+    complaints: list[SupportCaseEvent]
+    contacts: list[datetime]
+
+
+def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy,
+                  memory: _Memory) -> NoNoteReason | None:
+    """Why ``moment`` gets no note, if it doesn't."""
+    sent = next((n for n in memory.notes
+                 if about_matches(n.about, moment, sent_at=n.at, occasion=_SAME_OCCASION)), None)
+    if sent is not None:
         return NoNoteReason(code="already_sent", moment_key=moment.key,
-                            message=f"a note about {moment.key} was already sent")
-    if cases and moment.celebratory:
+                            message=f"a note about {moment.key} was already sent on "
+                                    f"{ctx.local_date(sent.at)} ({sent.id}: {sent.about!r})")
+    if memory.cases and moment.celebratory:
         return NoNoteReason(
             code="open_support_case", moment_key=moment.key,
-            message=f"support case {cases[-1].id} ({cases[-1].topic}) is open: no celebratory note",
+            message=f"support case {memory.cases[-1].id} ({memory.cases[-1].topic}) is open: "
+                    "no celebratory note",
         )
-    recent = [n for n in notes if ctx.as_of - n.at < policy.cool_down]
+    if memory.complaints and moment.celebratory:
+        case = memory.complaints[-1]
+        return NoNoteReason(
+            code="recent_complaint", moment_key=moment.key,
+            message=f"complaint {case.id} ({case.topic}) was resolved on "
+                    f"{ctx.local_date(case.closed_at or case.at)}: not the day for congratulations "
+                    f"(window {policy.complaint_window.days} days)",
+        )
+    recent = [n for n in memory.notes if ctx.as_of - n.at < policy.cool_down]
     if recent:
         last = max(recent, key=lambda n: n.at)
         return NoNoteReason(
@@ -70,7 +116,28 @@ def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy, no
             message=f"{moment.kind} of {ctx.local_date(moment.at)} is no longer fresh "
                     f"(fresh for {moment.fresh_for.days} days)",
         )
+    if len(memory.contacts) >= policy.contact_cap:
+        return NoNoteReason(
+            code="contact_fatigue", moment_key=moment.key,
+            message=f"the customer heard from us {len(memory.contacts)} times in the last "
+                    f"{policy.contact_window.days} days (the cap is {policy.contact_cap})",
+        )
     return None
+
+
+def _remembered(moment: Moment, ctx: CustomerContext, policy: MomentPolicy,
+                notes: list[NoteSentEvent]) -> Moment:
+    """A moment of a kind the customer had a note about within the policy's memory is weaker."""
+    if any(ctx.as_of - n.at < policy.note_memory and about_kind(n.about) == moment.kind for n in notes):
+        return moment.model_copy(update={"strength": round(moment.strength * policy.repeated_kind_factor, 3)})
+    return moment
+
+
+def _dated(moment: Moment, ctx: CustomerContext, policy: MomentPolicy) -> Moment:
+    """The moment with the day it falls on and the day its note must be ready by."""
+    on = moment.at.astimezone(ZoneInfo(ctx.customer.time_zone)).date()
+    ready_by = on - policy.lead_time(policy.channel_for(ctx))
+    return moment.model_copy(update={"on": on, "ready_by": ready_by})
 
 
 def find_moments(
@@ -79,10 +146,12 @@ def find_moments(
     policy: MomentPolicy | None = None,
     detectors: dict[str, Detector] | None = None,
     extra: Sequence[Moment] = (),
+    channel: str | None = None,
 ) -> MomentReport:
     """Run the detectors and guards on a context; return moments strongest first or no note.
 
-    ``extra`` are caller-supplied moments (their evidence must be facts of ``ctx``).
+    ``extra`` are caller-supplied moments (their evidence must be facts of ``ctx``). ``channel``
+    sets the lead time of moments ahead (default: the policy's, else the customer's preferred).
 
     Example::
 
@@ -90,6 +159,8 @@ def find_moments(
         report.best.kind if not report.no_note else report.no_note_reasons
     """
     policy = policy or MomentPolicy()
+    if channel is not None:
+        policy = dataclasses.replace(policy, channel=channel)
     active = registered_detectors() if detectors is None else detectors
     candidates: list[Moment] = list(extra)
     for detector in active.values():
@@ -101,14 +172,16 @@ def find_moments(
     for moment in candidates:
         if moment.key not in unique or unique[moment.key].strength < moment.strength:
             unique[moment.key] = moment
-    ordered = sorted(unique.values(), key=lambda m: (-m.strength, -m.at.timestamp(), m.key))
-    blocked = _customer_guard(ctx)
     notes = [e for e in ctx.events if isinstance(e, NoteSentEvent)]
-    cases = _open_cases(ctx)
+    weighed = [_dated(_remembered(m, ctx, policy, notes), ctx, policy) for m in unique.values()]
+    ordered = sorted(weighed, key=lambda m: (-m.strength, -m.at.timestamp(), m.key))
+    blocked = _customer_guard(ctx)
+    memory = _Memory(notes=notes, cases=_open_cases(ctx), complaints=_recent_complaints(ctx, policy),
+                     contacts=_contacts(ctx, policy))
     moments: list[Moment] = []
     suppressed: list[SuppressedMoment] = []
     for moment in ordered:
-        reason = blocked or _moment_guard(ctx, moment, policy, notes, cases)
+        reason = blocked or _moment_guard(ctx, moment, policy, memory)
         if reason is None:
             moments.append(moment)
         else:
