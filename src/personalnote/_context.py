@@ -155,9 +155,14 @@ class CustomerContext(BaseModel):
         return context_html(self)
 
 
+#: English month names, not ``strftime("%B")``: the text is the same under any C locale, and faster
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
 def _local_date(instant: datetime, time_zone: str) -> str:
     local = instant.astimezone(ZoneInfo(time_zone))
-    return f"{local.day} {local.strftime('%B %Y')}"
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def _variant_text(variant: dict[str, str]) -> str:
@@ -301,7 +306,7 @@ def build_context(
         raise ContextError(f"as_of {as_of.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
                            f"{C.LATEST_INSTANT.year - 1}")
     profile = history.customer
-    events = history.events_until(as_of)
+    events, upcoming = history.split_at(as_of, as_of + C.UPCOMING_HORIZON)
     merged = {e.id: e for e in [*history.business_events, *business_events]}
     relevant = [
         e for e in merged.values()
@@ -309,7 +314,6 @@ def build_context(
                               or e.customer_ids is None or profile.id in e.customer_ids)
     ]
     relevant.sort(key=lambda e: (e.at, e.id))
-    upcoming = history.trips_booked(as_of, as_of + C.UPCOMING_HORIZON)
     facts: dict[str, Fact] = {}
     sources: list[tuple[FactSource, list[Any]]] = [("event", events), ("business_event", relevant),
                                                    ("event", upcoming)]
@@ -331,7 +335,7 @@ def build_context(
         born = profile.birth_date
         facts["profile:birthday"] = Fact(  # the day, never the year: the age is the policy's call
             id="profile:birthday", kind="birthday", source="profile", at=None,
-            text=f"Birthday on {born.day} {born.strftime('%B')}",
+            text=f"Birthday on {born.day} {MONTHS[born.month - 1]}",
             data={"month": born.month, "day": born.day},
         )
     facts["derived:relationship"] = Fact(

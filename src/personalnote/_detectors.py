@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from ._context import CustomerContext, Fact, add_years, years_between
+from ._context import MONTHS, CustomerContext, Fact, add_years, years_between
 from ._history import (
     LoyaltyEvent,
     NewCollectionEvent,
@@ -146,6 +146,8 @@ def milestone(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
 def milestone_ahead(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
     """A milestone a booked trip will cross: the latest balance plus what the booked trips earn,
     looking as far ahead as the channel's lead time needs (a card printed before the flight)."""
+    if not ctx.upcoming:
+        return
     latest: dict[tuple[str, str], LoyaltyEvent] = {}
     for event in ctx.events:
         if isinstance(event, LoyaltyEvent):
@@ -203,9 +205,8 @@ def nth_purchase(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]
     )
 
 
-def _anniversary_moment(ctx: CustomerContext, policy: MomentPolicy, start: datetime, origin: str,
-                        what: str, years: int) -> Moment:
-    at = add_years(start, years)
+def _anniversary_moment(ctx: CustomerContext, policy: MomentPolicy, start: datetime, at: datetime,
+                        origin: str, what: str, years: int) -> Moment:
     plural = "s" if years != 1 else ""
     ahead = at > ctx.as_of
     derived = Fact(id=f"derived:anniversary:{years}", kind="anniversary", source="derived", at=at,
@@ -233,10 +234,11 @@ def anniversary(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
     else:
         return
     years = years_between(start, ctx.as_of)
-    if add_years(start, years + 1) <= policy.look_ahead_until(ctx):
-        yield _anniversary_moment(ctx, policy, start, origin, what, years + 1)
+    upcoming = add_years(start, years + 1)
+    if upcoming <= policy.look_ahead_until(ctx):
+        yield _anniversary_moment(ctx, policy, start, upcoming, origin, what, years + 1)
     elif years >= 1:
-        yield _anniversary_moment(ctx, policy, start, origin, what, years)
+        yield _anniversary_moment(ctx, policy, start, add_years(start, years), origin, what, years)
 
 
 def _birthday_on(born: date, year: int) -> date:
@@ -269,7 +271,7 @@ def birthday(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
     age = at.year - born.year
     if age < 1:
         return
-    day = f"{at.day} {at.strftime('%B')}"
+    day = f"{at.day} {MONTHS[at.month - 1]}"
     text = f"Turns {age} on {day}" if policy.birthday_mentions_age else f"Birthday on {day}"
     derived = Fact(id=f"derived:birthday:{at.year}", kind="birthday_moment", source="derived", at=at,
                    text=text, data={"age": age} if policy.birthday_mentions_age else {})

@@ -465,10 +465,19 @@ class CustomerHistory(_Record):
         """The customer's events that happened at or before ``as_of``, oldest first."""
         return sorted((e for e in self.events if e.at <= as_of), key=lambda e: (e.at, e.id))
 
-    def trips_booked(self, as_of: datetime, until: datetime) -> list[TripEvent]:
-        """Trips dated after ``as_of`` and up to ``until``: bookings, known before they happen."""
-        return sorted((e for e in self.events if isinstance(e, TripEvent) and as_of < e.at <= until),
-                      key=lambda e: (e.at, e.id))
+    def split_at(self, as_of: datetime, until: datetime) -> tuple[list[Any], list[TripEvent]]:
+        """The events up to ``as_of`` (as ``events_until``) and the trips dated after it and up to
+        ``until``: bookings, known before they happen; both oldest first, in one pass."""
+        past: list[Any] = []
+        booked: list[TripEvent] = []
+        for event in self.events:
+            if event.at <= as_of:
+                past.append(event)
+            elif isinstance(event, TripEvent) and event.at <= until:
+                booked.append(event)
+        past.sort(key=lambda e: (e.at, e.id))
+        booked.sort(key=lambda e: (e.at, e.id))
+        return past, booked
 
 
 class Dataset(BaseModel):

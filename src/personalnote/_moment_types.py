@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from . import _constants as C
-from ._context import CustomerContext, Fact
+from ._context import MONTHS, CustomerContext, Fact
 
 __all__ = ["Detector", "Moment", "MomentPolicy", "MomentReport", "NoNoteReason", "ReasonCode",
            "SuppressedMoment"]
@@ -76,7 +76,7 @@ class Moment(BaseModel):
     @property
     def for_label(self) -> str:
         """'for 21 November': the day a note drafted for this moment is for."""
-        return f"for {self.on.day} {self.on.strftime('%B')}" if self.on else ""
+        return f"for {self.on.day} {MONTHS[self.on.month - 1]}" if self.on else ""
 
     def _repr_html_(self) -> str:
         from ._display import moment_html

@@ -30,6 +30,8 @@ from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteR
 
 __all__ = ["find_moments"]
 
+#: built once: a policy's tables are copied from the defaults each time one is made
+_DEFAULT_POLICY = MomentPolicy()
 #: a free-text note with no number ("birthday card") was about a moment this close to its date
 _SAME_OCCASION = timedelta(days=45)
 
@@ -44,39 +46,35 @@ def _customer_guard(ctx: CustomerContext) -> NoNoteReason | None:
     return None
 
 
-def _open_cases(ctx: CustomerContext) -> list[SupportCaseEvent]:
-    """Cases open at ``as_of``: still open, or closed only after it."""
-    return [
-        e for e in ctx.events
-        if isinstance(e, SupportCaseEvent)
-        and (e.closed_at > ctx.as_of if e.closed_at is not None else e.status == "open")
-    ]
-
-
-def _recent_complaints(ctx: CustomerContext, policy: MomentPolicy) -> list[SupportCaseEvent]:
-    """Negative cases closed within the policy's complaint window before ``as_of``."""
-    return [
-        e for e in ctx.events
-        if isinstance(e, SupportCaseEvent) and e.sentiment == "negative" and e.status == "closed"
-        and ctx.as_of - (e.closed_at or e.at) < policy.complaint_window and (e.closed_at or e.at) <= ctx.as_of
-    ]
-
-
-def _contacts(ctx: CustomerContext, policy: MomentPolicy) -> list[datetime]:
-    """When the customer heard from the business within the contact window: messages of any kind
-    and personal notes."""
-    return [e.at for e in ctx.events if isinstance(e, MessageSentEvent | NoteSentEvent)
-            and ctx.as_of - e.at < policy.contact_window]
-
-
 @dataclasses.dataclass(frozen=True)
 class _Memory:
-    """What the guards read once per context."""
+    """What the guards read of the history, gathered in one pass over the events."""
 
     notes: list[NoteSentEvent]
+    #: support cases open at ``as_of`` (still open, or closed only after it)
     cases: list[SupportCaseEvent]
+    #: negative cases closed within the policy's complaint window before ``as_of``
     complaints: list[SupportCaseEvent]
+    #: when the customer heard from the business within the contact window (messages and notes)
     contacts: list[datetime]
+
+
+def _memory(ctx: CustomerContext, policy: MomentPolicy) -> _Memory:
+    memory = _Memory([], [], [], [])
+    as_of = ctx.as_of
+    for event in ctx.events:
+        if isinstance(event, SupportCaseEvent):
+            if (event.closed_at > as_of if event.closed_at is not None else event.status == "open"):
+                memory.cases.append(event)
+            elif event.sentiment == "negative" and (
+                    as_of - (event.closed_at or event.at) < policy.complaint_window):
+                memory.complaints.append(event)
+        elif isinstance(event, NoteSentEvent | MessageSentEvent):
+            if isinstance(event, NoteSentEvent):
+                memory.notes.append(event)
+            if as_of - event.at < policy.contact_window:
+                memory.contacts.append(event.at)
+    return memory
 
 
 def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy,
@@ -128,7 +126,8 @@ def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy,
 def _remembered(moment: Moment, ctx: CustomerContext, policy: MomentPolicy,
                 notes: list[NoteSentEvent]) -> Moment:
     """A moment of a kind the customer had a note about within the policy's memory is weaker."""
-    if any(ctx.as_of - n.at < policy.note_memory and about_kind(n.about) == moment.kind for n in notes):
+    if notes and any(ctx.as_of - n.at < policy.note_memory and about_kind(n.about) == moment.kind
+                     for n in notes):
         return moment.model_copy(update={"strength": round(moment.strength * policy.repeated_kind_factor, 3)})
     return moment
 
@@ -158,7 +157,7 @@ def find_moments(
         report = find_moments(build_context(history, as_of=now))
         report.best.kind if not report.no_note else report.no_note_reasons
     """
-    policy = policy or MomentPolicy()
+    policy = policy or _DEFAULT_POLICY
     if channel is not None:
         policy = dataclasses.replace(policy, channel=channel)
     active = registered_detectors() if detectors is None else detectors
@@ -172,18 +171,16 @@ def find_moments(
     for moment in candidates:
         if moment.key not in unique or unique[moment.key].strength < moment.strength:
             unique[moment.key] = moment
-    notes = [e for e in ctx.events if isinstance(e, NoteSentEvent)]
-    weighed = [_dated(_remembered(m, ctx, policy, notes), ctx, policy) for m in unique.values()]
+    memory = _memory(ctx, policy)
+    weighed = [_remembered(m, ctx, policy, memory.notes) for m in unique.values()]
     ordered = sorted(weighed, key=lambda m: (-m.strength, -m.at.timestamp(), m.key))
     blocked = _customer_guard(ctx)
-    memory = _Memory(notes=notes, cases=_open_cases(ctx), complaints=_recent_complaints(ctx, policy),
-                     contacts=_contacts(ctx, policy))
     moments: list[Moment] = []
     suppressed: list[SuppressedMoment] = []
     for moment in ordered:
         reason = blocked or _moment_guard(ctx, moment, policy, memory)
         if reason is None:
-            moments.append(moment)
+            moments.append(_dated(moment, ctx, policy))  # the days of the moments kept, not of every one
         else:
             suppressed.append(SuppressedMoment(moment=moment, reason=reason))
     reasons: list[NoNoteReason] = []
