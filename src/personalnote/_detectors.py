@@ -7,7 +7,6 @@ clock and never decides whether a note may be sent (the guards do).
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
@@ -23,6 +22,7 @@ from ._history import (
     StockEvent,
     TripEvent,
 )
+from ._items import normalise_variant_value, same_item, same_stock_item
 from ._moment_types import Detector, Moment, MomentPolicy
 
 __all__ = ["ordinal", "register_detector", "registered_detectors", "round_number", "same_item",
@@ -282,20 +282,12 @@ def birthday(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
     )
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def same_item(a: str, b: str) -> bool:
-    """Item names match when one's words all appear in the other's ('grey trousers')."""
-    wa, wb = _words(a), _words(b)
-    return bool(wa and wb) and (wa <= wb or wb <= wa)
-
-
 def _variant_available(wanted: dict[str, str], offered: dict[str, list[str]]) -> bool:
-    lowered = {k.lower(): {v.lower() for v in vs} for k, vs in offered.items()}
-    return all(value.lower() in lowered[key.lower()]
-               for key, value in wanted.items() if key.lower() in lowered)
+    """Whether the offered variants hold the wanted value of every attribute they list, sizes read
+    alike however written ("W34", "34W", "size 34"; ``_items.normalise_variant_value``)."""
+    normalised = {k.strip().casefold(): {normalise_variant_value(v) for v in vs} for k, vs in offered.items()}
+    return all(normalise_variant_value(value) in normalised[key.strip().casefold()]
+               for key, value in wanted.items() if key.strip().casefold() in normalised)
 
 
 def _covers(wanted: dict[str, str], event: StockEvent) -> bool:
@@ -312,14 +304,15 @@ def wanted_item_available(ctx: CustomerContext, policy: MomentPolicy) -> Iterato
     stock event about it since the request is a restock (a sell-out after it ends the moment)."""
     requests = [e for e in ctx.events if isinstance(e, RequestEvent) and e.status == "open"]
     stock = sorted((e for e in ctx.business_events if isinstance(e, StockEvent)), key=lambda e: e.at)
+    threshold = policy.item_match_threshold
     for request in requests:
-        about = [e for e in stock if e.at >= request.at and _covers(request.variant, e) and (
-            (request.sku is not None and request.sku == e.sku) or same_item(request.item, e.item))]
+        about = [e for e in stock if e.at >= request.at and _covers(request.variant, e)
+                 and same_stock_item(request.sku, request.item, e.sku, e.item, threshold=threshold)]
         if not about or about[-1].kind != "back_in_stock":
             continue
         restock = about[-1]
-        related = [e.id for e in ctx.events
-                   if isinstance(e, PreferenceEvent) and e.item and same_item(e.item, request.item)]
+        related = [e.id for e in ctx.events if isinstance(e, PreferenceEvent) and e.item
+                   and same_item(e.item, request.item, threshold=threshold)]
         size = f" in {', '.join(request.variant.values())}" if request.variant else ""
         yield Moment(
             kind="wanted_item_available", key=f"wanted_item:{request.id}", at=restock.at,
@@ -362,7 +355,8 @@ def preference_match(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Mom
         fresh_values = {(k, v) for k, vs in matched.items() for v in vs
                         if v not in declined_values.get(k, set())}
         declined_item = [p for p in declined if p.item and any(
-            same_item(p.item, name) for name in [event.name, *event.items])]
+            same_item(p.item, name, threshold=policy.item_match_threshold)
+            for name in [event.name, *event.items])]
         strength = min(0.85, 0.5 + 0.15 * len(fresh_values))
         on_declined = declined_item or not fresh_values
         if on_declined:

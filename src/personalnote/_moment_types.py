@@ -173,6 +173,9 @@ class MomentPolicy:
     note_memory: timedelta = C.NOTE_MEMORY
     repeated_kind_factor: float = C.REPEATED_KIND_FACTOR
     birthday_mentions_age: bool = C.BIRTHDAY_MENTIONS_AGE
+    #: item names match at this token-set ratio (0-100) or more, unless a guard tells them apart
+    #: (``_items.same_item``); a SKU on both sides decides alone
+    item_match_threshold: float = C.ITEM_MATCH_THRESHOLD
 
     def fresh_for(self, kind: str) -> timedelta:
         return self.freshness.get(kind, C.DEFAULT_FRESHNESS)
