@@ -210,7 +210,7 @@ def describe(event: Any, time_zone: str) -> tuple[str, str | None]:
         state = "open" if event.status == "open" else "closed"
         return f"Support case about {event.topic} ({state}, {event.sentiment}) opened {on}", event.text
     if isinstance(event, NoteSentEvent):
-        return f"Personal note sent about {event.about} {on}", None
+        return f"Personal note sent about {event.about} {on}", event.text
     if isinstance(event, StaffNoteEvent):
         return f"Staff note {on}", event.text
     if isinstance(event, CustomEvent):
