@@ -28,7 +28,7 @@ STEPS: list[tuple[str, set[str]]] = [
     ("tokens", {"_tokens"}),
     ("model", {"_chat", "_model", "_local", "_resolve", "testing"}),
     ("draft data", {"_draft_types", "_options"}),
-    ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_checks"}),
+    ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),
     ("review data", {"_store", "_signatures", "_queue_types"}),
     ("export", {"_export"}),

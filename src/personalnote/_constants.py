@@ -265,6 +265,30 @@ LENGTH_SLACK: Final = 1.25
 #: familiarity levels a form-letter phrase is too stiff for (CheckPolicy.stiff_for)
 STIFF_FOR: Final = frozenset({"long_standing"})
 
+# --- repeats: what earlier notes to the customer already said (``note_sent.text``) ----------------
+#: a sentence of a draft this close to a sentence of an earlier note repeats it: rapidfuzz's ratio
+#: (0-100) of the two in lower-case words (CheckPolicy.repeat_similarity). Measured (rapidfuzz 3) on
+#: sentences of 11 to 16 words: a word added, dropped or changed scores 91-97; a new sentence on the same
+#: theme ("we hope to welcome you to Bergen again soon" against "we look forward to welcoming you back
+#: to Bergen") 62; the same wish about another item ("we hope you enjoy the grey trousers" against
+#: "… the blue scarf") 78
+REPEAT_SIMILARITY: Final = 90.0
+#: sentences of fewer words are never compared: "Thank you so much." is said in every note
+REPEAT_MIN_WORDS: Final = 5
+#: a compliment repeats an earlier one when this share of the shorter one's content words is in the
+#: other (CheckPolicy.compliment_overlap), and at least COMPLIMENT_MIN_SHARED of them
+COMPLIMENT_OVERLAP: Final = 0.6
+COMPLIMENT_MIN_SHARED: Final = 2
+#: words of praise and thanks: a clause holding one pays a compliment (CheckPolicy.compliment_words);
+#: "thank" and "congratulations" open the warm words of a framed note (WARM_WORDS_PATTERN)
+COMPLIMENT_WORDS: Final = frozenset(
+    "loyal loyalty valued treasured cherished special favourite favorite wonderful lovely delightful "
+    "marvellous marvelous remarkable extraordinary amazing fantastic great excellent best finest kind "
+    "kindness generous thoughtful faithful devoted dedication appreciate appreciated appreciation grateful "
+    "gratitude thankful thanks thank honour honor honoured honored privilege privileged pleasure joy "
+    "delight delighted proud pride admire admiration impressive taste stylish elegant beloved "
+    "congratulations".split())
+
 # --- token counting ----------------------------------------------------------------------------
 #: share of a token budget held back when a count comes from a fallback encoding (o200k models are
 #: counted with cl100k: measured 0.30% lower on 1 MB, at most 2.0% per 4,000 characters)

@@ -218,7 +218,7 @@ def describe(event: Any, time_zone: str) -> tuple[str, str | None]:
         state = "open" if event.status == "open" else "closed"
         return f"Support case about {event.topic} ({state}, {event.sentiment}) opened {on}", event.text
     if isinstance(event, NoteSentEvent):
-        return f"Personal note sent about {event.about} {on}", None
+        return f"Personal note sent about {event.about} {on}", event.text
     if isinstance(event, MessageSentEvent):
         name = f" ({event.name})" if event.name else ""
         return f"{event.purpose.capitalize()} {event.channel} message sent{name} {on}", None

@@ -29,7 +29,8 @@ Severity = Literal["blocking", "warning"]
 
 
 class Finding(BaseModel):
-    """One problem in a note: what, how serious, where (character span) and why."""
+    """One problem in a note: what, how serious, where (character span) and why; ``fact_ids`` names
+    the facts it is about when there are some (a repeat names the earlier note it repeats)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -37,6 +38,7 @@ class Finding(BaseModel):
     severity: Severity
     span: tuple[int, int] | None
     message: str
+    fact_ids: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> bool:
@@ -45,7 +47,8 @@ class Finding(BaseModel):
 
     def to_json_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "severity": self.severity,
-                "span": list(self.span) if self.span else None, "message": self.message}
+                "span": list(self.span) if self.span else None, "message": self.message,
+                "fact_ids": list(self.fact_ids)}
 
 
 def blocking_findings(findings: Iterable[Finding]) -> list[Finding]:

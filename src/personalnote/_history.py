@@ -347,6 +347,8 @@ class NoteSentEvent(_Event):
     kind: Literal["note_sent"]
     about: _Name = Field(description="the moment key the note was about, e.g. 'milestone:miles:2000000'")
     channel: Channel | None = None
+    text: _Text | None = Field(default=None, description="the note as sent (untrusted free text): the "
+                                                         "checks flag a draft that repeats it")
 
 
 class MessageSentEvent(_Event):
