@@ -193,3 +193,20 @@ def test_a_moment_of_a_kind_noted_recently_is_weaker() -> None:
     long_ago = with_events(fresh, note("nth_purchase:10", at=AS_OF - timedelta(days=400)))
     old = pn.find_moments(pn.build_context(long_ago, AS_OF)).best
     assert old is not None and old.strength == plain.strength
+
+
+@pytest.mark.parametrize(("about", "held"), [
+    ("Grey trousers back in stock", True),
+    ("restocked: grey wool trousers", True),
+    ("Blue trousers back in stock", False),
+])
+def test_a_crm_note_naming_the_restocked_item(about: str, held: bool) -> None:
+    data = pn.load(FIXTURES / "customers" / "grey_trousers.json")
+    base = data.customers[0]
+    plain = pn.find_moments(pn.build_context(base, AS_OF, business_events=data.business_events))
+    wanted = next(m for m in plain.moments if m.kind == "wanted_item_available")
+    sent = note(about, at=wanted.at + timedelta(hours=2))
+    report = pn.find_moments(pn.build_context(with_events(base, sent), AS_OF,
+                                              business_events=data.business_events))
+    reasons = {s.moment.key: s.reason.code for s in report.suppressed}
+    assert (reasons.get(wanted.key) == "already_sent") is held

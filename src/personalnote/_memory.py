@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from . import _constants as C
+from ._items import same_item
 from ._moment_types import Moment
 
 __all__ = ["About", "about_kind", "about_matches", "read_about"]
@@ -93,7 +94,18 @@ def about_kind(about: str) -> str | None:
     return "milestone" if "milestone" in read.kinds else None
 
 
-def _same_subject(subject: str, read: About) -> bool:
+#: moments whose subject is an item or a collection: matched as a shop assistant matches names
+_ITEM_KINDS = frozenset({"wanted_item_available", "preference_match"})
+#: what a CRM writes around an item's name ("Quiet Harbour back in stock note")
+_AROUND_AN_ITEM = re.compile(
+    r"\b(?:(?:is |are )?back in stock|in stock again|restock(?:ed)?|available( again)?|now in|"
+    r"note|card|letter|e-?mail|sms|about|re:?)\b[:,.!\s-]*", re.IGNORECASE)
+
+
+def _same_subject(moment: Moment, about: str, read: About) -> bool:
+    subject = moment.subject or ""
+    if moment.kind in _ITEM_KINDS:
+        return same_item(_AROUND_AN_ITEM.sub(" ", about), subject)
     wanted = words_of(subject) - {"the", "a", "an", "of", "with", "us", "your", "our"}
     return bool(wanted) and wanted <= read.words
 
@@ -111,7 +123,7 @@ def about_matches(about: str, moment: Moment, *, sent_at: datetime, occasion: ti
     if _KEY.match(about) or moment.subject is None:
         return False
     read = read_about(about)
-    if not _same_subject(moment.subject, read):
+    if not _same_subject(moment, about, read):
         return False
     if moment.threshold is not None:
         return read.number is not None and abs(read.number - moment.threshold) < 1e-6 * max(
