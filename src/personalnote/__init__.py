@@ -52,19 +52,30 @@ from ._errors import (
     UnknownFactError,
 )
 from ._export import ExportFormat, ExportResult, PromptStats
-from ._history import BusinessEvent, Channel, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
+from ._history import (
+    BusinessEvent,
+    Channel,
+    CustomerEvent,
+    CustomerHistory,
+    CustomerProfile,
+    Dataset,
+    LeftOutRows,
+)
 from ._jsonl_stream import iter_customers
-from ._loaders import ColumnMapping, load, load_business_events, load_csv, load_customers, load_dataframe
+from ._loaders import load, load_business_events, load_customers
 from ._local import LocalChatModel
+from ._mapping import ColumnMapping, ExportPreset
 from ._model import OpenAIChatModel
 from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
 from ._moments import find_moments
 from ._options import DraftOptions
+from ._presets import export_presets
 from ._prompts import PromptTemplate, load_prompt
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
 from ._review import ReviewQueue
 from ._signatures import ChainReport, SignatureRecord
+from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
 __all__ = [
@@ -99,6 +110,7 @@ __all__ = [
     "DraftValidationError",
     "ExportError",
     "ExportFormat",
+    "ExportPreset",
     "ExportResult",
     "Fact",
     "FailedAttempt",
@@ -106,6 +118,7 @@ __all__ = [
     "HistoryValidationError",
     "InputError",
     "InputFileError",
+    "LeftOutRows",
     "LocalChatModel",
     "ManyOptions",
     "ModelAPIError",
@@ -149,6 +162,7 @@ __all__ = [
     "check_text",
     "draft_many",
     "draft_note",
+    "export_presets",
     "find_moments",
     "format_name",
     "iter_customers",

@@ -43,7 +43,7 @@ from ._history import (
     TripEvent,
 )
 
-__all__ = ["CustomerContext", "Fact", "Familiarity", "Knowledge", "Relationship", "build_context"]
+__all__ = ["CustomerContext", "Fact", "Familiarity", "Knowledge", "Relationship", "build_context", "orders"]
 
 Familiarity = Literal["new", "occasional", "regular", "long_standing"]
 Knowledge = Literal["little", "some", "rich"]
@@ -241,8 +241,20 @@ def describe(event: Any, time_zone: str) -> tuple[str, str | None]:
     raise ContextError(f"cannot describe event of type {type(event).__name__}")
 
 
+def orders(events: list[Any]) -> list[list[PurchaseEvent]]:
+    """The purchases among ``events``, one list per order in the order of their first line item: the
+    line items of one order (the same ``order_id``) are one purchase; a purchase with no order is one."""
+    grouped: dict[tuple[bool, str], list[PurchaseEvent]] = {}
+    for event in events:
+        if isinstance(event, PurchaseEvent):
+            key = (True, event.order_id) if event.order_id is not None else (False, event.id)
+            grouped.setdefault(key, []).append(event)
+    return list(grouped.values())
+
+
 def _relationship(profile: CustomerProfile, events: list[Any], as_of: datetime) -> Relationship:
-    interactions = [e for e in events if isinstance(e, _INTERACTIONS)]
+    line_items = {id(e) for order in orders(events) for e in order[1:]}  # an order is one interaction
+    interactions = [e for e in events if isinstance(e, _INTERACTIONS) and id(e) not in line_items]
     starts = [e.at for e in events] + ([profile.member_since] if profile.member_since else [])
     first_seen = min(starts) if starts else None
     tenure_days = max(0, (as_of - first_seen).days) if first_seen else 0

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from ._context import MONTHS, CustomerContext, Fact, add_years, years_between
+from ._context import MONTHS, CustomerContext, Fact, add_years, orders, years_between
 from ._history import (
     LoyaltyEvent,
     NewCollectionEvent,
@@ -187,19 +187,23 @@ def milestone_ahead(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Mome
 
 @register_detector("nth_purchase")
 def nth_purchase(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
-    """The customer's 10th, 25th, 50th... purchase; only the latest one reached."""
-    purchases = [e for e in ctx.events if isinstance(e, PurchaseEvent)]
+    """The customer's 10th, 25th, 50th... purchase (an order of several line items is one); only
+    the latest one reached."""
+    purchases = orders(ctx.events)
     reached = [n for n in policy.purchase_count_milestones if n <= len(purchases)]
     if not reached:
         return
     n = reached[-1]
-    event = purchases[n - 1]
+    order = purchases[n - 1]
+    event = order[0]
+    what = event.item if len(order) == 1 else (
+        f"The order of {event.item} and {len(order) - 1} other item{'s' if len(order) > 2 else ''}")
     derived = Fact(id=f"derived:purchase_count:{n}", kind="purchase_count", source="derived",
-                   at=event.at, text=f"{event.item} was the customer's {ordinal(n)} purchase",
+                   at=event.at, text=f"{what} was the customer's {ordinal(n)} purchase",
                    data={"count": n})
     yield Moment(
         kind="nth_purchase", key=f"nth_purchase:{n}", at=event.at,
-        evidence=[derived.id, event.id], strength=min(0.9, 0.5 + 0.1 * math.log10(n)),
+        evidence=[derived.id, *(e.id for e in order)], strength=min(0.9, 0.5 + 0.1 * math.log10(n)),
         why_now=f"{ordinal(n)} purchase, on {ctx.local_date(event.at)}",
         fresh_for=policy.fresh_for("nth_purchase"), facts=[derived], subject="purchase", threshold=n,
     )
@@ -375,11 +379,11 @@ def preference_match(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Mom
 
 @register_detector("welcome_back")
 def welcome_back(ctx: CustomerContext, policy: MomentPolicy) -> Iterator[Moment]:
-    """The latest purchase, when it came after a long lapse."""
-    purchases = [e for e in ctx.events if isinstance(e, PurchaseEvent)]
+    """The latest purchase (order), when it came after a long lapse."""
+    purchases = orders(ctx.events)
     if len(purchases) < 2:
         return
-    latest, previous = purchases[-1], purchases[-2]
+    latest, previous = purchases[-1][0], purchases[-2][-1]
     gap = latest.at - previous.at
     if gap < policy.welcome_back_lapse:
         return

@@ -45,6 +45,7 @@ __all__ = [
     "CustomerProfile",
     "Dataset",
     "GenericBusinessEvent",
+    "LeftOutRows",
     "LoyaltyEvent",
     "MessageSentEvent",
     "NewCollectionEvent",
@@ -119,9 +120,19 @@ def _person_name(value: str) -> str:
     return value
 
 
+def _honorific(value: str) -> str:
+    """An honorific is a name (``_person_name``), and a title such as "Prof." may end in a period."""
+    from nameparser.config import CONSTANTS
+
+    titles = [w for w in value.split() if w.rstrip(".,").lower() in CONSTANTS.titles]
+    rest = " ".join(w for w in value.split() if w not in titles)
+    _person_name(rest if rest else value.replace(".", ""))
+    return value
+
+
 #: given, family and preferred names, and honorifics
 _PersonName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_person_name)]
-_Honorific = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_person_name)]
+_Honorific = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_honorific)]
 
 
 def _no_nul(value: str) -> str:
@@ -267,6 +278,8 @@ class PurchaseEvent(_Event):
     amount: _NonNegative | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     store: _Name | None = None
+    order_id: _Id | None = Field(default=None, description="the order this is a line item of: the line "
+                                                           "items of one order count as one purchase")
 
 
 class TripEvent(_Event):
@@ -482,13 +495,48 @@ class CustomerHistory(_Record):
         return past, booked
 
 
+class LeftOutRows(BaseModel):
+    """Rows of an export that a mapping's filter left out, counted by column and value.
+
+    Example::
+
+        data = load_csv("orders_export.csv", preset="shopify_orders")
+        for rows in data.left_out:
+            print(rows)   # 2 rows of orders_export.csv with Financial Status 'refunded' ... (lines 9, 10)
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str | None
+    column: str
+    value: str | None = Field(description="the cell's value ('' for a blank cell, None when the rows' "
+                                          "values differ)")
+    reason: str = Field(description="why the rows were left out, e.g. 'kept: paid, partially_paid'")
+    count: int
+    lines: list[int] = Field(default_factory=list, description="the rows' lines (or DataFrame rows)")
+
+    def __str__(self) -> str:
+        rows = f"{self.count} row{'s' if self.count != 1 else ''}"
+        where = f" of {self.path}" if self.path else ""
+        cell = (f"with {self.column} {self.value!r}" if self.value
+                else f"with a blank {self.column}" if self.value == "" else f"by {self.column}")
+        shown = ", ".join(map(str, self.lines[:10])) + (", ..." if len(self.lines) > 10 else "")
+        line = f"line{'s' if len(self.lines) != 1 else ''} {shown}"
+        return f"{rows}{where} {cell} ({self.reason}; {line})"
+
+
 class Dataset(BaseModel):
-    """What a loader returns: customers and the business events that apply to them."""
+    """What a loader returns: customers and the business events that apply to them.
+
+    ``left_out`` counts the rows a column mapping's filter left out (``keep``, ``skip_blank``);
+    nothing else is ever left out.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     customers: list[CustomerHistory] = Field(default_factory=list)
     business_events: list[BusinessEvent] = Field(default_factory=list)
+    left_out: list[LeftOutRows] = Field(default_factory=list)
 
     def customer(self, customer_id: str) -> CustomerHistory:
         """The customer with this id; ``KeyError`` names the ids that exist."""

@@ -1,4 +1,4 @@
-"""Loaders: JSON, JSONL, CSV (with a column mapping) and pandas DataFrames.
+"""Loaders of JSON and JSONL customer files (table exports: ``_tabular``).
 
 A loader either returns every record of its input or raises one error that lists
 every bad record (``HistoryValidationError``); nothing is dropped silently.
@@ -6,29 +6,24 @@ every bad record (``HistoryValidationError``); nothing is dropped silently.
 Example::
 
     data = load("fixtures/customers/flyer_2m_miles.json")
-    mapping = ColumnMapping(customer_id="cust", at="date", amount="dollars",
-                            date_format="%Y%m%d", item_default="CD order")
-    sales = load_csv("transactions.csv", mapping)
+    histories, business_events, files = load_customers("fixtures/customers")
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._csv_reader import csv_rows
-from ._errors import ConfigurationError, HistoryValidationError, InputFileError, RecordProblem
-from ._history import BusinessEvent, CustomerHistory, Dataset, known_time_zone
+from ._errors import HistoryValidationError, InputFileError, RecordProblem
+from ._history import BusinessEvent, CustomerHistory, Dataset
 from ._json_reader import jsonl_lines, parse_json, read_text
 
-__all__ = ["ColumnMapping", "is_customer", "load", "load_business_events", "load_csv", "load_customers",
-           "load_dataframe", "read_text", "shared_id_problems", "validate_customer"]
+__all__ = ["is_customer", "load", "load_business_events", "load_customers", "problems_from_validation",
+           "read_text", "shared_id_problems", "validate_customer"]
 
 _BUSINESS_EVENT: TypeAdapter[Any] = TypeAdapter(BusinessEvent)
 
@@ -292,161 +287,6 @@ def load_business_events(path: str | Path) -> list[Any]:
     if dataset.customers:
         raise InputFileError(path, "this file holds customer records; expected business events only")
     return list(dataset.business_events)
-
-
-# --- CSV and DataFrames -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """Which column of a transaction export holds what. Each row becomes a purchase.
-
-    ``date_format`` is a ``strptime`` format for the ``at`` column (ISO-8601 when None);
-    ``time_zone`` is applied to timestamps that carry none.
-    """
-
-    customer_id: str
-    at: str
-    item: str | None = None
-    item_default: str | None = None
-    event_id: str | None = None
-    amount: str | None = None
-    quantity: str | None = None
-    sku: str | None = None
-    currency: str | None = None
-    currency_default: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    date_format: str | None = None
-    time_zone: str = "UTC"
-
-    def __post_init__(self) -> None:
-        try:
-            known_time_zone(self.time_zone)
-        except ValueError as exc:
-            raise ConfigurationError(f"ColumnMapping(time_zone=...): {exc}; give an IANA name such as "
-                                     "'Europe/Paris' or 'UTC'") from None
-
-    def columns(self) -> dict[str, str]:
-        """Field name -> column name, for the columns that are mapped."""
-        names = ("customer_id", "at", "item", "event_id", "amount", "quantity", "sku", "currency",
-                 "given_name", "family_name")
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
-
-
-def _parse_time(value: Any, mapping: ColumnMapping) -> Any:
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, str) and mapping.date_format:
-        value = datetime.strptime(value.strip(), mapping.date_format)
-    elif isinstance(value, str):
-        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if isinstance(value, datetime) and value.tzinfo is None:
-        zone = UTC if mapping.time_zone == "UTC" else ZoneInfo(mapping.time_zone)
-        value = value.replace(tzinfo=zone)
-    return value
-
-
-def _rows_to_dataset(rows: Iterable[tuple[int, Mapping[str, Any]]], mapping: ColumnMapping,
-                     path: str | None, id_prefix: str) -> Dataset:
-    columns = mapping.columns()
-    grouped: dict[str, dict[str, Any]] = {}
-    where: dict[str, list[int]] = {}
-    problems: list[RecordProblem] = []
-    times: dict[str, Any] = {}  # exports repeat their timestamps: parse each distinct one once
-    for row_no, row in rows:
-        def cell(field: str, row: Mapping[str, Any] = row) -> Any:
-            value = row.get(columns[field]) if field in columns else None
-            return value.strip() if isinstance(value, str) else value
-
-        customer_id = cell("customer_id")
-        if customer_id in (None, ""):
-            problems.append(RecordProblem(path, row_no, None, f"column {mapping.customer_id!r}",
-                                          "empty customer id", "a customer id", row_no))
-            continue
-        customer_id = str(customer_id)
-        event: dict[str, Any] = {"kind": "purchase",
-                                 "id": str(cell("event_id") or f"{id_prefix}{row_no}"),
-                                 "item": cell("item") or mapping.item_default}
-        raw_at = cell("at")
-        try:
-            if isinstance(raw_at, str):
-                if raw_at not in times:
-                    times[raw_at] = _parse_time(raw_at, mapping)
-                event["at"] = times[raw_at]
-            else:
-                event["at"] = _parse_time(raw_at, mapping)
-        except (ValueError, TypeError, OverflowError) as exc:
-            problems.append(RecordProblem(path, row_no, customer_id, f"column {mapping.at!r}",
-                                          f"cannot read {cell('at')!r} as a time: {exc}",
-                                          mapping.date_format or "an ISO-8601 timestamp", row_no))
-            continue
-        for field in ("amount", "quantity", "sku", "currency"):
-            if cell(field) not in (None, ""):
-                event[field] = cell(field)
-        if "currency" not in event and mapping.currency_default:
-            event["currency"] = mapping.currency_default
-        record = grouped.setdefault(customer_id, {"customer": {"id": customer_id}, "events": []})
-        for field in ("given_name", "family_name"):
-            if cell(field):
-                record["customer"][field] = cell(field)
-        record["events"].append(event)
-        where.setdefault(customer_id, []).append(row_no)
-    column_of = {f: c for f, c in columns.items()}
-    customers: list[CustomerHistory] = []
-    for index, (customer_id, record) in enumerate(grouped.items()):
-        try:
-            customers.append(CustomerHistory.model_validate(record))
-        except ValidationError as exc:
-            for p in problems_from_validation(exc, path=path, index=index, record_id=customer_id,
-                                              record=record):
-                row_no, field = _row_and_column(p.field, where[customer_id], column_of)
-                problems.append(RecordProblem(path, row_no, customer_id, field, p.message,
-                                              p.expected, row_no))
-    if problems:
-        raise HistoryValidationError(sorted(problems, key=lambda p: p.record_index))
-    return Dataset.model_construct(customers=customers)  # each customer validated above
-
-
-def _row_and_column(field: str, rows: list[int], column_of: Mapping[str, str]) -> tuple[int, str]:
-    """Map ``events[4].amount`` back to the CSV row and column it came from."""
-    if field.startswith("events["):
-        number, _, rest = field[len("events["):].partition("]")
-        name = rest.lstrip(".")
-        column = column_of.get(name)
-        return rows[int(number)], f"column {column!r}" if column else name
-    return rows[0], field
-
-
-def load_csv(path: str | Path, mapping: ColumnMapping, *, delimiter: str = ",",
-             skip_initial_space: bool = False, has_header: bool = True,
-             fieldnames: list[str] | None = None) -> Dataset:
-    """Load a transaction export; each row is a purchase grouped by customer id.
-
-    ``fieldnames`` names the columns of a file without a header row.
-    """
-    path = Path(path)
-    text = read_text(path)
-    header, rows = csv_rows(path, text, delimiter=delimiter, skip_initial_space=skip_initial_space,
-                            fieldnames=None if has_header or fieldnames is None else list(fieldnames))
-    missing = [c for c in mapping.columns().values() if c not in header]
-    if missing:
-        raise InputFileError(path, f"column(s) {missing} not found; the file has {list(header)}. "
-                             "Fix the ColumnMapping to name existing columns.", line=1)
-    return _rows_to_dataset(rows, mapping, str(path), f"{path.stem}-row")
-
-
-def load_dataframe(frame: Any, mapping: ColumnMapping, *, name: str = "dataframe") -> Dataset:
-    """Load a pandas DataFrame with the same column mapping as ``load_csv``.
-
-    Row numbers in errors are the DataFrame's positional rows (0-based).
-    """
-    missing = [c for c in mapping.columns().values() if c not in list(frame.columns)]
-    if missing:
-        raise InputFileError(None, f"column(s) {missing} not in the DataFrame "
-                             f"(it has {list(frame.columns)})")
-    rows = enumerate(frame.to_dict("records"))
-    return _rows_to_dataset(rows, mapping, f"<{name}>", f"{name}-row")
 
 
 def load_customers(path: str | Path) -> tuple[list[CustomerHistory], list[Any], dict[str, Path]]:

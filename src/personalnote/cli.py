@@ -44,9 +44,11 @@ from . import (
     check_text,
     draft_many,
     draft_note,
+    export_presets,
     find_moments,
     load,
     load_business_events,
+    load_csv,
     load_customers,
     read_batch_results,
     write_batch_requests,
@@ -113,9 +115,19 @@ def _extra_events(args: argparse.Namespace) -> list[Any]:
     return load_business_events(args.business_events) if args.business_events else []
 
 
+def _load_data(path: Path, preset: str | None) -> Dataset:
+    """A customer file, or with ``--preset`` a table export; the rows its filter left out go to stderr."""
+    if preset is None:
+        return load(path)
+    data = load_csv(path, preset=preset)
+    for rows in data.left_out:
+        print(f"personalnote: left out {rows}", file=sys.stderr)
+    return data
+
+
 def _moments(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
-    data = load(args.path)
+    data = _load_data(args.path, args.preset)
     extra = _extra_events(args)
     for history in data.customers:
         ctx = build_context(history, as_of, business_events=[*data.business_events, *extra])
@@ -134,7 +146,12 @@ def _signer(text: str) -> Signer:
 
 def _draft(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
-    histories, events, sources = load_customers(args.path)
+    if args.preset:
+        data = _load_data(args.path, args.preset)
+        histories, events = list(data.customers), list(data.business_events)
+        sources = {history.customer.id: args.path.resolve() for history in histories}
+    else:
+        histories, events, sources = load_customers(args.path)
     events.extend(_extra_events(args))
     if args.customer:
         histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
@@ -254,7 +271,7 @@ def _print_findings(findings: list[Finding], text: str) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
-    data = load(args.path)
+    data = _load_data(args.path, args.preset)
     if not data.customers:
         raise InputFileError(args.path, "holds no customer record; give a file with the customer to check")
     history = data.customer(args.customer) if args.customer else data.customers[0]
@@ -371,7 +388,10 @@ def _review(args: argparse.Namespace) -> int:
             if source is None:
                 raise ConfigurationError(f"draft {args.id} has no recorded customer file; pass --data PATH "
                                          "with the customer's current history")
-            data = load(source)
+            if args.preset is None and (source.suffix.lower() == ".csv" or source.is_dir()):
+                raise ConfigurationError(f"draft {args.id} was made from the export {source}: pass --preset "
+                                         "NAME, the preset it was loaded with")
+            data = _load_data(source, args.preset)
             extra = _extra_events(args)
             approved = queue.approve(args.id, _reviewer(args), version=version,
                                      current=data.customer(item.customer_id), as_of=_as_of(args.as_of),
@@ -451,6 +471,12 @@ def _business_events_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--business-events", type=Path, help="a separate file of business events")
 
 
+def _preset_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", choices=sorted(export_presets()), metavar="NAME",
+                        help="read the path as this export (a CSV file; a folder for salesforce_export): "
+                             f"{', '.join(sorted(export_presets()))}")
+
+
 def _json_option(parser: argparse.ArgumentParser, help: str = "print JSON") -> None:
     parser.add_argument("--json", action="store_true", help=help)
 
@@ -483,6 +509,7 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     approve.add_argument("--data", type=Path, help="the customer's current file (default: the file it was "
                                                    "drafted from)")
     _business_events_option(approve)
+    _preset_option(approve)
     _as_of_option(approve, "ISO-8601 instant to re-check at")
     approve.add_argument("--override", metavar="REASON",
                          help="approve despite blocking findings, and say why (an 'override' signature)")
@@ -525,6 +552,7 @@ def _review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 _EXAMPLES = """\
 a session, from customer file to printed card:
   personalnote moments customers.jsonl --as-of 2026-11-20T18:00:00Z
+  personalnote moments orders_export.csv --preset shopify_orders --as-of 2026-11-20T18:00:00Z
   personalnote draft customer.json --channel card --signer Captain --signer "First Officer" --store review.db
   personalnote review list --store review.db
   personalnote review approve 1 --version 1 --reviewer alice --store review.db
@@ -547,7 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
         "moments", help="list a customer's moments, strongest first, or 'no note' with the reasons",
         description="Detect moments worth a personal note in a customer file (.json or .jsonl).",
     )
-    moments.add_argument("path", type=Path, help="customer file: .json (one or many) or .jsonl")
+    moments.add_argument("path", type=Path, help="customer file: .json (one or many) or .jsonl, or an export "
+                                                 "with --preset")
+    _preset_option(moments)
     _as_of_option(moments)
     _business_events_option(moments)
     _json_option(moments, "one JSON object per customer")
@@ -561,6 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("path", type=Path, help="customer file (.json or .jsonl) or a folder of .json files; "
                                                "more than one customer drafts them as a batch")
     draft.add_argument("--customer", help="only this customer id (default: every customer in the file)")
+    _preset_option(draft)
     _as_of_option(draft)
     draft.add_argument("--moment", help="draft for this moment kind (default: the strongest)")
     _channel_option(draft)
@@ -590,6 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_argument("path", type=Path, help="customer file: .json or .jsonl")
     checker.add_argument("--text-file", type=Path, required=True, help="the note, as plain text")
     checker.add_argument("--customer", help="customer id (default: the first in the file)")
+    _preset_option(checker)
     _as_of_option(checker)
     _channel_option(checker)
     _signer_option(checker)
