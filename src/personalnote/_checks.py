@@ -253,12 +253,13 @@ def _salutation_problem(word: str, name: str, ctx: CustomerContext) -> str | Non
     given, family, honorific = profile.given_name, profile.family_name, profile.honorific
     if given and family and _plain(name) == _plain(f"{given} {family}"):
         return f"full-name salutation '{name}' reads like a merge field"
-    forms = [(n, format_name(n)) for n in (profile.preferred_name, given, family) if n]
+    locale = profile.locale
+    forms = [(n, format_name(n, locale)) for n in (profile.preferred_name, given, family) if n]
     if honorific and family:
-        forms.append((f"{honorific} {family}", f"{honorific} {format_name(family)}"))
+        forms.append((f"{honorific} {family}", f"{honorific} {format_name(family, locale)}"))
         if given:
             forms.append((f"{honorific} {given} {family}",
-                          f"{honorific} {format_name(given)} {format_name(family)}"))
+                          f"{honorific} {format_name(given, locale)} {format_name(family, locale)}"))
     expected = {_plain(raw): written for raw, written in forms}
     match = expected.get(_plain(name))
     if match is None:
