@@ -30,6 +30,7 @@ from ._model_words import model_words_findings
 from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data, locale_region
+from ._repeats import RepeatRules, frame_sentences, repeat_findings
 from ._untrusted import MIXED_CODE, FreeText, ObedienceRules, obeyed_spans
 
 __all__ = ["CheckPolicy", "check", "check_text"]
@@ -64,7 +65,7 @@ STIFF_PHRASES = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class CheckPolicy(ObedienceRules):
+class CheckPolicy(ObedienceRules, RepeatRules):
     """What a business allows. The default is the safe one.
 
     ``allow_sensitive`` names categories that may appear (a pharmacy may name health, a
@@ -72,7 +73,10 @@ class CheckPolicy(ObedienceRules):
     prices and counts; ``stiff_for`` names the familiarity levels a form letter is too
     stiff for; ``copied_run_words`` is how many words in a row copied from untrusted free
     text make a finding (``evidence_run_words`` when the text is the moment's own evidence,
-    which a note may quote, unless the copied words hold one of ``instruction_words``).
+    which a note may quote, unless the copied words hold one of ``instruction_words``);
+    ``repeat_similarity`` (rapidfuzz ratio, 0-100) is how close a sentence must be to one of an earlier
+    note to the customer to repeat it, ``compliment_overlap`` (0-1) how many of a compliment's content
+    words an earlier compliment must share to be the same one (see ``RepeatRules``).
     """
 
     allow_sensitive: frozenset[str] = frozenset()
@@ -483,7 +487,8 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
     trusted = [_without(f.text, hidden) for f in ctx.facts.values()]
     trusted += [value for _, value in structured if value not in hidden]
     trusted += [s.label for s in signers]
-    quotes = [FreeText(f.id, f.quote, f.id in evidence) for f in ctx.facts.values() if f.quote]
+    quotes = [FreeText(f.id, f.quote, f.id in evidence, sent_note=f.kind == "note_sent")
+              for f in ctx.facts.values() if f.quote]
     quotes += [FreeText(fact_id, value, False) for fact_id, value in suspicious]
     spans = {f.span for f in findings if f.span}
     for start, end, message in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, policy):
@@ -508,11 +513,15 @@ def check_text(
     policy: CheckPolicy | None = None,
     instructions: str = "",
     example_details: Sequence[str] = (),
+    library_sentences: Sequence[str] = (),
 ) -> list[Finding]:
     """Check a note's full text against a customer's context (hand-written or drafted).
 
     ``instructions`` is the prompt's system text, if any: a note repeating it answered
     a request to reveal it. ``example_details`` are the details the prompt's example invents.
+    ``library_sentences`` are the library's own sentences in the note, or sentence templates with
+    ``$variables``: they never count as repeating an earlier note (neither do the shipped framed
+    prompt's).
     """
     policy = policy or CheckPolicy()
     lines = text.split("\n\n")
@@ -535,6 +544,7 @@ def check_text(
         *_channel(note, channel, signers, ctx.relationship.familiarity, policy),
         *_personal_data(note, ctx),
         *_untrusted(note, ctx, moment_evidence, signers, instructions, policy),
+        *repeat_findings(text, (note.body_start, note.body_end), ctx, policy, library_sentences),
     ]
     findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
     return findings
@@ -555,11 +565,13 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
             template = load_prompt(draft.provenance.prompt)
         except PromptError:
             template = None  # a prompt file that is gone: the other checks still run
+    library = [s.text for s in draft.sentences if s.author == "library"]
     findings = check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
                           channel=draft.channel, moment_evidence=draft.moment.evidence,
                           other_customer_names=other_customer_names, policy=policy,
                           instructions=template.system if template else "",
-                          example_details=template.example_details if template else ())
+                          example_details=template.example_details if template else (),
+                          library_sentences=[*library, *(frame_sentences(template) if template else ())])
     findings += model_words_findings(draft)  # a framed note: the parts the model wrote
     findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
     return findings

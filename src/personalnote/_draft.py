@@ -44,9 +44,11 @@ Customer = CustomerHistory | CustomerContext
 
 
 def plan_note(customer: Customer, as_of: datetime | None,
-              moment: Moment | str | None, business_events: Sequence[Any]
+              moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None,
               ) -> tuple[CustomerContext, Moment] | MomentReport:
-    """The moment to write about and the context with its facts, or the report saying "no note"."""
+    """The moment to write about and the context with its facts, or the report saying "no note".
+
+    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
     else:
@@ -54,9 +56,9 @@ def plan_note(customer: Customer, as_of: datetime | None,
             raise TypeError("draft_note(history, as_of=...) needs as_of; the library never reads the clock")
         ctx = build_context(customer, as_of, business_events=business_events)
     if isinstance(moment, Moment):
-        report = find_moments(ctx, detectors={}, extra=[moment])
+        report = find_moments(ctx, detectors={}, extra=[moment], channel=channel)
     else:
-        report = find_moments(ctx)
+        report = find_moments(ctx, channel=channel)
         if moment is not None and not report.no_note:
             wanted = [m for m in report.moments if m.kind == moment]
             if not wanted:
@@ -75,7 +77,7 @@ def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
 
     ``options`` are settled (every key present).
     """
-    channel: Channel = options["channel"] or ctx.customer.preferred_channel or "email"
+    channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
     return DraftJob(ctx, moment, channel, list(options["signers"]), chat_model,
                     load_prompt(prompt_name(options, chat_model)), options)
@@ -92,7 +94,7 @@ def prompt_name(options: DraftOptions, model: ChatModel) -> str:
 
 def _prepare(customer: Customer, as_of: datetime | None, model: ChatModel | str | None,
              options: DraftOptions) -> DraftJob | MomentReport:
-    plan = plan_note(customer, as_of, options["moment"], options["business_events"])
+    plan = plan_note(customer, as_of, options["moment"], options["business_events"], options["channel"])
     if isinstance(plan, MomentReport):
         return plan
     return new_job(*plan, model, options)

@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -28,7 +29,8 @@ Severity = Literal["blocking", "warning"]
 
 
 class Finding(BaseModel):
-    """One problem in a note: what, how serious, where (character span) and why."""
+    """One problem in a note: what, how serious, where (character span) and why; ``fact_ids`` names
+    the facts it is about when there are some (a repeat names the earlier note it repeats)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -36,6 +38,7 @@ class Finding(BaseModel):
     severity: Severity
     span: tuple[int, int] | None
     message: str
+    fact_ids: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> bool:
@@ -44,7 +47,8 @@ class Finding(BaseModel):
 
     def to_json_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "severity": self.severity,
-                "span": list(self.span) if self.span else None, "message": self.message}
+                "span": list(self.span) if self.span else None, "message": self.message,
+                "fact_ids": list(self.fact_ids)}
 
 
 def blocking_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -142,6 +146,16 @@ class Draft(BaseModel):
         return blocking_findings(self.findings)
 
     @property
+    def for_date(self) -> date | None:
+        """The day a note drafted ahead is for (the moment's day), None for a moment already past."""
+        return self.moment.on if self.moment.ahead_of(self.as_of) else None
+
+    @property
+    def for_label(self) -> str:
+        """'for 21 November' for a note drafted ahead, else ''."""
+        return self.moment.for_label if self.for_date is not None else ""
+
+    @property
     def signature_block(self) -> str:
         return signature_block(self.signers, self.channel)
 
@@ -157,7 +171,10 @@ class Draft(BaseModel):
             "customer_id": self.customer_id,
             "as_of": self.as_of.isoformat(),
             "moment": {"kind": self.moment.kind, "key": self.moment.key, "evidence": self.moment.evidence,
-                       "why_now": self.moment.why_now, "strength": round(self.moment.strength, 3)},
+                       "why_now": self.moment.why_now, "strength": round(self.moment.strength, 3),
+                       "on": self.moment.on.isoformat() if self.moment.on else None,
+                       "ready_by": self.moment.ready_by.isoformat() if self.moment.ready_by else None,
+                       "for_date": self.for_date.isoformat() if self.for_date else None},
             "draft": {"text": self.text, "salutation": self.salutation, "body": self.body,
                       "closing": self.closing, "signature_block": self.signature_block,
                       "channel": self.channel,

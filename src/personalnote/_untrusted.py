@@ -49,11 +49,14 @@ INSTRUCTION_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class FreeText:
-    """The free text of one fact; ``evidence`` when the note's moment rests on that fact."""
+    """The free text of one fact; ``evidence`` when the note's moment rests on that fact; ``sent_note``
+    when it is the text of a note already sent to the customer: words copied from it are a repeat
+    (``_repeats`` warns of it), and count here only when they read like an instruction."""
 
     fact_id: str
     text: str
     evidence: bool = False
+    sent_note: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,16 +122,17 @@ def obeyed_spans(body: str, free_texts: Sequence[FreeText], trusted: str, instru
     tokens = list(_WORD.finditer(body))
     words = [t.group(0).casefold() for t in tokens]
     kept = [line for line in instructions.splitlines() if '{"' not in line and "fact_ids" not in line]
-    sources = [(t.text, t.evidence, f"is copied from the free text of {t.fact_id}") for t in free_texts]
-    sources.append(("\n".join(kept), True, "repeats the drafting instructions"))
-    for source, needed, why in sources:
+    sources = [(t.text, t.evidence, t.sent_note, f"is copied from the free text of {t.fact_id}")
+               for t in free_texts]
+    sources.append(("\n".join(kept), True, False, "repeats the drafting instructions"))
+    for source, needed, sent_note, why in sources:
         for i, j in _copied_runs(words, _words(source), rules.copied_run_words):
             new = {w for w in words[i:j] if w not in _STOPWORDS and w not in known}
             start, end = tokens[i].start(), tokens[j - 1].end()
             quoted = f"'{body[start:end]}' {why}"
             if new & rules.instruction_words:
                 found.append((start, end, f"{quoted} and reads like an instruction to the model"))
-            elif len(new) >= 2 and (not needed or j - i >= rules.evidence_run_words):
+            elif len(new) >= 2 and not sent_note and (not needed or j - i >= rules.evidence_run_words):
                 found.append((start, end, quoted if needed else f"{quoted}, which the note does not need"))
     found += [(m.start(), m.end(), "encoded text (Morse, binary) has no place in a note")
               for m in _ENCODED.finditer(body)]
