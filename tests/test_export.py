@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
 
 import personalnote as pn
 from personalnote._export import edit_distance, neutralise_cell
@@ -189,3 +190,26 @@ def _reference(a: str, b: str) -> int:
 @given(st.text("abc ", max_size=12), st.text("abc ", max_size=12))
 def test_edit_distance_matches_the_full_table(a: str, b: str) -> None:
     assert edit_distance(a, b) == _reference(a, b) == edit_distance(b, a)
+
+
+@given(st.text(max_size=16), st.text(max_size=16))
+def test_edit_distance_counts_characters_of_any_script(a: str, b: str) -> None:
+    # astral characters (emoji, CJK extension B) count once each, as in the reference table
+    assert edit_distance(a, b) == _reference(a, b)
+
+
+def test_edit_distance_is_rapidfuzz_levenshtein(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stats' distance is rapidfuzz's Levenshtein, not a table filled in Python."""
+    from personalnote import _export
+
+    calls: list[tuple[str, str]] = []
+    distance = Levenshtein.distance
+
+    def spy(a: str, b: str) -> int:
+        calls.append((a, b))
+        return distance(a, b)
+
+    monkeypatch.setattr(_export.Levenshtein, "distance", spy)
+    letter_a, letter_b = "Dear Ms Okafor, " * 200, "Dear Ms Okafor, " * 199 + "Dear Grace, "
+    assert edit_distance(letter_a, letter_b) == _reference("Ms Okafor", "Grace")
+    assert calls == [(letter_a, letter_b)]

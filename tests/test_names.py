@@ -144,6 +144,62 @@ def test_non_latin_scripts_and_mixed_case_are_the_customers_own(name: str) -> No
     assert pn.format_name(name) == name
 
 
+@pytest.mark.parametrize(("raw", "locale", "tidy"), [
+    # Vietnamese: family name first, Văn and Thị are middle names in every locale
+    ("nguyen van an", None, "Nguyen Van An"), ("NGUYEN VAN AN", "en-US", "Nguyen Van An"),
+    ("TRAN THI MAI", "nl", "Tran Thi Mai"), ("an van nguyen", None, "An Van Nguyen"),
+    ("NGUYỄN VĂN AN", "vi", "Nguyễn Văn An"), ("LE VAN THANH", "fr", "Le Van Thanh"),
+    # Dutch: lower after a given name, capital when the family name stands alone; Belgium capitalises
+    ("JAN VAN DER BERG", "nl", "Jan van der Berg"), ("VAN DER BERG", "nl-NL", "Van der Berg"),
+    ("JAN VAN DER BERG", "nl-BE", "Jan Van der Berg"), ("JAN DE SMET", "nl_BE", "Jan De Smet"),
+    ("KOBUS VAN DER MERWE", "af", "Kobus van der Merwe"), ("FAF DU PLESSIS", "af", "Faf du Plessis"),
+    # German: von and zu stay lower, alone too ('Herr von Bismarck')
+    ("OTTO VON BISMARCK", "de", "Otto von Bismarck"), ("VON BISMARCK", "de-DE", "von Bismarck"),
+    ("URSULA VON DER LEYEN", "de", "Ursula von der Leyen"), ("zu guttenberg", "de", "zu Guttenberg"),
+    # French: de, du, des, d' lower (alone too: 'M. de Villepin'); the article La keeps its capital
+    ("CHARLES DE GAULLE", "fr", "Charles de Gaulle"), ("DE VILLEPIN", "fr-FR", "de Villepin"),
+    ("VALERY GISCARD D'ESTAING", "fr", "Valery Giscard d'Estaing"), ("D'ARTAGNAN", "fr", "d'Artagnan"),
+    ("JEAN DE LA FONTAINE", "fr", "Jean de La Fontaine"), ("JOACHIM DU BELLAY", "fr", "Joachim du Bellay"),
+    # Portuguese: da, das, do, dos and e
+    ("JOAO DA SILVA", "pt", "Joao da Silva"), ("MARIA DOS SANTOS", "pt-BR", "Maria dos Santos"),
+    ("MANUEL DO NASCIMENTO", "pt", "Manuel do Nascimento"),
+    ("PEDRO DE SOUZA E SILVA", "pt", "Pedro de Souza e Silva"),
+    # Spanish: de la, del, y; alone the first particle takes a capital ('la señora De la Cruz')
+    ("JUAN DE LA CIERVA", "es", "Juan de la Cierva"), ("MIGUEL DEL VALLE", "es-MX", "Miguel del Valle"),
+    ("GARCÍA Y VEGA", "es", "García y Vega"), ("DE LA CRUZ", "es", "De la Cruz"),
+    # Italian: the particle is part of the surname and keeps its capital
+    ("LUIGI DI MAIO", "it", "Luigi Di Maio"), ("VITTORIO DE SICA", "it", "Vittorio De Sica"),
+    ("ALESSANDRO DEL PIERO", "it-IT", "Alessandro Del Piero"), ("MASSIMO D'ALEMA", "it", "Massimo D'Alema"),
+    # Arabic: bin, ibn, and the article before each letter
+    ("AHMAD BIN ALI", "ar", "Ahmad bin Ali"), ("ABD AL-RAHMAN", "ar", "Abd al-Rahman"),
+    ("SALAH AD-DIN", "ar", "Salah ad-Din"), ("AL-RASHID", "ar", "Al-Rashid"),
+    ("SITI BINTI ABDULLAH", "ms", "Siti binti Abdullah"),
+    # Irish and Scottish
+    ("SEAMUS O'BRIEN", "en-IE", "Seamus O'Brien"), ("MCDONALD", "en-IE", "McDonald"),
+    ("SIOBHAN NI BHRIAIN", "ga", "Siobhan Ni Bhriain"), ("MACLEOD", "en-GB", "MacLeod"),
+    ("ROB ROY MACGREGOR", "en-GB", "Rob Roy MacGregor"), ("ALASDAIR MACINTYRE", None, "Alasdair MacIntyre"),
+    # hyphenated
+    ("ANNE-MARIE DUBOIS-LEROY", "fr", "Anne-Marie Dubois-Leroy"),
+    ("HANS-PETER MÜLLER", "de", "Hans-Peter Müller"),
+    # Chinese and Korean: family name first, order kept; the given name's second syllable lower
+    ("WANG XIAOMING", "zh", "Wang Xiaoming"), ("MA YING-JEOU", "zh-TW", "Ma Ying-jeou"),
+    ("PARK JI-SUNG", "ko", "Park Ji-sung"), ("kim min-jun", "ko-KR", "Kim Min-jun"),
+    # no locale, or English: particles of every language stay lower inside a name
+    ("LUDWIG VAN BEETHOVEN", None, "Ludwig van Beethoven"),
+    ("LUDWIG VAN BEETHOVEN", "en", "Ludwig van Beethoven"),
+    ("MARIA DE LA CRUZ", "en-US", "Maria de la Cruz"), ("D'ANGELO", "en", "D'Angelo"),
+])
+def test_particles_follow_the_customers_locale(raw: str, locale: str | None, tidy: str) -> None:
+    assert pn.format_name(raw, locale) == tidy
+    assert pn.format_name(raw.lower(), locale) == tidy
+
+
+@pytest.mark.parametrize("locale", ["nl", "de", "fr", "it", "vi", "ko", "en", None])
+def test_a_locale_never_recases_the_customers_own_spelling(locale: str | None) -> None:
+    for name in ("Van Dyke", "van Dam", "Ji-Sung Park", "DeAndre", "李小龙", "Nguyễn văn An"):
+        assert pn.format_name(name, locale) == name
+
+
 # --- the salutation check --------------------------------------------------------------------------
 
 
@@ -199,6 +255,32 @@ def test_another_customers_name_in_the_body_is_blocked() -> None:
     text = "Dear Lester,\n\nGrace Okafor loved the grey wool trousers too.\n\nBest wishes,\nMaya"
     kinds = [f.kind for f in pn.check_text(text, ctx, cited=["R-310"], other_customer_names=["Grace Okafor"])]
     assert "other_customer" in kinds
+
+
+@pytest.mark.parametrize(("profile", "greeting", "wrong"), [
+    ({"given_name": "OTTO", "family_name": "VON BISMARCK", "honorific": "Herr", "locale": "de"},
+     "Dear Herr von Bismarck,", "Dear Herr Von Bismarck,"),
+    ({"given_name": "JAN", "family_name": "VAN DER BERG", "honorific": "Dhr.", "locale": "nl"},
+     "Dear Dhr. Van der Berg,", "Dear Dhr. van der Berg,"),
+    ({"given_name": "LUIGI", "family_name": "DI MAIO", "honorific": "Sig.", "locale": "it"},
+     "Dear Sig. Di Maio,", "Dear Sig. di Maio,"),
+    ({"given_name": "DOMINIQUE", "family_name": "DE VILLEPIN", "honorific": "M.", "locale": "fr"},
+     "Dear M. de Villepin,", "Dear M. De Villepin,"),
+])
+def test_the_salutation_writes_and_checks_particles_in_the_customers_locale(
+        profile: dict[str, str], greeting: str, wrong: str) -> None:
+    ctx = _ctx(**profile)
+    assert salutation(ctx.customer, ctx.relationship) == greeting  # a formal locale: honorific and family
+    assert _salutation_findings(greeting, ctx) == []
+    assert "is not how the customer writes it" in _salutation_findings(wrong, ctx)[0].message
+
+
+def test_a_vietnamese_name_in_one_legacy_field_is_greeted_without_a_particle() -> None:
+    ctx = _ctx(given_name="NGUYEN VAN AN")  # the whole name in one field, as legacy systems keep it
+    greeting = salutation(ctx.customer, ctx.relationship)
+    assert greeting == "Dear Nguyen Van An,"
+    assert _salutation_findings(greeting, ctx) == []
+    assert "write 'Nguyen Van An'" in _salutation_findings("Dear Nguyen van An,", ctx)[0].message
 
 
 @pytest.mark.parametrize(("given", "family", "honorific"), [

@@ -29,7 +29,7 @@ from ._history import Channel
 from ._model_words import model_words_findings
 from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
-from ._redact import find_personal_data
+from ._redact import find_personal_data, locale_region
 from ._repeats import RepeatRules, frame_sentences, repeat_findings
 from ._untrusted import MIXED_CODE, FreeText, ObedienceRules, obeyed_spans
 
@@ -257,12 +257,13 @@ def _salutation_problem(word: str, name: str, ctx: CustomerContext) -> str | Non
     given, family, honorific = profile.given_name, profile.family_name, profile.honorific
     if given and family and _plain(name) == _plain(f"{given} {family}"):
         return f"full-name salutation '{name}' reads like a merge field"
-    forms = [(n, format_name(n)) for n in (profile.preferred_name, given, family) if n]
+    locale = profile.locale
+    forms = [(n, format_name(n, locale)) for n in (profile.preferred_name, given, family) if n]
     if honorific and family:
-        forms.append((f"{honorific} {family}", f"{honorific} {format_name(family)}"))
+        forms.append((f"{honorific} {family}", f"{honorific} {format_name(family, locale)}"))
         if given:
             forms.append((f"{honorific} {given} {family}",
-                          f"{honorific} {format_name(given)} {format_name(family)}"))
+                          f"{honorific} {format_name(given, locale)} {format_name(family, locale)}"))
     expected = {_plain(raw): written for raw, written in forms}
     match = expected.get(_plain(name))
     if match is None:
@@ -439,14 +440,15 @@ def _channel(note: _Note, channel: Channel, signers: Sequence[Signer], familiari
 
 
 _DATA_NAMES = {"email": "an email address", "phone": "a phone number", "card": "a payment card number",
-               "iban": "a bank account number (IBAN)", "address": "a street address"}
+               "iban": "a bank account number (IBAN)", "national_id": "a national identity number",
+               "address": "a street address"}
 
 
-def _personal_data(note: _Note) -> list[Finding]:
+def _personal_data(note: _Note, ctx: CustomerContext) -> list[Finding]:
     return [Finding(kind="personal_data", severity="blocking", span=(item.start, item.end),
                     message=f"{_DATA_NAMES[item.kind]} ('{item.text}') in the note: personal data a note "
                             "does not need")
-            for item in find_personal_data(note.text)]
+            for item in find_personal_data(note.text, locale_region(ctx.customer.locale))]
 
 
 def _reads_like_instruction(value: str, policy: CheckPolicy) -> bool:
@@ -467,7 +469,8 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
     found = [(s, e, w, what) for pattern, what in ((_URL, "a link"), (_CODE, "a discount code"))
              for s, e, w in note.spans(pattern)]
     found += [(note.body_start + item.start, note.body_start + item.end, item.text, _DATA_NAMES[item.kind])
-              for item in find_personal_data(note.body) if item.kind in ("email", "phone")]
+              for item in find_personal_data(note.body, locale_region(ctx.customer.locale))
+              if item.kind in ("email", "phone")]
     findings = [Finding(kind="untrusted_instruction", severity="blocking", span=(s, e),
                         message=f"{what} ('{w}') in the note: it may come from instructions hidden in "
                                 "the customer's free text")
@@ -539,7 +542,7 @@ def check_text(
         *_disguised(note),
         *_genericity(note, ctx, support_ids, policy, moment_words),
         *_channel(note, channel, signers, ctx.relationship.familiarity, policy),
-        *_personal_data(note),
+        *_personal_data(note, ctx),
         *_untrusted(note, ctx, moment_evidence, signers, instructions, policy),
         *repeat_findings(text, (note.body_start, note.body_end), ctx, policy, library_sentences),
     ]

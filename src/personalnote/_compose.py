@@ -23,11 +23,63 @@ from ._history import Channel, CustomerProfile
 __all__ = ["CHANNELS", "ChannelSpec", "Signer", "closing_line", "format_name", "salutation",
            "signature_block", "tone_for"]
 
-#: lower-case inside a name when followed by more of it: 'Ludwig van Beethoven', 'García y Vega'
+#: lower-case inside a name when followed by more of it, when the locale is unknown or English
+#: (names of every origin): 'Ludwig van Beethoven', 'García y Vega', 'Ahmad bin Ali'
 _PARTICLES = frozenset({"de", "da", "das", "dos", "del", "della", "der", "den", "des", "di", "du", "la", "le",
                         "van", "von", "vom", "zu", "zum", "zur", "y", "bin", "binti", "bint", "ibn", "al",
                         "ten", "ter", "te", "het"})
 _HYPHEN_PARTICLES = frozenset({"al", "el"})
+
+
+@dataclass(frozen=True)
+class _NameCase:
+    """How a language writes the small words of a name (particles) in running text."""
+
+    #: lower-case inside a name, before more of it: 'Jan van der Berg', 'João da Silva'
+    particles: frozenset[str] = frozenset()
+    #: lower-case as the first word too, so a family name alone keeps it: 'Herr von Bismarck'
+    at_start: frozenset[str] = frozenset()
+    #: lower-case before a hyphen: 'Abd al-Rahman', 'Salah ad-Din'
+    hyphen_particles: frozenset[str] = frozenset()
+    #: the first particle of a family name keeps its capital (Belgium: 'Jan Van den Broeck', 'De Smet')
+    first_particle_capital: bool = False
+    #: the syllable after a hyphen stays lower (romanised Korean and Chinese given names: 'Ji-sung')
+    hyphen_lower: bool = False
+
+
+_DEFAULT_CASE = _NameCase(_PARTICLES, hyphen_particles=_HYPHEN_PARTICLES)
+_DUTCH = frozenset({"van", "de", "der", "den", "het", "ten", "ter", "te", "op", "in", "aan", "uit"})
+_ARABIC = frozenset({"bin", "ibn", "bint", "binti", "al", "el"})
+#: the Arabic article as it is written before each letter ('ad-Din', 'ar-Rahman', 'ul-Haq')
+_ARABIC_ARTICLES = frozenset({"al", "el", "ad", "adh", "an", "ar", "as", "ash", "at", "ath", "az", "ud", "ul",
+                              "un", "ur", "us", "uz"})
+#: the conventions by language (and language-region): a language not listed takes the default
+_NAME_CASES: dict[str, _NameCase] = {
+    "nl": _NameCase(_DUTCH),                                     # 'Jan van der Berg', alone 'Van der Berg'
+    "nl-BE": _NameCase(_DUTCH, first_particle_capital=True),     # 'Jan Van der Berg', 'Jan De Smet'
+    "af": _NameCase(_DUTCH | {"du", "le"}),                      # 'Kobus van der Merwe', 'Faf du Plessis'
+    "de": _NameCase(frozenset({"von", "vom", "zu", "zum", "zur", "van", "der", "den", "dem"}),
+                    at_start=frozenset({"von", "vom", "zu", "zum", "zur"})),   # 'Herr von Bismarck'
+    "fr": _NameCase(frozenset({"de", "du", "des", "d'"}),                     # 'Jean de La Fontaine'
+                    at_start=frozenset({"de", "du", "des", "d'"})),           # 'M. de Villepin'
+    "es": _NameCase(frozenset({"de", "del", "la", "las", "los", "y"})),        # 'Juan de la Cierva'
+    "pt": _NameCase(frozenset({"de", "da", "das", "do", "dos", "e"})),         # 'Maria dos Santos'
+    "it": _NameCase(),                                           # 'Luigi Di Maio', 'Vittorio De Sica'
+    "ar": _NameCase(_ARABIC, hyphen_particles=_ARABIC_ARTICLES),   # 'Salah ad-Din', 'Ahmad bin Ali'
+    "ur": _NameCase(_ARABIC, hyphen_particles=_ARABIC_ARTICLES),   # 'Inzamam ul-Haq'
+    "ms": _NameCase(_ARABIC),                                    # 'Ahmad bin Ismail', 'Siti binti Abdullah'
+    "vi": _NameCase(),                                           # 'Nguyen Van An': Văn is a middle name
+    "ko": _NameCase(hyphen_lower=True),                          # 'Park Ji-sung'
+    "zh": _NameCase(hyphen_lower=True),                          # 'Ma Ying-jeou'
+    "ja": _NameCase(),
+}
+#: the commonest Vietnamese family names (unaccented): a name starting with one is Vietnamese in
+#: any locale, and 'Van' or 'Thi' in it is a middle name, not a particle
+_VIETNAMESE_FAMILY_NAMES = frozenset({
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo",
+    "duong", "ly", "truong", "dinh", "trinh", "luong", "doan", "quach", "luu", "kieu", "ton", "vuong"})
+_VIETNAMESE_MIDDLE_NAMES = frozenset({"van", "thi"})
+
 #: suffixes and credentials with a fixed form, recognised after the first word
 _SUFFIXES = {"jr": "Jr", "sr": "Sr", "phd": "PhD", "md": "MD", "dds": "DDS", "dmd": "DMD", "dvm": "DVM",
              "rn": "RN", "bsn": "BSN", "msn": "MSN", "lpn": "LPN", "cpa": "CPA", "cfa": "CFA", "cfp": "CFP",
@@ -113,11 +165,47 @@ def _letters(word: str) -> str:
     return "".join(c for c in word if c.isalpha()).lower()
 
 
-def _name_word(words: list[str], index: int) -> str:
+def _plain(word: str) -> str:
+    """The letters of a word, lower case and without accents: 'Nguyễn' -> 'nguyen', 'Đặng' -> 'dang'."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold().replace("\u0111", "d"))
+    return "".join(c for c in decomposed if c.isalpha() and not unicodedata.combining(c))
+
+
+def _vietnamese(words: list[str]) -> bool:
+    """A Vietnamese name: a common family name first ('Nguyen Van An'), or last with a Vietnamese
+    middle name before it ('An Van Nguyen')."""
+    keys = [_plain(w) for w in words]
+    return len(keys) > 1 and (keys[0] in _VIETNAMESE_FAMILY_NAMES or (
+        keys[-1] in _VIETNAMESE_FAMILY_NAMES and any(k in _VIETNAMESE_MIDDLE_NAMES for k in keys[1:-1])))
+
+
+def _name_case(locale: str | None) -> _NameCase:
+    """The conventions of a locale ('nl-BE', 'de', 'en_GB'): language and region, then language."""
+    parts = re.split(r"[-_]", locale or "")
+    language = parts[0].lower()
+    region = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), "")
+    return _NAME_CASES.get(f"{language}-{region}") or _NAME_CASES.get(language, _DEFAULT_CASE)
+
+
+def _elided(word: str, particles: frozenset[str]) -> str | None:
+    """A French elided particle in lower case ('d'Estaing'), when ``particles`` holds it."""
+    match = re.fullmatch(r"([^\W\d_])(['\u2019])([^\W\d_].*)", word)
+    if match and f"{match.group(1).lower()}'" in particles:
+        return match.group(1).lower() + match.group(2) + _case_word(match.group(3))
+    return None
+
+
+def _name_word(words: list[str], index: int, case: _NameCase) -> str:
     """One word of an ALL-CAPS or all-lowercase name, in the case it is usually written."""
     word, key = words[index], _letters(words[index])
+    following = _letters(words[index + 1]) if index + 1 < len(words) else ""
+    if case.hyphen_lower and "-" in word.strip("-"):  # 'JI-SUNG' -> 'Ji-sung'
+        head, _, rest = word.partition("-")
+        return _case_word(head) + "-" + rest.lower()
     if index == 0:
-        return _case_word(word)
+        if key in case.at_start and word.isalpha() and len(following) > 1:
+            return word.lower()  # a family name alone keeps its particle: 'von Bismarck'
+        return _elided(word, case.at_start) or _case_word(word)
     fixed = _SUFFIXES.get(key) or (_SUFFIXES_AFTER_COMMA.get(key) if words[index - 1].endswith(",") else None)
     if fixed:  # 'JR.,' -> 'Jr.,', 'PHD' -> 'PhD'; dotted forms are cased part by part: 'PH.D.' -> 'Ph.D.'
         plain = re.fullmatch(r"\W*[^\W\d_]+\W*", word)
@@ -126,12 +214,18 @@ def _name_word(words: list[str], index: int) -> str:
         return word.upper()
     if key in _CONNECTORS and word.isalpha():
         return word.lower()
-    following = _letters(words[index + 1]) if index + 1 < len(words) else ""
-    if key in _PARTICLES and word.isalpha() and len(following) > 1 and (
-            key != "y" or len(_letters(words[index - 1])) > 1):
+    previous = _letters(words[index - 1])
+    # a one-letter particle ('y', 'e') only after a name, not after an initial: 'García y Vega'
+    if (key in case.particles and word.isalpha() and len(following) > 1
+            and (len(key) > 1 or len(previous) > 1)):
+        if case.first_particle_capital and previous not in case.particles:
+            return _case_word(word)  # Belgium: 'Jan Van der Berg', 'Jan De Smet'
         return word.lower()  # a particle before the rest of the name: van der Berg, de la Cruz
+    elided = _elided(word, case.particles)
+    if elided:
+        return elided  # 'Giscard d'Estaing'
     head, hyphen, rest = word.partition("-")
-    if hyphen and head.lower() in _HYPHEN_PARTICLES and rest:
+    if hyphen and head.lower() in case.hyphen_particles and rest:
         return head.lower() + "-" + _case_word(rest)  # Abd al-Rahman
     parts = word.split("-")
     if len(parts) > 1 and all(_letters(p) in _SUFFIXES for p in parts):
@@ -143,33 +237,44 @@ def _latin_only(text: str) -> bool:
     return all(unicodedata.name(c, "").startswith("LATIN") for c in text if c.isalpha())
 
 
-def format_name(name: str) -> str:
+def format_name(name: str, locale: str | None = None) -> str:
     """A name as it is written: legacy ALL-CAPS or all-lowercase data is cased by rule.
 
     Mixed case is the customer's own spelling and is kept ('McDonald', 'DeAndre',
-    'van der Berg'); so is any name in a script other than Latin. The rules: particles
-    inside a name stay lower ('van der', 'de la', 'von', 'bin', 'al-'), hyphenated parts
-    are capitalised, O'/D' take a capital after the apostrophe, Mc always and Mac for
-    names where it is the usual spelling, and suffixes keep their form (Jr., III, PhD, MD).
+    'van der Berg'); so is any name in a script other than Latin. The rules: hyphenated parts
+    are capitalised, O'/D' take a capital after the apostrophe, Mc always and Mac for names
+    where it is the usual spelling, and suffixes keep their form (Jr., III, PhD, MD).
+
+    Particles follow the customer's ``locale`` (the profile's, such as "nl-BE"): Dutch
+    'Jan van der Berg' (and 'Van der Berg' alone), Belgian 'Jan Van der Berg', German
+    'von Bismarck' even alone, French 'de Villepin' and 'Giscard d'Estaing', Spanish 'de la
+    Cierva', Portuguese 'dos Santos', Arabic 'bin', 'al-', 'ad-'; Italian keeps them capitalised
+    ('Di Maio', 'De Sica'); Korean and Chinese given names stay lower after the hyphen ('Ji-sung').
+    Without a locale, or in English, particles of every language stay lower inside a name. In
+    any locale a Vietnamese name ('Nguyen Van An') has no particles: Văn and Thị are middle names.
 
     Example::
 
-        format_name("GARCIA DE LA CRUZ")    # 'Garcia de la Cruz'
-        format_name("seamus o'brien jr.")   # "Seamus O'Brien Jr."
+        format_name("GARCIA DE LA CRUZ")            # 'Garcia de la Cruz'
+        format_name("seamus o'brien jr.")           # "Seamus O'Brien Jr."
+        format_name("nguyen van an")                # 'Nguyen Van An'
+        format_name("VON BISMARCK", locale="de")    # 'von Bismarck'
     """
     name = " ".join(name.split())
     if not any(c.isalpha() for c in name) or not (name.isupper() or name.islower()) or not _latin_only(name):
         return name
     words = name.split(" ")
-    return " ".join(_name_word(words, i) for i in range(len(words)))
+    case = _NAME_CASES["vi"] if _vietnamese(words) else _name_case(locale)
+    return " ".join(_name_word(words, i, case) for i in range(len(words)))
 
 
 def _address_name(profile: CustomerProfile, relationship: Relationship) -> str | None:
     form = profile.address_as
-    family = format_name(profile.family_name) if profile.family_name else None
+    locale = profile.locale
+    family = format_name(profile.family_name, locale) if profile.family_name else None
     honorific = profile.honorific.strip() if profile.honorific else None
-    given = format_name(profile.given_name) if profile.given_name else None
-    preferred = format_name(profile.preferred_name) if profile.preferred_name else None
+    given = format_name(profile.given_name, locale) if profile.given_name else None
+    preferred = format_name(profile.preferred_name, locale) if profile.preferred_name else None
     formal = f"{honorific} {family}" if honorific and family else None
     if form == "preferred_name" and preferred:
         return preferred

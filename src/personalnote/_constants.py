@@ -331,3 +331,18 @@ DEV_KEY: Final = b"personalnote development key: public, not a secret"
 SIGNING_KEY_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
 #: the schema version of stores made before keyed signatures (refused: see StoreError)
 UNKEYED_STORE_SCHEMA_VERSION: Final = 1
+
+# --- personal data --------------------------------------------------------------------------------
+#: regions whose national phone formats ("020 7946 0958", "06 12 34 56 78", "(212) 555-0199") are read
+#: in every text, after the customer's own region (from the profile's locale); a number written with
+#: its country code ("+81 3-1234-5678") is found for every region whatever this holds
+PHONE_REGIONS: Final = ("US", "GB", "FR", "DE")
+#: the country a bare language tag stands for when it names no region ("de" -> DE); languages spoken
+#: as a first language in many countries (en, ar, es in the Americas...) name none: en -> no region
+LANGUAGE_REGIONS: Final[dict[str, str]] = {
+    "de": "DE", "fr": "FR", "nl": "NL", "es": "ES", "it": "IT", "pt": "PT", "pl": "PL", "sv": "SE",
+    "da": "DK", "nb": "NO", "nn": "NO", "no": "NO", "fi": "FI", "cs": "CZ", "sk": "SK", "el": "GR",
+    "hu": "HU", "ro": "RO", "bg": "BG", "hr": "HR", "sl": "SI", "et": "EE", "lv": "LV", "lt": "LT",
+    "ga": "IE", "is": "IS", "tr": "TR", "ru": "RU", "uk": "UA", "he": "IL", "ja": "JP", "ko": "KR",
+    "zh": "CN", "vi": "VN", "th": "TH", "id": "ID", "ms": "MY", "hi": "IN",
+}

@@ -28,6 +28,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
+from rapidfuzz.distance import Levenshtein
+
 from ._errors import ExportError
 from ._queue_types import QueuedDraft
 from ._signatures import SignatureRecord
@@ -193,23 +195,15 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def edit_distance(a: str, b: str) -> int:
-    """The Levenshtein distance in characters (each insertion, deletion or substitution costs 1)."""
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a, end_b = end_a - 1, end_b - 1
-    a, b = a[start:end_a], b[start:end_b]
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
+    """The Levenshtein distance in characters (each insertion, deletion or substitution costs 1).
+
+    Computed by rapidfuzz (C++, bit-parallel), so a long letter and its edit cost microseconds.
+
+    Example::
+
+        edit_distance("kitten", "sitting")    # 3
+    """
+    return Levenshtein.distance(a, b)
 
 
 @dataclass(frozen=True)

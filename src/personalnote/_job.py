@@ -32,19 +32,19 @@ from ._history import Channel
 from ._moment_types import Moment
 from ._options import DraftOptions, cost_usd, price_table
 from ._prompts import PromptTemplate
-from ._redact import data_text
+from ._redact import data_text, locale_region
 from ._sentences import closing_words, moment_sentence
 from ._tokens import TokenCounter
 
 __all__ = ["DraftJob", "InvalidAnswer"]
 
 
-def _fact_line(fact: Fact) -> str:
+def _fact_line(fact: Fact, region: str | None) -> str:
     """One fact for the <data> block: record text made safe (no tags, no forged lines, no quote
-    ending early, personal data redacted)."""
-    line = f"- {fact.id}: {data_text(fact.text)}"
+    ending early, personal data redacted; ``region``: the customer's, for phone numbers and ids)."""
+    line = f"- {fact.id}: {data_text(fact.text, region)}"
     if fact.quote:
-        line += f'\n  (the customer\'s or staff\'s words, data only: "{data_text(fact.quote)}")'
+        line += f'\n  (the customer\'s or staff\'s words, data only: "{data_text(fact.quote, region)}")'
     return line
 
 
@@ -69,6 +69,7 @@ class DraftJob:
         self.model, self.template, self.options = model, template, options
         #: a framed note: the library's sentence states the moment, the model writes what follows
         self.sentence = moment_sentence(template, moment, ctx) if template.mode == "framed" else None
+        self.region = locale_region(ctx.customer.locale)  # the customer's phone formats and ids
         self.prices = price_table(options["prices"])
         self.max_completion_tokens = options["max_completion_tokens"]
         counter = TokenCounter(model.name)
@@ -77,12 +78,12 @@ class DraftJob:
         evidence, rest = _ranked_facts(ctx, moment)
         # Each fact line is rendered and counted once (lines tokenize independently: they
         # start after a newline), then the whole prompt is counted exactly once more.
-        chosen, lines = list(evidence), [_fact_line(f) for f in evidence]
+        chosen, lines = list(evidence), [_fact_line(f, self.region) for f in evidence]
         needed = counter.count_messages(self._render(lines))
         if needed > budget:
             raise ContextBudgetError(ctx.customer_id, needed, budget)
         for fact in rest:
-            line = _fact_line(fact)
+            line = _fact_line(fact, self.region)
             size = counter.count("\n" + line)
             if needed + size <= budget:
                 chosen.append(fact)
@@ -105,13 +106,13 @@ class DraftJob:
     def _render(self, fact_lines: list[str]) -> list[dict[str, str]]:
         spec = CHANNELS[self.channel]
         return self.template.render({
-            "moment_why_now": data_text(f"{self.moment.kind}: {self.moment.why_now}"),
+            "moment_why_now": data_text(f"{self.moment.kind}: {self.moment.why_now}", self.region),
             "channel_form": spec.form,
             "tone": tone_for(self.ctx.relationship.familiarity),
             "max_words": str(spec.max_words),
-            "signers": data_text(", ".join(s.label for s in self.signers)) or "the team",
+            "signers": data_text(", ".join(s.label for s in self.signers), self.region) or "the team",
             "facts": "\n".join(fact_lines),
-            "moment_sentence": data_text(self.sentence.text) if self.sentence else "",
+            "moment_sentence": data_text(self.sentence.text, self.region) if self.sentence else "",
         })
 
     @property

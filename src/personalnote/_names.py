@@ -81,6 +81,7 @@ def _customer_names(text: str, profile: CustomerProfile, masked: list[tuple[int,
                     salutation: tuple[int, int] | None) -> list[Finding]:
     findings: list[Finding] = []
     given, family, preferred = profile.given_name, profile.family_name, profile.preferred_name
+    locale = profile.locale
 
     def add(span: tuple[int, int], message: str) -> None:
         masked.append(span)
@@ -91,14 +92,14 @@ def _customer_names(text: str, profile: CustomerProfile, masked: list[tuple[int,
         for match in _pattern(f"{given} {family}").finditer(text):
             span = (match.start(), match.end())
             if not _overlaps(span, masked + outside):
-                goes_by = f"; the customer goes by '{format_name(preferred)}'" if preferred else ""
+                goes_by = f"; the customer goes by '{format_name(preferred, locale)}'" if preferred else ""
                 add(span, f"the full name '{match.group(0)}' reads like a merge field{goes_by}")
     # the forms the customer uses, as written: masked before looking for fragments and capitals
     used = [n for n in (preferred, given, family) if n]
     if profile.honorific and family:
         used.append(f"{profile.honorific} {family}")
     for name in sorted(used, key=len, reverse=True):
-        written = format_name(name)
+        written = format_name(name, locale)
         for match in _pattern(name).finditer(text):
             span = (match.start(), match.end())
             if _overlaps(span, masked):
@@ -109,9 +110,10 @@ def _customer_names(text: str, profile: CustomerProfile, masked: list[tuple[int,
             if shouted:  # "MARGARET OKAFOR", or "Ms OKAFOR": a word of the name in capitals
                 add(span, f"'{found}' is a legacy form in capitals; write '{written}'")
                 continue
-            if (preferred and given and name == given and format_name(preferred) != format_name(given)
+            if (preferred and given and name == given
+                    and format_name(preferred, locale) != format_name(given, locale)
                     and profile.address_as != "given_name" and not _overlaps(span, outside)):
-                add(span, f"'{found}': the customer goes by '{format_name(preferred)}'")
+                add(span, f"'{found}': the customer goes by '{format_name(preferred, locale)}'")
                 continue
             masked.append(span)
     # fragments: a part of a name that is not the whole of a name the customer uses
@@ -125,13 +127,13 @@ def _customer_names(text: str, profile: CustomerProfile, masked: list[tuple[int,
         if _overlaps(span, masked) or not word[0].isupper() or key in _COMMON or len(word) < 3:
             continue
         if key in parts and len(family_words) > 1 and key in {w.casefold() for w in family_words}:
-            add(span, f"'{word}' is a fragment of the family name '{format_name(family or '')}'")
+            add(span, f"'{word}' is a fragment of the family name '{format_name(family or '', locale)}'")
             continue
         if key in whole:
             continue
         for part in parts.values():
             if len(part) > len(word) and part.casefold().startswith(key):
-                add(span, f"'{word}' is a fragment of the customer's name '{format_name(part)}'")
+                add(span, f"'{word}' is a fragment of the customer's name '{format_name(part, locale)}'")
                 break
     return findings
 
