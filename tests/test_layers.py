@@ -20,13 +20,13 @@ PACKAGE = Path(pn.__file__).parent
 
 #: the data flow, first step first
 STEPS: list[tuple[str, set[str]]] = [
-    ("foundation", {"_constants", "_errors"}),
+    ("foundation", {"_constants", "_errors", "_instants"}),
     ("history", {"_history", "_json_reader", "_csv_reader", "_loaders", "_jsonl_stream"}),
     ("context", {"_context"}),
     ("moments", {"_moment_types", "_detectors", "_moments"}),
     ("prompt", {"_redact", "_prompts", "_compose"}),
     ("tokens", {"_tokens"}),
-    ("model", {"_chat", "_model", "_local", "_resolve", "testing"}),
+    ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),
     ("draft data", {"_draft_types", "_options"}),
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),

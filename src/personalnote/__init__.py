@@ -19,6 +19,7 @@ from ._detectors import register_detector, registered_detectors
 from ._draft import adraft_note, draft_note
 from ._draft_types import Claim, Draft, Finding, Provenance, Sentence
 from ._errors import (
+    ArgumentError,
     BatchError,
     BlockingFindingsError,
     ConfigurationError,
@@ -35,6 +36,7 @@ from ._errors import (
     InputError,
     InputFileError,
     ModelAPIError,
+    ModelChoiceError,
     ModelError,
     MomentGoneError,
     PersonalNoteError,
@@ -50,6 +52,7 @@ from ._errors import (
     TamperedRecordError,
     TransitionError,
     UnknownFactError,
+    UnknownModelError,
 )
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import BusinessEvent, Channel, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
@@ -68,6 +71,7 @@ from ._signatures import ChainReport, SignatureRecord
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "ArgumentError",
     "BatchError",
     "BatchResult",
     "BlockingFindingsError",
@@ -109,6 +113,7 @@ __all__ = [
     "LocalChatModel",
     "ManyOptions",
     "ModelAPIError",
+    "ModelChoiceError",
     "ModelError",
     "Moment",
     "MomentGoneError",
@@ -142,6 +147,7 @@ __all__ = [
     "TamperedRecordError",
     "TransitionError",
     "UnknownFactError",
+    "UnknownModelError",
     "adraft_many",
     "adraft_note",
     "build_context",

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import _constants as C
-from ._compose import CHANNELS, Signer, format_name
+from ._compose import CHANNELS, Signer, channel_from, format_name, signers_from
 from ._context import CustomerContext, Fact
 from ._draft_types import Draft, Finding
 from ._errors import PromptError
@@ -512,6 +512,8 @@ def check_text(
     a request to reveal it. ``example_details`` are the details the prompt's example invents.
     """
     policy = policy or CheckPolicy()
+    channel = channel_from(channel, caller="check_text")
+    signers = signers_from(signers, caller="check_text")
     lines = text.split("\n\n")
     body_start = len(lines[0]) + 2 if len(lines) > 2 and _GREETING.match(lines[0]) else 0
     closing = text.rfind("\n\n" + lines[-1]) if len(lines) > 2 else len(text)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from ._context import CustomerContext
 from ._detectors import registered_detectors
+from ._errors import ArgumentError
 from ._history import NoteSentEvent, SupportCaseEvent
 from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
 
@@ -89,6 +90,9 @@ def find_moments(
         report = find_moments(build_context(history, as_of=now))
         report.best.kind if not report.no_note else report.no_note_reasons
     """
+    if not isinstance(ctx, CustomerContext):
+        raise ArgumentError("ctx", ctx, "a CustomerContext: build it first with "
+                            "build_context(history, as_of)", caller="find_moments")
     policy = policy or MomentPolicy()
     active = registered_detectors() if detectors is None else detectors
     candidates: list[Moment] = list(extra)
