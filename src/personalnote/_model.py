@@ -136,8 +136,8 @@ class _Call:
 
     def before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        left = "" if self.end is None else f"; {max(0.0, self.left()):.0f} s left of the note's deadline"
-        log.warning("model server %s: %s attempt %d of %d failed (%s); retrying in %.1f s%s", self.model.url,
+        left = "" if self.end is None else f"; {max(0.0, self.left()):.1f} s left of the note's deadline"
+        log.warning("model server %s: %s attempt %d of %d failed (%s); retrying in %.2f s%s", self.model.url,
                     self.what, state.attempt_number, self.model.max_attempts, _short(exc), self._wait(state),
                     left)
 
@@ -156,14 +156,17 @@ class _Call:
         status = getattr(exc, "status_code", None)
         spent = time.monotonic() - self.started
         tried = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''} in {spent:.1f} s"
-        if self.out_of_time and self.end is not None:
-            tried += f"; the note's deadline of {self.end - self.started:g} s left no time for another"
+        if self.out_of_time:
+            tried += (f"; stopped at the note's deadline (deadline_seconds, ${C.ENV_NOTE_DEADLINE}, default "
+                      f"{C.NOTE_DEADLINE.total_seconds():g} s)")
         detail = f"HTTP {status}: {_short(exc)}" if status is not None else _short(exc)
         message = f"model server {self.model.url}: {self.what} failed ({detail}); {tried}"
         if status == 404 and self.what == "chat completion":
             close = close_model_names(self.model.name)
             message += (f"; is {self.model.name!r} a model this server has?"
                         + (f" did you mean {' or '.join(map(repr, close))}?" if close else ""))
+        elif isinstance(exc, openai.APITimeoutError):
+            message += f"; it sent no answer in time (timeout {self.model.timeout:g} s per attempt)"
         elif status is None:
             message += "; is the server running and is the URL right (base_url, $OPENAI_BASE_URL)?"
         return ModelAPIError(message, status_code=status, retryable=is_retryable(exc), url=self.model.url,
