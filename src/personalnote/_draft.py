@@ -36,7 +36,7 @@ from ._instants import parse_instant
 from ._job import DraftJob, InvalidAnswer
 from ._moment_types import Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
-from ._options import DraftOptions, settle
+from ._options import DraftOptions, deadline_seconds, settle
 from ._prompts import load_prompt
 from ._resolve import resolve_model
 
@@ -163,7 +163,7 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
     max_candidates = options["max_candidates"] or template.candidates or C.MAX_CANDIDATES
     max_seconds = options["max_seconds"] if options["max_seconds"] is not None else template.seconds
     started = time.monotonic()  # a budget for the work, not a fact: the library never reads the date
-    deadline = started + (options["deadline_seconds"] or C.NOTE_DEADLINE.total_seconds())
+    deadline = started + deadline_seconds(options["deadline_seconds"])  # settled: already in seconds
     messages = job.messages
     candidates: list[Draft] = []
     while True:

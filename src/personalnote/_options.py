@@ -66,7 +66,7 @@ class DraftOptions(TypedDict, total=False):
     max_candidates: int | None
     max_total_tokens: int | None
     max_seconds: float | None
-    deadline_seconds: float | None
+    deadline_seconds: float | timedelta | None
     prices: dict[str, Price] | None
 
 
