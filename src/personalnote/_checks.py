@@ -30,7 +30,13 @@ from ._model_words import model_words_findings
 from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data
-from ._untrusted import MIXED_CODE, FreeText, ObedienceRules, obeyed_spans
+from ._untrusted import (
+    MIXED_CODE,
+    FreeText,
+    ObedienceRules,
+    obeyed_spans,
+    reads_like_instruction,
+)
 
 __all__ = ["CheckPolicy", "check", "check_text"]
 
@@ -445,13 +451,6 @@ def _personal_data(note: _Note) -> list[Finding]:
             for item in find_personal_data(note.text)]
 
 
-def _reads_like_instruction(value: str, policy: CheckPolicy) -> bool:
-    lowered = value.casefold()
-    words = set(re.findall(r"\w+", lowered))
-    return (any(marker in lowered for marker in policy.instruction_markers)
-            or len(words & policy.instruction_words) >= 2)
-
-
 def _without(text: str, values: Sequence[str]) -> str:
     for value in values:
         text = text.replace(value, " ")
@@ -474,21 +473,22 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
     # A structured field (an item, a programme, a name) is trusted unless it reads like an instruction
     # or carries a code the moment does not rest on: then it is free text, and echoing it is obeying it.
     suspicious = [(fact_id, value) for fact_id, value in structured
-                  if _reads_like_instruction(value, policy)
+                  if reads_like_instruction(value, policy)
                   or (fact_id not in evidence and MIXED_CODE.search(value))]
     hidden = [value for _, value in suspicious]
     trusted = [_without(f.text, hidden) for f in ctx.facts.values()]
     trusted += [value for _, value in structured if value not in hidden]
     trusted += [s.label for s in signers]
-    quotes = [FreeText(f.id, f.quote, f.id in evidence) for f in ctx.facts.values() if f.quote]
+    quotes = [FreeText(f.id, f.quote, f.id in evidence, f.kind) for f in ctx.facts.values() if f.quote]
     quotes += [FreeText(fact_id, value, False) for fact_id, value in suspicious]
     spans = {f.span for f in findings if f.span}
-    for start, end, message in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, policy):
-        span = (note.body_start + start, note.body_start + end)
+    for repeated in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, policy):
+        span = (note.body_start + repeated.start, note.body_start + repeated.end)
         if span not in spans:
             spans.add(span)
-            findings.append(Finding(kind="untrusted_instruction", severity="blocking", span=span,
-                                    message=message))
+            # both block: a copied run is also what a model obeying an injection writes, and not every
+            # injection reads like one (see _untrusted); the kind tells the reviewer which it looks like
+            findings.append(Finding(kind=repeated.kind, severity="blocking", span=span, message=repeated.why))
     return findings
 
 
