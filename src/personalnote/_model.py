@@ -185,7 +185,10 @@ def _short(exc: BaseException | None) -> str:
 class OpenAIChatModel:
     """A chat model behind the OpenAI API or any OpenAI-compatible server, sync and async.
 
-    ``api_key`` and ``base_url`` default to ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``.
+    ``api_key`` and ``base_url`` default to ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``. With no
+    ``model`` the server at ``base_url`` is asked which it serves (else ``gpt-4o-mini`` on OpenAI).
+    ``timeout`` bounds each attempt and ``max_attempts`` counts them; a request's own ``timeout``
+    (what is left of its note's deadline) bounds them all.
     """
 
     def __init__(

@@ -38,7 +38,8 @@ class DraftOptions(TypedDict, total=False):
 
     - ``moment``: a kind (``"milestone"``) or a ``Moment`` [the customer's strongest]
     - ``channel``: ``card``, ``email``, ``letter`` or ``sms`` [the customer's preferred, else email]
-    - ``signers``: who signs, in order [none: "the team"]
+    - ``signers``: who signs, in order: ``Signer`` objects or ``"Role"`` / ``"Role:Name"`` strings
+      [none: "the team"]
     - ``business_events``: restocks, new collections and other events of the business [none]
     - ``prompt``: a shipped prompt's name or a path to a prompt file [the model's default: ``framed``
       for the embedded model, else ``note``]
