@@ -12,9 +12,10 @@ import pytest
 
 import personalnote as pn
 from personalnote._instants import parse_instant
+from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
-from .support import AS_OF, GOOD, flyer, flyer_context
+from .support import AS_OF, FIXTURES, GOOD, flyer, flyer_context
 
 
 def _draft(**options: Any) -> pn.Draft | pn.MomentReport:
@@ -88,6 +89,13 @@ def test_signers_may_be_role_name_strings() -> None:
     assert draft.signers == [pn.Signer("Captain"), pn.Signer("First Officer", "J. Reyes")]
     assert "J. Reyes, First Officer" in draft.text
     assert pn.Signer.parse(" Purser : A. Lee ") == pn.Signer("Purser", "A. Lee")
+
+
+def test_the_cli_takes_signers_as_the_library_does(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(FIXTURES / "customers" / "flyer_2m_miles.json")
+    assert main(["draft", path, "--as-of", "2026-11-20T18:00:00Z", "--signer", ":J. Reyes"],
+                model=FakeChatModel([GOOD])) == 2
+    assert "a signer needs a role before the ':'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("signers", "says"), [

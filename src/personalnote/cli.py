@@ -122,8 +122,7 @@ def _moments(args: argparse.Namespace) -> int:
 
 
 def _signer(text: str) -> Signer:
-    role, _, name = text.partition(":")
-    return Signer(role.strip(), name.strip() or None)
+    return Signer.parse(text)  # ROLE[:NAME], as the library takes it; an empty role is an error
 
 
 def _draft(args: argparse.Namespace) -> int:
