@@ -79,6 +79,8 @@ def test_an_unknown_channel_lists_the_channels() -> None:
     assert "the channels are 'card', 'email', 'letter', 'sms'" in str(info.value)
     with pytest.raises(pn.ArgumentError, match="the channels are"):
         pn.draft_many([flyer()], as_of=AS_OF, model=FakeChatModel([]), channel="fax", progress=False)
+    with pytest.raises(pn.ArgumentError, match=r"^find_moments\(channel='fax'\): .*the channels are"):
+        pn.find_moments(flyer_context(), channel="fax")
     with pytest.raises(pn.ArgumentError, match="the channels are"):
         pn.check_text("Dear Ms Okafor,\n\nThanks.\n\nBest", flyer_context(), channel="fax")  # type: ignore[arg-type]
 
@@ -113,10 +115,11 @@ def test_signers_in_no_accepted_form_show_the_accepted_forms(signers: Any, says:
 
 def test_a_moment_kind_no_detector_finds_lists_the_kinds() -> None:
     with pytest.raises(pn.ArgumentError) as info:
-        _draft(as_of=AS_OF, moment="birthday")
+        _draft(as_of=AS_OF, moment="graduation")
     assert info.value.argument == "moment"
     for kind in ("'milestone'", "'preference_match'", "'wanted_item_available'", "'welcome_back'"):
         assert kind in str(info.value)
+    assert "milestone_ahead" not in str(info.value)  # a detector's name, not a kind of moment
     missing = _draft(as_of=AS_OF, moment="anniversary")  # a kind that exists: no moment is a normal answer
     assert isinstance(missing, pn.MomentReport) and missing.no_note_reasons[0].code == "no_moment"
 
@@ -124,8 +127,8 @@ def test_a_moment_kind_no_detector_finds_lists_the_kinds() -> None:
 def test_a_registered_detector_makes_its_kind_accepted() -> None:
     detectors = pn.registered_detectors()
     try:
-        pn.register_detector("birthday")(lambda ctx, policy: iter(()))
-        result = _draft(as_of=AS_OF, moment="birthday")
+        pn.register_detector("graduation")(lambda ctx, policy: iter(()))
+        result = _draft(as_of=AS_OF, moment="graduation")
         assert isinstance(result, pn.MomentReport) and result.no_note_reasons[0].code == "no_moment"
     finally:
         from personalnote import _detectors

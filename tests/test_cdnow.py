@@ -71,6 +71,8 @@ def expected_moments(as_of: date) -> dict[str, set[str]]:
     """Customers with a fresh moment of each kind, from the purchase dates alone."""
     fresh = {kind: POLICY.fresh_for(kind) for kind in ("nth_purchase", "anniversary", "welcome_back")}
     found: dict[str, set[str]] = {kind: set() for kind in fresh}
+    # the slice's customers have no preferred channel: notes go by email, ready the same day
+    look_ahead = POLICY.lead_time("email") + POLICY.planning_margin
     for cid, all_days in purchase_dates().items():
         days = [d for d in all_days if d <= as_of]
         if not days:
@@ -80,8 +82,11 @@ def expected_moments(as_of: date) -> dict[str, set[str]]:
             found["nth_purchase"].add(cid)
         first = days[0]
         years = as_of.year - first.year - ((as_of.month, as_of.day) < (first.month, first.day))
-        if years >= 1:
-            anniversary = first.replace(year=first.year + years)  # no 29 February in 1997
+        upcoming = first.replace(year=first.year + years + 1)  # no 29 February in 1997
+        if upcoming <= as_of + look_ahead:  # the next one is a moment ahead (a note ready in time)
+            found["anniversary"].add(cid)
+        elif years >= 1:
+            anniversary = first.replace(year=first.year + years)
             if anniversary + fresh["anniversary"] >= as_of:
                 found["anniversary"].add(cid)
         if (len(days) >= 2 and days[-1] - days[-2] >= POLICY.welcome_back_lapse

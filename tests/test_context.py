@@ -25,9 +25,20 @@ def test_facts_have_stable_ids_and_dates_without_clock_times() -> None:
 
 def test_events_after_as_of_are_unknown() -> None:
     ctx = _ctx("flyer_2m_miles", datetime.fromisoformat("2026-11-01T00:00:00+00:00"))
-    assert "T-8002" not in ctx.facts
+    assert "L-5502" not in ctx.facts  # the balance after the flight is not known yet
     with pytest.raises(pn.UnknownFactError):
-        ctx.fact("T-8002")
+        ctx.fact("L-5502")
+
+
+def test_a_booked_trip_is_known_as_upcoming_not_as_history() -> None:
+    ctx = _ctx("flyer_2m_miles", datetime.fromisoformat("2026-11-01T00:00:00+00:00"))
+    assert ctx.fact("T-8002").text.startswith("Booked: Flight")
+    assert [e.id for e in ctx.upcoming] == ["T-8002"]
+    assert "T-8002" not in {e.id for e in ctx.events}
+    before = _ctx("flyer_2m_miles", datetime.fromisoformat("2026-11-01T00:00:00+00:00"))
+    assert ctx.relationship == before.relationship
+    far = _ctx("flyer_2m_miles", datetime.fromisoformat("2026-06-13T00:00:00+00:00"))
+    assert "T-8002" not in far.facts  # beyond the upcoming horizon
 
 
 @pytest.mark.parametrize(("name", "familiarity"), [

@@ -23,7 +23,7 @@ STEPS: list[tuple[str, set[str]]] = [
     ("foundation", {"_constants", "_errors", "_instants"}),
     ("history", {"_history", "_json_reader", "_csv_reader", "_loaders", "_jsonl_stream"}),
     ("context", {"_context"}),
-    ("moments", {"_moment_types", "_detectors", "_moments"}),
+    ("moments", {"_moment_types", "_items", "_detectors", "_memory", "_moments"}),
     ("prompt", {"_redact", "_prompts", "_compose"}),
     ("tokens", {"_tokens"}),
     ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import TypeAdapter
@@ -131,13 +132,16 @@ def test_guards_give_no_note_with_the_reason(name: str, code: str) -> None:
         assert report.suppressed  # the moment was found, then held back
 
 
-def test_closed_complaint_no_longer_blocks() -> None:
+def test_closed_complaint_no_longer_blocks_after_its_window() -> None:
     data = pn.load(FIXTURES / "customers" / "open_complaint.json")
     history = data.customers[0]
     events = [e.model_copy(update={"status": "closed", "closed_at": datetime(2026, 11, 12, tzinfo=UTC)})
               if e.kind == "support_case" else e for e in history.events]
-    report = pn.find_moments(pn.build_context(history.model_copy(update={"events": events}), AS_OF))
+    ctx = pn.build_context(history.model_copy(update={"events": events}), AS_OF)
+    report = pn.find_moments(ctx, policy=pn.MomentPolicy(complaint_window=timedelta(days=7)))
     assert report.best is not None and report.best.kind == "milestone"
+    held = pn.find_moments(ctx)  # closed 8 days ago, inside the default 30-day window
+    assert [r.code for r in held.no_note_reasons] == ["recent_complaint"]
 
 
 def test_open_complaint_still_allows_a_service_moment() -> None:
@@ -159,7 +163,9 @@ def test_caller_supplied_moment_and_unknown_evidence() -> None:
                          evidence=["X-982", "X-981"], strength=0.8, why_now="an offer was decided",
                          fresh_for=timedelta(days=7), celebratory=False)
     report = pn.find_moments(ctx, extra=[decision])
-    assert report.best == decision
+    assert report.best is not None
+    assert report.best.model_copy(update={"on": None, "ready_by": None}) == decision
+    assert report.best.on == decision.at.astimezone(ZoneInfo(ctx.customer.time_zone)).date()
     bogus = decision.model_copy(update={"evidence": ["X-000"]})
     with pytest.raises(pn.UnknownFactError) as info:
         pn.find_moments(ctx, extra=[bogus])

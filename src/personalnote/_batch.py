@@ -113,7 +113,7 @@ class Planner:
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
         plan = plan_note(customer, self.as_of, self.options["moment"], self.options["business_events"],
-                         caller=self.caller)
+                         self.options["channel"], caller=self.caller)
         if isinstance(plan, MomentReport):
             reasons = tuple(plan.no_note_reasons)
             return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),

@@ -63,11 +63,133 @@ FRESHNESS: Final[dict[str, timedelta]] = {
     "wanted_item_available": timedelta(days=10),
     "preference_match": timedelta(days=30),
     "welcome_back": timedelta(days=21),
+    "birthday": timedelta(days=3),
     "custom": timedelta(days=30),
 }
 DEFAULT_FRESHNESS: Final = timedelta(days=14)
 #: multiplier applied to a moment's strength when it rests on something the customer declined
 DECLINED_PREFERENCE_FACTOR: Final = 0.3
+#: tenure metrics (a loyalty metric counted in years or months) and the thresholds that are
+#: milestones: 5 years in a club is a moment though it is below MILESTONE_DEFAULT_MINIMUM. A metric
+#: is a tenure metric when its name is one of these or ends in ``_years`` / ``_months``
+TENURE_MILESTONES: Final[dict[str, tuple[float, ...]]] = {
+    "years": (1, 2, 3, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70, 75),
+    "months": (6, 12, 18, 24),
+}
+
+# --- moments ahead ----------------------------------------------------------------
+#: the channel a note goes by when neither the caller nor the customer names one
+DEFAULT_CHANNEL: Final = "email"
+#: how long before a moment's date its note must be ready, per channel: a letter is mailed days
+#: ahead to arrive on the day, a card is printed before the trip, an email goes the same day
+LEAD_TIMES: Final[dict[str, timedelta]] = {
+    "letter": timedelta(days=7),
+    "card": timedelta(days=2),
+    "email": timedelta(0),
+    "sms": timedelta(0),
+}
+#: moments ahead are found this long before their ready-by date, so a team can plan the work
+PLANNING_MARGIN: Final = timedelta(days=3)
+#: booked trips up to this far ahead are known to the context (as upcoming events)
+UPCOMING_HORIZON: Final = timedelta(days=90)
+
+# --- memory -----------------------------------------------------------------------
+#: a negative support case closed within this long holds back celebratory notes
+COMPLAINT_WINDOW: Final = timedelta(days=30)
+#: at most CONTACT_CAP contacts (messages of any kind and personal notes) in CONTACT_WINDOW
+CONTACT_CAP: Final = 3
+CONTACT_WINDOW: Final = timedelta(days=7)
+#: a moment of a kind the customer had a note about within NOTE_MEMORY is this much weaker
+NOTE_MEMORY: Final = timedelta(days=365)
+REPEATED_KIND_FACTOR: Final = 0.6
+#: a note about a birthday may say the age (turning 40) only when the policy allows it
+BIRTHDAY_MENTIONS_AGE: Final = False
+
+# --- item matching (_items) -------------------------------------------------------------------
+#: two item names are the same item when rapidfuzz's token-set ratio (0-100) of their normalised
+#: forms reaches this and no guard below tells them apart (MomentPolicy.item_match_threshold).
+#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see the README, "Matching items"
+ITEM_MATCH_THRESHOLD: Final = 90.0
+#: normalised names kept in memory (functools.lru_cache), per normaliser
+ITEM_CACHE_SIZE: Final = 8192
+#: words dropped from a name: they change word order, not the item ("Dune by Frank Herbert")
+ITEM_STOPWORDS: Final = frozenset({"the", "a", "an", "of", "by", "and"})
+#: letters NFKD leaves alone, written as ASCII ("Ágætis byrjun" = "Agaetis Byrjun")
+ITEM_LETTERS: Final[dict[str, str]] = {"æ": "ae", "œ": "oe", "ø": "o", "ß": "ss", "ł": "l", "đ": "d",
+                                       "ð": "d", "þ": "th", "ı": "i"}
+#: one spelling for words written several ways (abbreviations, UK/US spelling, plural units)
+ITEM_WORD_FORMS: Final[dict[str, str]] = {
+    "vol": "volume", "vols": "volume", "volumes": "volume", "ed": "edition", "edn": "edition",
+    "pt": "part", "no": "number", "nr": "number", "num": "number", "ep": "episode", "gen": "generation",
+    "gray": "grey", "color": "colour", "colors": "colours", "hardback": "hardcover", "lp": "vinyl",
+    "litre": "l", "litres": "l", "liter": "l", "liters": "l", "ltr": "l", "gram": "g", "grams": "g",
+    "gr": "g", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg", "millilitre": "ml",
+    "millilitres": "ml", "lbs": "lb", "pints": "pint", "quarts": "quart", "qt": "quart",
+    "inches": "inch", "metre": "m", "metres": "m", "meter": "m", "meters": "m", "centimetres": "cm",
+    "millimetres": "mm", "pk": "pack", "packs": "pack", "2xl": "xxl", "3xl": "xxxl",
+}
+#: two words written as one ("Blu-ray", "extra large", "navy blue")
+ITEM_PHRASES: Final[dict[tuple[str, str], str]] = {
+    ("blu", "ray"): "bluray", ("ultra", "hd"): "uhd", ("navy", "blue"): "navy", ("extra", "large"): "xl",
+    ("x", "large"): "xl", ("xx", "large"): "xxl", ("extra", "small"): "xs", ("x", "small"): "xs",
+    ("e", "book"): "ebook", ("audio", "book"): "audiobook",
+}
+#: ordinal words as numbers ("Second Edition" = "2nd edition")
+ITEM_ORDINAL_WORDS: Final[dict[str, str]] = {w: str(n) for n, w in enumerate((
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth", "twentieth"), start=1)}
+#: number words, read as numbers only after a series word ("Volume Two"; not "One Piece")
+ITEM_CARDINAL_WORDS: Final[dict[str, str]] = {w: str(n) for n, w in enumerate((
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"), start=1)}
+#: Roman numerals read as numbers ("Rocky III"); I, V and X only after a series word ("Part I")
+ITEM_ROMAN_NUMERALS: Final[dict[str, str]] = {w: str(n) for n, w in enumerate((
+    "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
+    "xvi", "xvii", "xviii", "xix"), start=1)}
+ITEM_ROMAN_AFTER_SERIES_ONLY: Final = frozenset({"i", "v", "x"})
+#: words before a number that says which one of a series ("Volume 2", "Part II", "Symphony No. 5"):
+#: such numbers, like bare numbers, must be the same on both sides
+ITEM_SERIES_WORDS: Final = frozenset({"volume", "part", "book", "episode", "season", "series", "issue",
+                                      "number", "chapter", "disc", "tome", "mark"})
+#: words before a number that make it a measure of the given kind ("W34", "size 34", "UK 9", "L32"):
+#: two names that both give a kind must give the same value
+ITEM_NUMBER_PREFIXES: Final[dict[str, str]] = {
+    "size": "size", "sz": "size", "w": "size", "waist": "size", "collar": "size", "neck": "size",
+    "chest": "size", "uk": "uk", "us": "us", "eu": "eu", "l": "l", "length": "l", "leg": "l",
+    "inseam": "l",
+}
+#: words after a number that make it a measure of the given kind ("2nd edition", "128GB", "34W")
+ITEM_NUMBER_SUFFIXES: Final[dict[str, str]] = {
+    "edition": "edition", "printing": "printing", "impression": "printing", "anniversary": "anniversary",
+    "generation": "generation", "w": "size", "l": "l", "g": "g", "kg": "kg", "mg": "mg", "ml": "ml",
+    "cl": "cl", "oz": "oz", "lb": "lb", "pint": "pint", "quart": "quart", "gb": "gb", "tb": "tb",
+    "mb": "mb", "k": "k", "mp": "mp", "mah": "mah", "mm": "mm", "cm": "cm", "m": "m", "inch": "inch",
+    "hz": "hz", "v": "v",
+}
+#: letters after a number that are split from it ("6x25g", "12pk"); other letters stay glued as a
+#: model code ("3S", "55Q")
+ITEM_SPLIT_SUFFIXES: Final = frozenset({"x", "pack"})
+#: letter sizes and the words for them
+ITEM_SIZE_WORDS: Final[dict[str, str]] = {
+    "xxs": "xxs", "xs": "xs", "s": "s", "small": "s", "m": "m", "medium": "m", "l": "l", "large": "l",
+    "xl": "xl", "xxl": "xxl", "xxxl": "xxxl",
+}
+#: colour words: two names that both name colours must name the same ones
+ITEM_COLOUR_WORDS: Final = frozenset({
+    "black", "white", "grey", "silver", "red", "burgundy", "maroon", "pink", "orange", "yellow", "gold",
+    "golden", "green", "olive", "khaki", "blue", "navy", "teal", "turquoise", "purple", "violet", "lilac",
+    "brown", "beige", "ivory", "camel", "charcoal", "coral", "mustard", "indigo",
+})
+#: words that make a shade of the colour after them ("dark grey" is not "grey")
+ITEM_COLOUR_SHADES: Final = frozenset({"light", "dark", "pale", "bright", "deep"})
+#: model and variant words: a name with one is another item than a name without it ("iPhone 15
+#: Pro", "Gold Blend Decaf")
+ITEM_MODEL_WORDS: Final = frozenset({"pro", "max", "plus", "mini", "ultra", "lite", "se", "fe", "decaf",
+                                     "diet", "zero", "reduced", "unsalted"})
+#: formats: two names that both name formats must name the same ones (vinyl is not the CD)
+ITEM_FORMAT_WORDS: Final = frozenset({"hardcover", "paperback", "audiobook", "ebook", "kindle", "vinyl",
+                                      "cd", "cassette", "dvd", "bluray", "uhd"})
 
 # --- environment variables ----------------------------------------------------------
 ENV_AS_OF: Final = "PERSONALNOTE_AS_OF"

@@ -1,7 +1,7 @@
 """Context: a customer's facts with stable ids and the relationship, as of an instant.
 
 The library never reads the wall clock: every context is built ``as_of`` an instant
-the caller gives, and only events at or before it are known.
+the caller gives, and only events at or before it are known (and trips booked for later).
 
 Example::
 
@@ -31,6 +31,7 @@ from ._history import (
     CustomEvent,
     GenericBusinessEvent,
     LoyaltyEvent,
+    MessageSentEvent,
     NewCollectionEvent,
     NoteSentEvent,
     PreferenceEvent,
@@ -106,6 +107,8 @@ class CustomerContext(BaseModel):
     facts: dict[str, Fact]
     relationship: Relationship
     events: list[Any] = Field(repr=False, description="the customer's events up to as_of")
+    upcoming: list[Any] = Field(default_factory=list, repr=False,
+                                description="trips booked after as_of, within UPCOMING_HORIZON")
     business_events: list[Any] = Field(default_factory=list, repr=False)
 
     @property
@@ -153,9 +156,14 @@ class CustomerContext(BaseModel):
         return context_html(self)
 
 
+#: English month names, not ``strftime("%B")``: the text is the same under any C locale, and faster
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
 def _local_date(instant: datetime, time_zone: str) -> str:
     local = instant.astimezone(ZoneInfo(time_zone))
-    return f"{local.day} {local.strftime('%B %Y')}"
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def _variant_text(variant: dict[str, str]) -> str:
@@ -212,6 +220,9 @@ def describe(event: Any, time_zone: str) -> tuple[str, str | None]:
         return f"Support case about {event.topic} ({state}, {event.sentiment}) opened {on}", event.text
     if isinstance(event, NoteSentEvent):
         return f"Personal note sent about {event.about} {on}", None
+    if isinstance(event, MessageSentEvent):
+        name = f" ({event.name})" if event.name else ""
+        return f"{event.purpose.capitalize()} {event.channel} message sent{name} {on}", None
     if isinstance(event, StaffNoteEvent):
         return f"Staff note {on}", event.text
     if isinstance(event, CustomEvent):
@@ -286,7 +297,9 @@ def build_context(
     """Build the customer's context as of ``as_of`` (an aware datetime, or an ISO-8601 string with a
     time zone: ``"2026-11-20T18:00:00Z"``; anything else is an ``ArgumentError``).
 
-    Events after ``as_of`` are not known yet and are left out; business events are the
+    Events after ``as_of`` are not known yet and are left out, except trips already booked
+    (dated up to ``UPCOMING_HORIZON`` ahead): they are ``upcoming``, with facts that say
+    "Booked: ...", so a milestone a booked flight will cross is seen ahead. Business events are the
     ones shipped with the customer plus ``business_events``.
     """
     as_of = parse_instant(as_of, caller="build_context")
@@ -294,7 +307,7 @@ def build_context(
         raise ContextError(f"as_of {as_of.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
                            f"{C.LATEST_INSTANT.year - 1}")
     profile = history.customer
-    events = history.events_until(as_of)
+    events, upcoming = history.split_at(as_of, as_of + C.UPCOMING_HORIZON)
     merged = {e.id: e for e in [*history.business_events, *business_events]}
     relevant = [
         e for e in merged.values()
@@ -303,10 +316,13 @@ def build_context(
     ]
     relevant.sort(key=lambda e: (e.at, e.id))
     facts: dict[str, Fact] = {}
-    sources: list[tuple[FactSource, list[Any]]] = [("event", events), ("business_event", relevant)]
+    sources: list[tuple[FactSource, list[Any]]] = [("event", events), ("business_event", relevant),
+                                                   ("event", upcoming)]
     for source, group in sources:  # no membership test per event: a catalogue of restocks stays linear
         for event in group:
             text, quote = describe(event, profile.time_zone)
+            if event.at > as_of:
+                text = f"Booked: {text}"
             data = event.model_dump(mode="json", exclude={"id", "at", "kind"}, exclude_none=True)
             facts[event.id] = Fact(id=event.id, kind=event.kind, source=source, at=event.at,
                                    text=text, quote=quote, data=data)
@@ -316,13 +332,20 @@ def build_context(
             id="profile:member_since", kind="member_since", source="profile", at=profile.member_since,
             text=f"Member since {_local_date(profile.member_since, profile.time_zone)}",
         )
+    if profile.birth_date is not None:
+        born = profile.birth_date
+        facts["profile:birthday"] = Fact(  # the day, never the year: the age is the policy's call
+            id="profile:birthday", kind="birthday", source="profile", at=None,
+            text=f"Birthday on {born.day} {MONTHS[born.month - 1]}",
+            data={"month": born.month, "day": born.day},
+        )
     facts["derived:relationship"] = Fact(
         id="derived:relationship", kind="relationship", source="derived", at=None,
         text=_tenure_text(relationship, profile.time_zone),
         data={"familiarity": relationship.familiarity, "tenure_years": relationship.tenure_years},
     )
     return CustomerContext(customer=profile, as_of=as_of, facts=facts, relationship=relationship,
-                           events=events, business_events=relevant)
+                           events=events, upcoming=upcoming, business_events=relevant)
 
 
 def years_between(start: datetime, end: datetime) -> int:

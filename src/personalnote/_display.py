@@ -81,10 +81,19 @@ def report_html(report: MomentReport) -> str:
         reasons = "".join(f"<li>{escape(r.code)}: {escape(r.message)}</li>" for r in report.no_note_reasons)
         return f"{head}<div>No note:</div><ul>{reasons}</ul>"
     rows = [
-        [escape(m.kind), f"{m.strength:.2f}", escape(m.why_now), ", ".join(_code(e) for e in m.evidence)]
+        [escape(m.kind), f"{m.strength:.2f}", escape(m.why_now), _days(m, report),
+         ", ".join(_code(e) for e in m.evidence)]
         for m in report.moments
     ]
-    return head + _table(["moment", "strength", "why now", "evidence"], rows)
+    return head + _table(["moment", "strength", "why now", "on · ready by", "evidence"], rows)
+
+
+def _days(moment: Moment, report: MomentReport) -> str:
+    """'21 Nov 2026 · 14 Nov 2026', with 'ahead' for a moment that has not happened yet."""
+    if moment.on is None or moment.ready_by is None:
+        return ""
+    ahead = " <b>ahead</b>" if moment.ahead_of(report.as_of) else ""
+    return f"{moment.on:%d %b %Y} · {moment.ready_by:%d %b %Y}{ahead}"
 
 
 # --- drafts --------------------------------------------------------------------------------
@@ -222,7 +231,9 @@ def queue_html(queue: ReviewQueue) -> str:
     if not pending:
         return head
     rows = [[str(q.id), escape(q.customer_id), f"{escape(q.moment.kind)}<br/>"
-             f'<span style="{_MUTED}">{escape(q.moment.why_now)}</span>', _state(q.state), str(q.version),
+             f'<span style="{_MUTED}">{escape(q.moment.why_now)}</span>'
+             + (f"<br/><b>{escape(q.draft.for_label)}</b>" if q.draft.for_label else ""),
+             _state(q.state), str(q.version),
              str(len(q.blocking)), str(len(q.findings) - len(q.blocking))]
             for q in pending[:C.HTML_MAX_ROWS]]
     more = len(pending) - C.HTML_MAX_ROWS

@@ -47,12 +47,12 @@ Customer = CustomerHistory | CustomerContext
 
 
 def plan_note(customer: Customer, as_of: datetime | str | None,
-              moment: Moment | str | None, business_events: Sequence[Any], *, caller: str = "draft_note"
-              ) -> tuple[CustomerContext, Moment] | MomentReport:
+              moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None, *,
+              caller: str = "draft_note") -> tuple[CustomerContext, Moment] | MomentReport:
     """The moment to write about and the context with its facts, or the report saying "no note".
 
     ``as_of`` is an aware datetime or an ISO-8601 string with a time zone (``ArgumentError`` else).
-    """
+    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
     elif isinstance(customer, CustomerHistory):
@@ -63,9 +63,9 @@ def plan_note(customer: Customer, as_of: datetime | str | None,
         raise ArgumentError("customer", customer, "a CustomerHistory (load(path).customers[i]) or a "
                             "CustomerContext (build_context(history, as_of))", caller=caller)
     if isinstance(moment, Moment):
-        report = find_moments(ctx, detectors={}, extra=[moment])
+        report = find_moments(ctx, detectors={}, extra=[moment], channel=channel)
     else:
-        report = find_moments(ctx)
+        report = find_moments(ctx, channel=channel)
         if moment is not None and not report.no_note:
             wanted = [m for m in report.moments if m.kind == moment]
             if not wanted:
@@ -84,7 +84,7 @@ def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
 
     ``options`` are settled (every key present).
     """
-    channel: Channel = options["channel"] or ctx.customer.preferred_channel or "email"
+    channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
     return DraftJob(ctx, moment, channel, list(signers_from(options["signers"])), chat_model,
                     load_prompt(prompt_name(options, chat_model)), options)
@@ -101,7 +101,8 @@ def prompt_name(options: DraftOptions, model: ChatModel) -> str:
 
 def _prepare(customer: Customer, as_of: datetime | str | None, model: ChatModel | str | None,
              options: DraftOptions, caller: str) -> DraftJob | MomentReport:
-    plan = plan_note(customer, as_of, options["moment"], options["business_events"], caller=caller)
+    plan = plan_note(customer, as_of, options["moment"], options["business_events"], options["channel"],
+                     caller=caller)
     if isinstance(plan, MomentReport):
         return plan
     return new_job(*plan, model, options)

@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -142,6 +143,16 @@ class Draft(BaseModel):
         return blocking_findings(self.findings)
 
     @property
+    def for_date(self) -> date | None:
+        """The day a note drafted ahead is for (the moment's day), None for a moment already past."""
+        return self.moment.on if self.moment.ahead_of(self.as_of) else None
+
+    @property
+    def for_label(self) -> str:
+        """'for 21 November' for a note drafted ahead, else ''."""
+        return self.moment.for_label if self.for_date is not None else ""
+
+    @property
     def signature_block(self) -> str:
         return signature_block(self.signers, self.channel)
 
@@ -157,7 +168,10 @@ class Draft(BaseModel):
             "customer_id": self.customer_id,
             "as_of": self.as_of.isoformat(),
             "moment": {"kind": self.moment.kind, "key": self.moment.key, "evidence": self.moment.evidence,
-                       "why_now": self.moment.why_now, "strength": round(self.moment.strength, 3)},
+                       "why_now": self.moment.why_now, "strength": round(self.moment.strength, 3),
+                       "on": self.moment.on.isoformat() if self.moment.on else None,
+                       "ready_by": self.moment.ready_by.isoformat() if self.moment.ready_by else None,
+                       "for_date": self.for_date.isoformat() if self.for_date else None},
             "draft": {"text": self.text, "salutation": self.salutation, "body": self.body,
                       "closing": self.closing, "signature_block": self.signature_block,
                       "channel": self.channel,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -46,6 +46,7 @@ __all__ = [
     "Dataset",
     "GenericBusinessEvent",
     "LoyaltyEvent",
+    "MessageSentEvent",
     "NewCollectionEvent",
     "NoteSentEvent",
     "PreferenceEvent",
@@ -216,6 +217,27 @@ class CustomerProfile(_Record):
     do_not_contact: bool = False
     consent_personal_notes: bool = True
     member_since: Instant | None = None
+    birth_date: date | None = Field(
+        default=None, description="for birthday notes; whether the year (the age) may be mentioned is the "
+                                  "moment policy's call"
+    )
+
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _birth_date_is_a_date(cls, value: Any) -> Any:
+        if isinstance(value, bool | int | float):
+            raise ValueError("a number is not accepted as a date; write YYYY-MM-DD")
+        if isinstance(value, datetime):
+            raise ValueError("a birth date is a date, not an instant; write YYYY-MM-DD")
+        return value
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_in_range(cls, value: date | None) -> date | None:
+        if value is not None and not C.EARLIEST_INSTANT.year <= value.year < C.LATEST_INSTANT.year:
+            raise ValueError(f"{value.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
+                             f"{C.LATEST_INSTANT.year - 1}")
+        return value
 
     @field_validator("time_zone")
     @classmethod
@@ -259,6 +281,12 @@ class TripEvent(_Event):
     cabin: _Name | None = None
     property: _Name | None = None
     nights: _Count | None = None
+    earns: Annotated[dict[_Key, _NonNegative], Field(max_length=MAX_KEYS)] = Field(
+        default_factory=dict,
+        description='what the trip adds to loyalty metrics, e.g. {"miles": 2475}: a booked trip (a future '
+                    '"at") that will cross a milestone makes a moment ahead',
+    )
+    program: _Name | None = Field(default=None, description="the loyalty programme ``earns`` counts in")
 
 
 class LoyaltyEvent(_Event):
@@ -321,6 +349,16 @@ class NoteSentEvent(_Event):
     channel: Channel | None = None
 
 
+class MessageSentEvent(_Event):
+    """Any other message the customer got from the business (a marketing email, an SMS, a push, a
+    call): it counts towards the contact cap, as Braze, Klaviyo and Salesforce count every message."""
+
+    kind: Literal["message_sent"]
+    channel: Literal["email", "sms", "push", "call", "letter", "card", "other"] = "email"
+    purpose: Literal["marketing", "service", "transactional", "other"] = "marketing"
+    name: _Name | None = Field(default=None, description="the campaign or message name")
+
+
 class StaffNoteEvent(_Event):
     """A free-text note written by staff (untrusted text)."""
 
@@ -347,6 +385,7 @@ CustomerEvent = Annotated[
     | RequestEvent
     | SupportCaseEvent
     | NoteSentEvent
+    | MessageSentEvent
     | StaffNoteEvent
     | CustomEvent,
     Field(discriminator="kind"),
@@ -425,6 +464,20 @@ class CustomerHistory(_Record):
     def events_until(self, as_of: datetime) -> list[Any]:
         """The customer's events that happened at or before ``as_of``, oldest first."""
         return sorted((e for e in self.events if e.at <= as_of), key=lambda e: (e.at, e.id))
+
+    def split_at(self, as_of: datetime, until: datetime) -> tuple[list[Any], list[TripEvent]]:
+        """The events up to ``as_of`` (as ``events_until``) and the trips dated after it and up to
+        ``until``: bookings, known before they happen; both oldest first, in one pass."""
+        past: list[Any] = []
+        booked: list[TripEvent] = []
+        for event in self.events:
+            if event.at <= as_of:
+                past.append(event)
+            elif isinstance(event, TripEvent) and event.at <= until:
+                booked.append(event)
+        past.sort(key=lambda e: (e.at, e.id))
+        booked.sort(key=lambda e: (e.at, e.id))
+        return past, booked
 
 
 class Dataset(BaseModel):

@@ -28,7 +28,8 @@ from ._errors import ArgumentError, ConfigurationError
 from ._history import Channel
 from ._moment_types import Moment
 
-__all__ = ["DraftOptions", "Price", "cost_usd", "deadline_seconds", "moment_from", "price_table", "settle"]
+__all__ = ["DraftOptions", "Price", "cost_usd", "deadline_seconds", "moment_from", "moment_kinds",
+           "price_table", "settle"]
 
 Price = tuple[float, float]  # USD per 1M tokens: (input, output)
 
@@ -100,11 +101,24 @@ def settle(options: Mapping[str, Any], *, caller: str = "draft_note",
     return settled
 
 
+#: the detectors registered by the library itself (an application's are registered later)
+_BUILT_IN_DETECTORS = frozenset(registered_detectors())
+
+
+def moment_kinds() -> list[str]:
+    """The kinds of moment the registered detectors find: the library's own kinds (``FRESHNESS``; one
+    detector may find another's kind, as ``milestone_ahead`` finds milestones) and, for a detector an
+    application registered, its name."""
+    built_in = set(C.FRESHNESS) - {"custom"}  # "custom": a caller's own Moment, no detector finds it
+    return sorted(built_in | (set(registered_detectors()) - _BUILT_IN_DETECTORS))
+
+
 def moment_from(value: object, *, caller: str | None = None) -> Moment | str | None:
-    """A ``Moment``, None, or the kind of a registered detector (else an ``ArgumentError`` listing them)."""
+    """A ``Moment``, None, or a kind the registered detectors find (else an ``ArgumentError`` listing
+    them)."""
     if value is None or isinstance(value, Moment):
         return value
-    kinds = sorted(registered_detectors())
+    kinds = moment_kinds()
     if isinstance(value, str) and value in kinds:
         return value
     listed = ", ".join(map(repr, kinds))

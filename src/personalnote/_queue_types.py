@@ -115,6 +115,7 @@ class QueuedDraft:
             "text_sha256": self.text_sha256, "edited": self.edited, "customer_id": self.customer_id,
             "channel": self.draft.channel, "as_of": self.draft.as_of.isoformat(),
             "moment": {"kind": self.moment.kind, "key": self.moment.key, "why_now": self.moment.why_now},
+            "for_date": self.draft.for_date.isoformat() if self.draft.for_date else None,
             "model_text": self.draft.text, "claims": [c.model_dump() for c in self.draft.claims],
             "findings": [f.to_json_dict() for f in self.findings],
             "provenance": {"model": p.model, "prompt": p.prompt, "prompt_version": p.prompt_version,

@@ -127,9 +127,17 @@ def _welcome_back(facts: list[Fact]) -> tuple[Variables, list[str]] | None:
     return ({}, [derived.id]) if derived is not None else None
 
 
+def _birthday(facts: list[Fact]) -> tuple[Variables, list[str]] | None:
+    derived = _first(facts, "birthday_moment")
+    if derived is None:
+        return None
+    age = derived.data.get("age")  # present only when the moment policy lets the note say it
+    return {"age_word": f"{ordinal(int(age))} " if age else ""}, [derived.id]
+
+
 _VARIABLES = {"milestone": _milestone, "nth_purchase": _nth_purchase, "anniversary": _anniversary,
               "wanted_item_available": _wanted_item, "preference_match": _preference_match,
-              "welcome_back": _welcome_back}
+              "welcome_back": _welcome_back, "birthday": _birthday}
 
 
 def moment_sentence(template: PromptTemplate, moment: Moment, ctx: CustomerContext) -> Sentence | None:

@@ -17,7 +17,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, get_args
 
@@ -78,6 +78,10 @@ def _as_of(text: str | None) -> datetime:
     return value
 
 
+def _day(day: date) -> str:
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
 def _print_report(report: MomentReport) -> None:
     print(f"{report.customer_id} (as of {report.as_of.date().isoformat()})")
     if report.no_note:
@@ -87,6 +91,9 @@ def _print_report(report: MomentReport) -> None:
         return
     for m in report.moments:
         print(f"  {m.kind:<22} strength {m.strength:.2f}  {m.why_now}")
+        if m.on is not None and m.ready_by is not None:
+            when = "ahead: " if m.ahead_of(report.as_of) else ""
+            print(f"  {'':<22} {when}on {_day(m.on)}, ready by {_day(m.ready_by)}")
         print(f"  {'':<22} evidence: {', '.join(m.evidence)}")
     for s in report.suppressed:
         print(f"  (suppressed {s.moment.kind}: {s.reason.message})")
@@ -162,7 +169,8 @@ def _draft(args: argparse.Namespace) -> int:
 
 def _print_draft(draft: Draft) -> None:
     p = draft.provenance
-    print(f"# {draft.customer_id}: {draft.moment.kind} ({draft.moment.why_now})\n")
+    ahead = f", {draft.for_label}" if draft.for_label else ""
+    print(f"# {draft.customer_id}: {draft.moment.kind} ({draft.moment.why_now}{ahead})\n")
     print(draft.text)
     print("\nclaims:")
     for claim in draft.claims:
@@ -286,12 +294,14 @@ def _version(queue: ReviewQueue, args: argparse.Namespace) -> int:
 def _print_item(item: QueuedDraft, *, full: bool = False) -> None:
     blocking = len(item.blocking)
     first = " ".join(item.text.split())[:60]
+    label = item.draft.for_label
     print(f"{item.id:>5}  {item.state:<9} v{item.version:<3} {item.customer_id:<10} {item.moment.kind:<22} "
-          f"{blocking} blocking  {first}")
+          f"{blocking} blocking  " + (f"({label}) " if label else "") + first)
     if not full:
         return
     p = item.draft.provenance
-    print(f"\nmoment: {item.moment.key} ({item.moment.why_now})")
+    ahead = f", {item.draft.for_label}" if item.draft.for_label else ""
+    print(f"\nmoment: {item.moment.key} ({item.moment.why_now}{ahead})")
     print(f"{p.model} · prompt {p.prompt} v{p.prompt_version} · source {item.source or '-'}\n")
     print(item.text)
     print(f"\ntext SHA-256 {item.text_sha256}" + ("  (edited)" if item.edited else ""))
