@@ -62,6 +62,16 @@ def test_names_that_a_server_or_openai_may_know_stay_allowed(monkeypatch: pytest
         pn.resolve_model("locl")
 
 
+def test_a_name_the_server_does_not_have_is_told_with_the_close_match(scripted: Any) -> None:
+    server = scripted([(404, {}, {"error": {"message": "The model `gtp-4o-mini` does not exist",
+                                            "code": "model_not_found"}})])
+    model = pn.OpenAIChatModel("gtp-4o-mini", base_url=server.base_url, api_key="sk-test")
+    with pytest.raises(pn.ModelAPIError) as info:
+        pn.draft_note(flyer(), as_of=AS_OF, model=model)
+    assert info.value.status_code == 404 and info.value.attempts == 1
+    assert "is 'gtp-4o-mini' a model this server has? did you mean 'gpt-4o-mini'" in str(info.value)
+
+
 # --- the server says which model it serves -----------------------------------------------------
 
 
