@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from .support import FIXTURES, Script, ScriptedServer
+from .support import FIXTURES, Script, ScriptedServer, SilentServer
 
 # Hypothesis: the suite must give the same verdict on every machine, cold or warm, idle or loaded.
 #
@@ -64,3 +64,11 @@ def scripted() -> Iterator[Callable[[Script], ScriptedServer]]:
     yield start
     for server in servers:
         server.httpd.shutdown()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    """A local server that accepts connections and never answers (support.SilentServer)."""
+    server = SilentServer()
+    yield server
+    server.close()

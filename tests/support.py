@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -196,12 +197,30 @@ Script = list[tuple[int, dict[str, str], dict[str, Any]]]
 
 
 class ScriptedServer:
+    """Answers each POST with the next scripted (status, headers, body); ``GET /v1/models`` lists
+    ``models`` (404 while it is None), as an OpenAI-compatible server lists what it serves."""
+
     def __init__(self, script: Script) -> None:
         self.script = list(script)
         self.requests: list[dict[str, Any]] = []
+        self.models: list[str] | None = None
+        self.listings = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                outer.listings += 1
+                found = outer.models is not None and self.path.rstrip("/") == "/v1/models"
+                listed = [{"id": m, "object": "model", "created": 0, "owned_by": "me"}
+                          for m in outer.models or []]
+                body = {"object": "list", "data": listed} if found else {"error": {"message": "not found"}}
+                payload = json.dumps(body).encode()
+                self.send_response(200 if found else 404)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length", 0))
                 outer.requests.append(json.loads(self.rfile.read(length)))
@@ -224,3 +243,48 @@ class ScriptedServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+
+class SilentServer:
+    """A server on 127.0.0.1 that accepts connections and never answers (a hung model server).
+
+    ``accepted`` counts the connections it took; ``close()`` stops it and drops them.
+    """
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.05)
+        self.accepted = 0
+        self.held: list[socket.socket] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self.held.append(connection)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}/v1"
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+        for connection in self.held:
+            connection.close()
+        self.socket.close()
+
+
+def closed_port_url() -> str:
+    """The URL of a port on 127.0.0.1 that nothing listens on (connections are refused)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"

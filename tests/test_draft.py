@@ -174,6 +174,7 @@ def test_no_model_configured_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_model_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_MODEL", "served")  # without it the server is asked (test_model_names.py)
     monkeypatch.delenv("PERSONALNOTE_MODEL", raising=False)
     model = pn.resolve_model(None)
     assert isinstance(model, pn.OpenAIChatModel) and model.structured_output == "json_object_schema"

@@ -20,14 +20,14 @@ PACKAGE = Path(pn.__file__).parent
 
 #: the data flow, first step first
 STEPS: list[tuple[str, set[str]]] = [
-    ("foundation", {"_constants", "_errors"}),
+    ("foundation", {"_constants", "_errors", "_instants"}),
     ("history", {"_history", "_json_reader", "_csv_reader", "_loaders", "_jsonl_stream", "_mapping",
                  "_presets", "_rows", "_tabular"}),
     ("context", {"_context"}),
     ("moments", {"_moment_types", "_items", "_detectors", "_memory", "_moments"}),
     ("prompt", {"_redact", "_prompts", "_compose"}),
     ("tokens", {"_tokens"}),
-    ("model", {"_chat", "_model", "_local", "_resolve", "testing"}),
+    ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),
     ("draft data", {"_draft_types", "_options"}),
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),

@@ -19,6 +19,7 @@ from ._detectors import register_detector, registered_detectors
 from ._draft import adraft_note, draft_note
 from ._draft_types import Claim, Draft, Finding, Provenance, Sentence
 from ._errors import (
+    ArgumentError,
     BatchError,
     BlockingFindingsError,
     ConfigurationError,
@@ -35,6 +36,7 @@ from ._errors import (
     InputError,
     InputFileError,
     ModelAPIError,
+    ModelChoiceError,
     ModelError,
     MomentGoneError,
     PersonalNoteError,
@@ -50,6 +52,7 @@ from ._errors import (
     TamperedRecordError,
     TransitionError,
     UnknownFactError,
+    UnknownModelError,
 )
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import (
@@ -79,6 +82,7 @@ from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "ArgumentError",
     "BatchError",
     "BatchResult",
     "BlockingFindingsError",
@@ -122,6 +126,7 @@ __all__ = [
     "LocalChatModel",
     "ManyOptions",
     "ModelAPIError",
+    "ModelChoiceError",
     "ModelError",
     "Moment",
     "MomentGoneError",
@@ -155,6 +160,7 @@ __all__ = [
     "TamperedRecordError",
     "TransitionError",
     "UnknownFactError",
+    "UnknownModelError",
     "adraft_many",
     "adraft_note",
     "build_context",

@@ -51,6 +51,7 @@ from ._context import CustomerContext
 from ._draft import Customer, arun_job, new_job, plan_note, prompt_name
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._instants import parse_instant
 from ._job import DraftJob
 from ._moment_types import MomentReport
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
@@ -68,7 +69,8 @@ Source = str | Path | Mapping[str, str | Path] | None
 class ManyOptions(DraftOptions, total=False):
     """What ``draft_many`` and ``adraft_many`` take: the ``DraftOptions``, and for the batch:
 
-    - ``as_of``: the instant every customer is drafted at (required for histories)
+    - ``as_of``: the instant every customer is drafted at (required for histories): an aware
+      datetime or an ISO-8601 string with a time zone
     - ``model``: a ``ChatModel`` or a name [``resolve_model``: environment, else the embedded model]
     - ``queue``: a ``ReviewQueue`` to put drafts in and to resume from [none]
     - ``concurrency``: customers drafted at once [``DRAFT_CONCURRENCY``]
@@ -77,7 +79,7 @@ class ManyOptions(DraftOptions, total=False):
     - ``source``: recorded with each queued draft: a path, or customer id → path [none]
     """
 
-    as_of: datetime | None
+    as_of: datetime | str | None
     model: ChatModel | str | None
     queue: ReviewQueue | None
     concurrency: int
@@ -99,10 +101,11 @@ class Planner:
     Shared by live drafting and the Batch API files, so both skip, plan and queue alike.
     """
 
-    def __init__(self, as_of: datetime | None, model: ChatModel, queue: ReviewQueue | None,
-                 options: DraftOptions, source: Source = None) -> None:
-        """``options`` are settled (every key present)."""
-        self.as_of, self.model, self.queue, self.source = as_of, model, queue, source
+    def __init__(self, as_of: datetime | str | None, model: ChatModel, queue: ReviewQueue | None,
+                 options: DraftOptions, source: Source = None, *, caller: str = "draft_many") -> None:
+        """``options`` are settled (every key present); ``as_of`` is checked here, once for the batch."""
+        self.as_of = parse_instant(as_of, caller=caller) if as_of is not None else None
+        self.model, self.queue, self.source, self.caller = model, queue, source, caller
         self.options = options
         self.template = load_prompt(prompt_name(options, model))
         self.queued = queue.open_keys() if queue is not None else {}
@@ -110,7 +113,7 @@ class Planner:
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
         plan = plan_note(customer, self.as_of, self.options["moment"], self.options["business_events"],
-                         self.options["channel"])
+                         self.options["channel"], caller=self.caller)
         if isinstance(plan, MomentReport):
             reasons = tuple(plan.no_note_reasons)
             return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
@@ -278,7 +281,7 @@ class _Run:
         self.writer = _QueueWriter(planner.queue, planner) if planner.queue is not None else None
         self.stopped: str | None = None  # why no more customers are started
         self.tally: Counter[str] = Counter()
-        self.cost = 0.0
+        self.cost: float | None = 0.0  # None once a call had no price: the total is unknown
 
     async def draft(self, customer: Customer) -> CustomerOutcome:
         """One customer, start to queue; every exception becomes the customer's outcome."""
@@ -340,9 +343,13 @@ class _Run:
 
     def record(self, outcome: CustomerOutcome) -> None:
         self.tally[outcome.status] += 1
-        self.cost += outcome.cost_usd or 0.0
+        if outcome.cost_usd is None:
+            self.cost = None
+        elif self.cost is not None:
+            self.cost += outcome.cost_usd
+        cost = "cost unknown" if self.cost is None else f"${self.cost:.4f}"
         self.bar.set_postfix_str(", ".join(f"{n} {s.replace('_', ' ')}" for s, n in self.tally.items())
-                                 + f", ${self.cost:.4f}", refresh=False)
+                                 + f", {cost}", refresh=False)
         self.bar.update(1)
 
 
@@ -371,7 +378,7 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
                                  f"pass prices={{{chat_model.name!r}: (input, output)}} in USD per 1M tokens")
     meter = _CostMeter(max_cost_usd, price, TokenCounter(chat_model.name))
     planner = Planner(options.get("as_of"), _MeteredModel(chat_model, meter), options.get("queue"),
-                      draft_options, options.get("source"))
+                      draft_options, options.get("source"), caller="adraft_many")
     start = time.perf_counter()
     with progress_bar(histories, options.get("progress"), "drafting") as bar:
         run = _Run(planner, bar)

@@ -94,7 +94,7 @@ def write_batch_requests(
     histories: Iterable[Customer],
     path: str | Path,
     *,
-    as_of: datetime | None = None,
+    as_of: datetime | str | None = None,
     model: OpenAIChatModel | str | None = None,
     queue: ReviewQueue | None = None,
     progress: bool | None = None,
@@ -112,7 +112,7 @@ def write_batch_requests(
     """
     openai_model = batch_model(model)
     settled = batch_options(options, openai_model, "write_batch_requests")
-    planner = Planner(as_of, openai_model, queue, settled)
+    planner = Planner(as_of, openai_model, queue, settled, caller="write_batch_requests")
     lines: list[str] = []
 
     def request_line(job: DraftJob) -> CustomerOutcome:
@@ -186,7 +186,7 @@ def read_batch_results(
     results: str | Path | Sequence[str | Path],
     histories: Iterable[Customer],
     *,
-    as_of: datetime | None = None,
+    as_of: datetime | str | None = None,
     model: OpenAIChatModel | str | None = None,
     queue: ReviewQueue | None = None,
     progress: bool | None = None,
@@ -208,7 +208,7 @@ def read_batch_results(
     by_customer = {custom_id.rpartition("~")[0]: custom_id for custom_id in lines}
     openai_model = batch_model(model)
     planner = Planner(as_of, openai_model, queue, batch_options(options, openai_model, "read_batch_results"),
-                      source)
+                      source, caller="read_batch_results")
 
     def answer(job: DraftJob) -> CustomerOutcome:
         custom_id = _body_and_id(job, openai_model)[1]

@@ -17,7 +17,12 @@ __all__ = ["ChatModel", "ChatRequest", "ChatResult"]
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """One chat completion: messages, the JSON schema the answer must follow, limits."""
+    """One chat completion: messages, the JSON schema the answer must follow, limits.
+
+    ``timeout`` is what is left of the note's deadline (seconds): a model that can bound its
+    wait (``OpenAIChatModel``) spends no longer than that on the call, transport retries
+    included. None: the model's own limits.
+    """
 
     messages: list[dict[str, str]]
     schema: dict[str, Any]
@@ -25,6 +30,7 @@ class ChatRequest:
     max_tokens: int = C.MAX_COMPLETION_TOKENS
     temperature: float = 0.0
     seed: int | None = 0
+    timeout: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import _constants as C
-from ._compose import CHANNELS, Signer, format_name
+from ._compose import CHANNELS, Signer, channel_from, format_name, signers_from
 from ._context import CustomerContext, Fact
 from ._draft_types import Draft, Finding
 from ._errors import PromptError
@@ -31,7 +31,13 @@ from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt
 from ._redact import find_personal_data, locale_region
 from ._repeats import RepeatRules, frame_sentences, repeat_findings
-from ._untrusted import MIXED_CODE, FreeText, ObedienceRules, obeyed_spans
+from ._untrusted import (
+    MIXED_CODE,
+    FreeText,
+    ObedienceRules,
+    obeyed_spans,
+    reads_like_instruction,
+)
 
 __all__ = ["CheckPolicy", "check", "check_text"]
 
@@ -451,13 +457,6 @@ def _personal_data(note: _Note, ctx: CustomerContext) -> list[Finding]:
             for item in find_personal_data(note.text, locale_region(ctx.customer.locale))]
 
 
-def _reads_like_instruction(value: str, policy: CheckPolicy) -> bool:
-    lowered = value.casefold()
-    words = set(re.findall(r"\w+", lowered))
-    return (any(marker in lowered for marker in policy.instruction_markers)
-            or len(words & policy.instruction_words) >= 2)
-
-
 def _without(text: str, values: Sequence[str]) -> str:
     for value in values:
         text = text.replace(value, " ")
@@ -481,22 +480,23 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
     # A structured field (an item, a programme, a name) is trusted unless it reads like an instruction
     # or carries a code the moment does not rest on: then it is free text, and echoing it is obeying it.
     suspicious = [(fact_id, value) for fact_id, value in structured
-                  if _reads_like_instruction(value, policy)
+                  if reads_like_instruction(value, policy)
                   or (fact_id not in evidence and MIXED_CODE.search(value))]
     hidden = [value for _, value in suspicious]
     trusted = [_without(f.text, hidden) for f in ctx.facts.values()]
     trusted += [value for _, value in structured if value not in hidden]
     trusted += [s.label for s in signers]
-    quotes = [FreeText(f.id, f.quote, f.id in evidence, sent_note=f.kind == "note_sent")
+    quotes = [FreeText(f.id, f.quote, f.id in evidence, f.kind, sent_note=f.kind == "note_sent")
               for f in ctx.facts.values() if f.quote]
     quotes += [FreeText(fact_id, value, False) for fact_id, value in suspicious]
     spans = {f.span for f in findings if f.span}
-    for start, end, message in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, policy):
-        span = (note.body_start + start, note.body_start + end)
+    for repeated in obeyed_spans(note.body, quotes, " ".join(trusted), instructions, policy):
+        span = (note.body_start + repeated.start, note.body_start + repeated.end)
         if span not in spans:
             spans.add(span)
-            findings.append(Finding(kind="untrusted_instruction", severity="blocking", span=span,
-                                    message=message))
+            # both block: a copied run is also what a model obeying an injection writes, and not every
+            # injection reads like one (see _untrusted); the kind tells the reviewer which it looks like
+            findings.append(Finding(kind=repeated.kind, severity="blocking", span=span, message=repeated.why))
     return findings
 
 
@@ -524,6 +524,8 @@ def check_text(
     prompt's).
     """
     policy = policy or CheckPolicy()
+    channel = channel_from(channel, caller="check_text")
+    signers = signers_from(signers, caller="check_text")
     lines = text.split("\n\n")
     body_start = len(lines[0]) + 2 if len(lines) > 2 and _GREETING.match(lines[0]) else 0
     closing = text.rfind("\n\n" + lines[-1]) if len(lines) > 2 else len(text)

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict
 
 from ._context import Familiarity, Relationship
+from ._errors import ArgumentError
 from ._history import Channel, CustomerProfile
 
-__all__ = ["CHANNELS", "ChannelSpec", "Signer", "closing_line", "format_name", "salutation",
-           "signature_block", "tone_for"]
+__all__ = ["CHANNELS", "ChannelSpec", "Signer", "channel_from", "closing_line", "format_name", "salutation",
+           "signature_block", "signers_from", "tone_for"]
 
 #: lower-case inside a name when followed by more of it, when the locale is unknown or English
 #: (names of every origin): 'Ludwig van Beethoven', 'García y Vega', 'Ahmad bin Ali'
@@ -130,6 +133,17 @@ class Signer(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.name}, {self.role}" if self.name else self.role
+
+    @classmethod
+    def parse(cls, text: str) -> Signer:
+        """A signer from ``"Role"`` or ``"Role:Name"`` (the CLI's ``--signer``); an empty role is an
+        ``ArgumentError``.
+
+        Example::
+
+            Signer.parse("First Officer:J. Reyes")     # Signer(role='First Officer', name='J. Reyes')
+        """
+        return signers_from([text])[0]
 
 
 def _case_run(run: str, previous: str, before: str) -> str:
@@ -320,3 +334,43 @@ _TONES: dict[Familiarity, str] = {
 
 def tone_for(familiarity: Familiarity) -> str:
     return _TONES[familiarity]
+
+
+# --- the forms a caller may give ---------------------------------------------------------------
+
+SIGNER_FORMS = ("a Signer (Signer('Captain'), Signer('First Officer', 'J. Reyes')) or a string 'Role' or "
+                "'Role:Name' ('Captain', 'First Officer:J. Reyes'), in a list")
+
+
+def signers_from(value: object, *, caller: str | None = None) -> tuple[Signer, ...]:
+    """The signers a caller gave: ``Signer`` objects, or ``"Role"`` / ``"Role:Name"`` strings.
+
+    Anything else (a bare string instead of a list, a dict, an empty role) is an ``ArgumentError``
+    that shows the accepted forms.
+    """
+    if isinstance(value, (str, Signer)) or not isinstance(value, Sequence):
+        raise ArgumentError("signers", value, f"give a list of signers; each is {SIGNER_FORMS}",
+                            caller=caller)
+    signers: list[Signer] = []
+    for item in value:
+        if isinstance(item, Signer):
+            signers.append(item)
+            continue
+        if not isinstance(item, str):
+            raise ArgumentError("signers", item, f"{type(item).__name__} is not a signer; each is "
+                                f"{SIGNER_FORMS}", caller=caller)
+        role, _, name = item.partition(":")
+        if not role.strip():
+            raise ArgumentError("signers", item, f"a signer needs a role before the ':'; each is "
+                                f"{SIGNER_FORMS}", caller=caller)
+        signers.append(Signer(role.strip(), name.strip() or None))
+    return tuple(signers)
+
+
+def channel_from(value: object, *, caller: str | None = None) -> Channel:
+    """``value`` when it is a channel (``card``, ``email``, ``letter``, ``sms``), else an ``ArgumentError``
+    listing them."""
+    if isinstance(value, str) and value in CHANNELS:
+        return cast(Channel, value)
+    listed = ", ".join(map(repr, CHANNELS))
+    raise ArgumentError("channel", value, f"not a channel; the channels are {listed}", caller=caller)

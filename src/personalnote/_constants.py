@@ -209,10 +209,16 @@ STORE_SCHEMA_VERSION: Final = 2
 # --- model ----------------------------------------------------------------------------------
 #: every model call has a timeout (seconds)
 MODEL_TIMEOUT_SECONDS: Final = 60.0
+#: the most one note may take, every model call, re-ask and transport retry included (DraftOptions
+#: deadline_seconds, else $PERSONALNOTE_NOTE_DEADLINE in seconds, else this)
+NOTE_DEADLINE: Final = timedelta(seconds=120)
+ENV_NOTE_DEADLINE: Final = "PERSONALNOTE_NOTE_DEADLINE"
 #: transport retry layer: attempts in all, first backoff and the longest wait (seconds)
 TRANSPORT_MAX_ATTEMPTS: Final = 4
 TRANSPORT_BACKOFF_SECONDS: Final = 0.5
 TRANSPORT_MAX_WAIT_SECONDS: Final = 30.0
+#: an attempt still waiting for its answer after this long is logged (the CLI shows it on stderr)
+MODEL_WAIT_NOTICE_SECONDS: Final = 10.0
 #: validation re-asks after the first answer (instructor-style)
 VALIDATION_REASKS: Final = 2
 #: the embedded model: package that ships the GGUF file and the file inside it

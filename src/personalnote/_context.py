@@ -42,6 +42,7 @@ from ._history import (
     SupportCaseEvent,
     TripEvent,
 )
+from ._instants import parse_instant
 
 __all__ = ["CustomerContext", "Fact", "Familiarity", "Knowledge", "Relationship", "build_context", "orders"]
 
@@ -301,19 +302,19 @@ def _tenure_text(rel: Relationship, time_zone: str) -> str:
 
 def build_context(
     history: CustomerHistory,
-    as_of: datetime,
+    as_of: datetime | str,
     *,
     business_events: Sequence[Any] = (),
 ) -> CustomerContext:
-    """Build the customer's context as of ``as_of`` (an aware datetime).
+    """Build the customer's context as of ``as_of`` (an aware datetime, or an ISO-8601 string with a
+    time zone: ``"2026-11-20T18:00:00Z"``; anything else is an ``ArgumentError``).
 
     Events after ``as_of`` are not known yet and are left out, except trips already booked
     (dated up to ``UPCOMING_HORIZON`` ahead): they are ``upcoming``, with facts that say
     "Booked: ...", so a milestone a booked flight will cross is seen ahead. Business events are the
     ones shipped with the customer plus ``business_events``.
     """
-    if as_of.tzinfo is None or as_of.utcoffset() is None:
-        raise ContextError("as_of must be timezone-aware, e.g. datetime(2026, 11, 20, tzinfo=timezone.utc)")
+    as_of = parse_instant(as_of, caller="build_context")
     if not C.in_instant_range(as_of):
         raise ContextError(f"as_of {as_of.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
                            f"{C.LATEST_INSTANT.year - 1}")

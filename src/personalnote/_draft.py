@@ -27,13 +27,16 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from . import _constants as C
 from ._chat import ChatModel, ChatRequest, ChatResult
+from ._compose import signers_from
 from ._context import CustomerContext, build_context
 from ._draft_types import Draft
+from ._errors import ArgumentError
 from ._history import Channel, CustomerHistory
+from ._instants import parse_instant
 from ._job import DraftJob, InvalidAnswer
 from ._moment_types import Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
-from ._options import DraftOptions, settle
+from ._options import DraftOptions, deadline_seconds, settle
 from ._prompts import load_prompt
 from ._resolve import resolve_model
 
@@ -43,18 +46,22 @@ __all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_jo
 Customer = CustomerHistory | CustomerContext
 
 
-def plan_note(customer: Customer, as_of: datetime | None,
-              moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None,
-              ) -> tuple[CustomerContext, Moment] | MomentReport:
+def plan_note(customer: Customer, as_of: datetime | str | None,
+              moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None, *,
+              caller: str = "draft_note") -> tuple[CustomerContext, Moment] | MomentReport:
     """The moment to write about and the context with its facts, or the report saying "no note".
 
+    ``as_of`` is an aware datetime or an ISO-8601 string with a time zone (``ArgumentError`` else).
     ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
-    else:
+    elif isinstance(customer, CustomerHistory):
         if as_of is None:
             raise TypeError("draft_note(history, as_of=...) needs as_of; the library never reads the clock")
-        ctx = build_context(customer, as_of, business_events=business_events)
+        ctx = build_context(customer, parse_instant(as_of, caller=caller), business_events=business_events)
+    else:
+        raise ArgumentError("customer", customer, "a CustomerHistory (load(path).customers[i]) or a "
+                            "CustomerContext (build_context(history, as_of))", caller=caller)
     if isinstance(moment, Moment):
         report = find_moments(ctx, detectors={}, extra=[moment], channel=channel)
     else:
@@ -79,7 +86,7 @@ def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
     """
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
-    return DraftJob(ctx, moment, channel, list(options["signers"]), chat_model,
+    return DraftJob(ctx, moment, channel, list(signers_from(options["signers"])), chat_model,
                     load_prompt(prompt_name(options, chat_model)), options)
 
 
@@ -92,9 +99,10 @@ def prompt_name(options: DraftOptions, model: ChatModel) -> str:
     return options["prompt"] or str(getattr(model, "default_prompt", None) or C.DEFAULT_PROMPT)
 
 
-def _prepare(customer: Customer, as_of: datetime | None, model: ChatModel | str | None,
-             options: DraftOptions) -> DraftJob | MomentReport:
-    plan = plan_note(customer, as_of, options["moment"], options["business_events"], options["channel"])
+def _prepare(customer: Customer, as_of: datetime | str | None, model: ChatModel | str | None,
+             options: DraftOptions, caller: str) -> DraftJob | MomentReport:
+    plan = plan_note(customer, as_of, options["moment"], options["business_events"], options["channel"],
+                     caller=caller)
     if isinstance(plan, MomentReport):
         return plan
     return new_job(*plan, model, options)
@@ -109,21 +117,24 @@ def draft_from_answer(job: DraftJob, result: ChatResult) -> Draft:
     return job.draft(note)
 
 
-def draft_note(customer: Customer, *, as_of: datetime | None = None, model: ChatModel | str | None = None,
-               **options: Unpack[DraftOptions]) -> Draft | MomentReport:
+def draft_note(customer: Customer, *, as_of: datetime | str | None = None,
+               model: ChatModel | str | None = None, **options: Unpack[DraftOptions]) -> Draft | MomentReport:
     """Draft a note for the customer's strongest moment (or ``moment``: a kind or a Moment).
 
     ``customer`` is a history (then ``as_of`` is required: the library never reads the clock)
-    or a context. ``model``: a ``ChatModel``, a name, or None (``resolve_model``). The other
-    keyword arguments are the ``DraftOptions`` (channel, signers, prompt, limits, prices).
+    or a context. ``as_of``: an aware datetime or an ISO-8601 string with a time zone.
+    ``model``: a ``ChatModel``, a name, or None (``resolve_model``). The other keyword
+    arguments are the ``DraftOptions`` (channel, signers, prompt, limits, deadline, prices).
     Returns a ``Draft``, or the ``MomentReport`` with ``no_note_reasons`` when there is no
-    moment: no model call is made then.
+    moment: no model call is made then. An argument in no accepted form is an ``ArgumentError``
+    that lists the accepted ones.
 
     Example::
 
-        result = draft_note(history, as_of=datetime(2026, 11, 20, tzinfo=timezone.utc), channel="card")
+        result = draft_note(history, as_of="2026-11-20T18:00:00Z", channel="card",
+                            signers=["Captain", "First Officer:J. Reyes"])
     """
-    job = _prepare(customer, as_of, model, settle(options))
+    job = _prepare(customer, as_of, model, settle(options), "draft_note")
     if isinstance(job, MomentReport):
         return job
     loop = _drafting(job)
@@ -144,14 +155,16 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
     ``max_total_tokens`` and ``max_seconds``: a whole-body note is re-asked with the findings; a
     framed note is sampled again (seeded), since a small model mostly repeats itself when told
     what was wrong. The cleanest candidate is kept; when no framed candidate is clean, the note the
-    library composes alone is. ``draft_note`` and ``adraft_note`` drive it, with ``complete`` and
-    ``acomplete``.
+    library composes alone is. Each request carries what is left of the note's deadline
+    (``deadline_seconds``); past it no new candidate is started. ``draft_note`` and ``adraft_note``
+    drive it, with ``complete`` and ``acomplete``.
     """
     options, template = job.options, job.template
     max_reasks = options["max_reasks"]
     max_candidates = options["max_candidates"] or template.candidates or C.MAX_CANDIDATES
     max_seconds = options["max_seconds"] if options["max_seconds"] is not None else template.seconds
     started = time.monotonic()  # a budget for the work, not a fact: the library never reads the date
+    deadline = started + deadline_seconds(options["deadline_seconds"])  # settled: already in seconds
     messages = job.messages
     candidates: list[Draft] = []
     while True:
@@ -160,7 +173,8 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
                                     retry=retry_if_exception_type(InvalidAnswer), reraise=True):
                 with attempt:
                     try:
-                        note = job.parse((yield job.request(messages, len(candidates))))
+                        request = job.request(messages, len(candidates), timeout=deadline - time.monotonic())
+                        note = job.parse((yield request))
                     except InvalidAnswer as invalid:
                         messages = job.reask(messages, invalid)
                         raise
@@ -169,7 +183,8 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
                 break  # keep the best valid candidate so far (a framed note can be composed)
             raise job.exhausted() from None
         candidates.append(job.draft(note))
-        out_of_time = max_seconds is not None and time.monotonic() - started >= max_seconds
+        now = time.monotonic()
+        out_of_time = now >= deadline or (max_seconds is not None and now - started >= max_seconds)
         if out_of_time or _done(candidates, max_candidates, job.spent(), options["max_total_tokens"]):
             break
         messages = job.messages if job.framed else job.revise(messages, note, candidates[-1])
@@ -195,7 +210,7 @@ def _best(job: DraftJob, candidates: list[Draft]) -> Draft:
     return best.model_copy(update={"provenance": provenance})
 
 
-async def adraft_note(customer: Customer, *, as_of: datetime | None = None,
+async def adraft_note(customer: Customer, *, as_of: datetime | str | None = None,
                       model: ChatModel | str | None = None, **options: Unpack[DraftOptions]
                       ) -> Draft | MomentReport:
     """The async twin of ``draft_note``, for many customers at once.
@@ -204,7 +219,7 @@ async def adraft_note(customer: Customer, *, as_of: datetime | None = None,
 
         drafts = await asyncio.gather(*(adraft_note(h, as_of=as_of) for h in histories))
     """
-    job = _prepare(customer, as_of, model, settle(options, caller="adraft_note"))
+    job = _prepare(customer, as_of, model, settle(options, caller="adraft_note"), "adraft_note")
     if isinstance(job, MomentReport):
         return job
     return await arun_job(job)

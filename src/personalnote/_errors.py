@@ -12,10 +12,15 @@ carries the data a caller needs to act on it, not only a message::
     │   └── ContextBudgetError      even the moment's evidence does not fit the token budget
     ├── PromptError                 a prompt template is invalid or misses a variable
     ├── ModelError                  the language model did not give a usable draft
-    │   ├── ModelAPIError           the server refused or failed (.status_code), after retries
+    │   ├── ModelAPIError           the server refused or failed (.status_code, .url, .attempts),
+    │   │                           after retries and within the note's deadline
     │   ├── ResponseCutOffError     the answer was cut off (length or content filter)
     │   └── DraftValidationError    still invalid after the bounded re-asks (.failed_attempts)
     ├── ConfigurationError          a setting is missing or wrong, says how to fix it
+    │   ├── UnknownModelError       a model name that is no known model (.model, .suggestions)
+    │   └── ModelChoiceError        the server serves several models or none: name one (.url, .served)
+    ├── ArgumentError               an argument of a public function is not in an accepted form
+    │                               (.argument, .value, .accepted); also a ValueError
     ├── StoreError                  the review store cannot be opened or used (.path)
     │   ├── StoreSettingsError      a setting read back at open differs (.setting, .expected, .actual)
     │   ├── StoreBusyError          other writers held the store past the busy timeout (.waited_ms)
@@ -58,6 +63,7 @@ if TYPE_CHECKING:
     from ._moment_types import NoNoteReason
 
 __all__ = [
+    "ArgumentError",
     "BatchError",
     "CostCapError",
     "BlockingFindingsError",
@@ -80,6 +86,7 @@ __all__ = [
     "DraftValidationError",
     "FailedAttempt",
     "ModelAPIError",
+    "ModelChoiceError",
     "ModelError",
     "PromptError",
     "ResponseCutOffError",
@@ -89,6 +96,7 @@ __all__ = [
     "PersonalNoteError",
     "RecordProblem",
     "UnknownFactError",
+    "UnknownModelError",
 ]
 
 
@@ -183,6 +191,52 @@ class ConfigurationError(PersonalNoteError):
     """A setting is missing or invalid. The message says how to fix it."""
 
 
+class UnknownModelError(ConfigurationError):
+    """A model name that is not a model personalnote knows, where it cannot be sent anywhere to be
+    tried (no server given): most often a typo. ``suggestions`` are the close known names."""
+
+    def __init__(self, model: str, suggestions: Sequence[str], known: Sequence[str], hint: str) -> None:
+        self.model = model
+        self.suggestions = list(suggestions)
+        self.known = list(known)
+        guess = (f"did you mean {' or '.join(map(repr, self.suggestions))}? " if self.suggestions
+                 else f"known models: {', '.join(self.known)}; ")
+        super().__init__(f"unknown model {model!r}: {guess}{hint}")
+
+
+class ModelChoiceError(ConfigurationError):
+    """No model was named and the server at ``url`` serves several (or none): name one."""
+
+    def __init__(self, url: str, served: Sequence[str]) -> None:
+        self.url = url
+        self.served = list(served)
+        if self.served:
+            message = (f"the server at {url} serves {len(self.served)} models "
+                       f"({', '.join(self.served)}): choose one with model=... (--model, $OPENAI_MODEL)")
+        else:
+            message = (f"the server at {url} lists no model at /models: name the model with model=... "
+                       "(--model, $OPENAI_MODEL)")
+        super().__init__(message)
+
+
+class ArgumentError(PersonalNoteError, ValueError):
+    """An argument of a public function is not in a form it accepts; ``accepted`` says which are.
+
+    Example: ``draft_note(history, as_of=as_of, channel="fax")`` raises it with
+    ``.argument == "channel"``, ``.value == "fax"`` and the channels in ``.accepted``.
+    """
+
+    def __init__(self, argument: str, value: object, accepted: str, *, caller: str | None = None) -> None:
+        self.argument = argument
+        self.value = value
+        self.accepted = accepted
+        self.caller = caller
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        where = f"{caller}({argument}={shown})" if caller else f"{argument}={shown}"
+        super().__init__(f"{where}: {accepted}")
+
+
 class ContextBudgetError(ContextError):
     """The moment's evidence alone needs more prompt tokens than the budget allows."""
 
@@ -207,11 +261,17 @@ class ModelError(PersonalNoteError):
 
 
 class ModelAPIError(ModelError):
-    """The model server refused the request or failed, after the retries allowed."""
+    """The model server refused the request or failed, after the retries allowed.
 
-    def __init__(self, message: str, *, status_code: int | None = None, retryable: bool = False) -> None:
+    ``url`` is the server's base URL (None when unknown), ``attempts`` the requests sent.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, retryable: bool = False,
+                 url: str | None = None, attempts: int = 0) -> None:
         self.status_code = status_code
         self.retryable = retryable
+        self.url = url
+        self.attempts = attempts
         super().__init__(message)
 
 

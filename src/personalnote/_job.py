@@ -146,12 +146,17 @@ class DraftJob:
             "required": ["body", "claims"], "additionalProperties": False,
         }
 
-    def request(self, messages: list[dict[str, str]], candidate: int = 0) -> ChatRequest:
-        """The first candidate is greedy; later ones sample (seeded, so reruns repeat them)."""
+    def request(self, messages: list[dict[str, str]], candidate: int = 0, *,
+                timeout: float | None = None) -> ChatRequest:
+        """The first candidate is greedy; later ones sample (seeded, so reruns repeat them).
+
+        ``timeout``: what is left of the note's deadline, in seconds.
+        """
         if candidate == 0:
-            return ChatRequest(messages=messages, schema=self.schema(), max_tokens=self.max_completion_tokens)
+            return ChatRequest(messages=messages, schema=self.schema(), max_tokens=self.max_completion_tokens,
+                               timeout=timeout)
         return ChatRequest(messages=messages, schema=self.schema(), max_tokens=self.max_completion_tokens,
-                           temperature=C.RESAMPLE_TEMPERATURE, seed=candidate)
+                           temperature=C.RESAMPLE_TEMPERATURE, seed=candidate, timeout=timeout)
 
     def parse(self, result: ChatResult) -> NoteBody:
         """Validate one answer; an invalid one is recorded and raises ``InvalidAnswer`` (re-asked)."""

@@ -20,11 +20,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from ._context import CustomerContext
 from ._detectors import registered_detectors
-from ._history import MessageSentEvent, NoteSentEvent, SupportCaseEvent
+from ._errors import ArgumentError
+from ._history import Channel, MessageSentEvent, NoteSentEvent, SupportCaseEvent
 from ._memory import about_kind, about_matches
 from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
 
@@ -157,6 +159,12 @@ def find_moments(
         report = find_moments(build_context(history, as_of=now))
         report.best.kind if not report.no_note else report.no_note_reasons
     """
+    if not isinstance(ctx, CustomerContext):
+        raise ArgumentError("ctx", ctx, "a CustomerContext: build it first with "
+                            "build_context(history, as_of)", caller="find_moments")
+    if channel is not None and channel not in get_args(Channel):
+        raise ArgumentError("channel", channel, "not a channel; the channels are "
+                            f"{', '.join(map(repr, get_args(Channel)))}", caller="find_moments")
     policy = policy or _DEFAULT_POLICY
     if channel is not None:
         policy = dataclasses.replace(policy, channel=channel)

@@ -5,8 +5,11 @@
 - any other string is a model name on OpenAI or on the server at ``OPENAI_BASE_URL``.
 
 With no argument: ``$PERSONALNOTE_MODEL``; else ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` with
-``$OPENAI_MODEL`` (default ``gpt-4o-mini``); else the embedded model when installed; else a
+``$OPENAI_MODEL`` (else the one model the server at ``OPENAI_BASE_URL`` serves, else
+``gpt-4o-mini`` on OpenAI); else the embedded model when installed; else a
 ``ConfigurationError`` that says how to configure one.
+
+Names are checked as ``_model_names`` says.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import lru_cache
 from . import _constants as C
 from ._chat import ChatModel
 from ._errors import ConfigurationError
+from ._model_names import LOCAL
 
 __all__ = ["resolve_model"]
 
@@ -34,7 +38,7 @@ def resolve_model(model: ChatModel | str | None = None) -> ChatModel:
         return model
     spec = model or os.environ.get(C.ENV_MODEL)
     if spec:
-        if spec == "local":
+        if spec == LOCAL:
             return _local(None)
         if spec.startswith("local:"):
             return _local(spec.removeprefix("local:"))
@@ -46,7 +50,7 @@ def resolve_model(model: ChatModel | str | None = None) -> ChatModel:
     if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"):
         from ._model import OpenAIChatModel
 
-        return OpenAIChatModel(os.environ.get("OPENAI_MODEL", C.DEFAULT_OPENAI_MODEL))
+        return OpenAIChatModel(os.environ.get("OPENAI_MODEL") or None)  # None: the server's one model
     from ._local import local_model_available
 
     if local_model_available():

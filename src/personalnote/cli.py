@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import traceback
@@ -140,8 +141,7 @@ def _moments(args: argparse.Namespace) -> int:
 
 
 def _signer(text: str) -> Signer:
-    role, _, name = text.partition(":")
-    return Signer(role.strip(), name.strip() or None)
+    return Signer.parse(text)  # ROLE[:NAME], as the library takes it; an empty role is an error
 
 
 def _draft(args: argparse.Namespace) -> int:
@@ -203,8 +203,9 @@ def _print_draft(draft: Draft) -> None:
     if draft.findings:
         print("\nfindings:")
         _print_findings(draft.findings, draft.text)
+    cost = "cost unknown (no price for the model)" if p.cost_usd is None else f"${p.cost_usd:.6f}"
     print(f"\n{p.model} · prompt {p.prompt} v{p.prompt_version} · {p.prompt_tokens} prompt + "
-          f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s)")
+          f"{p.completion_tokens} completion tokens · {p.attempts} attempt(s) · {cost}")
     print("Not sent: a person must review and sign this note.")
 
 
@@ -596,7 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--moment", help="draft for this moment kind (default: the strongest)")
     _channel_option(draft)
     draft.add_argument("--model", help="'local', 'local:/path/model.gguf', or a model name on OpenAI or "
-                                       "$OPENAI_BASE_URL")
+                                       "$OPENAI_BASE_URL (default there: the one model the server serves)")
     _signer_option(draft)
     _business_events_option(draft)
     _json_option(draft, "one JSON object per customer; for a batch, the summary with every customer's "
@@ -642,6 +643,11 @@ def main(argv: Sequence[str] | None = None, *, model: ChatModel | None = None) -
         status = main(["review", "list", "--store", "review.sqlite3", "--json"])
     """
     parser = build_parser()
+    # the library logs each model retry and a long wait (personalnote.model): shown here on stderr
+    progress = logging.StreamHandler()
+    progress.setFormatter(logging.Formatter("personalnote: %(message)s"))
+    library = logging.getLogger("personalnote")
+    library.addHandler(progress)
     try:
         args = parser.parse_args(argv)
         args.given_model = model
@@ -655,6 +661,8 @@ def main(argv: Sequence[str] | None = None, *, model: ChatModel | None = None) -
     except KeyError as exc:  # an unknown --customer id
         print(f"personalnote: error: {exc.args[0]}", file=sys.stderr)
         return 2
+    finally:
+        library.removeHandler(progress)
 
 
 if __name__ == "__main__":  # pragma: no cover
