@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import personalnote
 from personalnote.cli import main
 
 from .support import FIXTURES
@@ -48,3 +49,10 @@ def test_bad_input_exits_2_with_message_on_stderr() -> None:
 def test_bad_as_of_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["moments", str(FIXTURES / "customers" / "anniversary.json"), "--as-of", "soon"]) == 2
     assert "ISO-8601" in capsys.readouterr().err
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"personalnote {personalnote.__version__}"

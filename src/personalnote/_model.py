@@ -20,9 +20,8 @@ import asyncio
 import os
 import random
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import openai
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -35,6 +34,9 @@ from . import _constants as C
 from ._chat import ChatRequest, ChatResult
 from ._errors import ConfigurationError, ModelAPIError
 
+if TYPE_CHECKING:
+    import openai
+
 __all__ = ["OpenAIChatModel", "StructuredOutput"]
 
 StructuredOutput = Literal["json_schema", "json_object_schema"]
@@ -43,6 +45,7 @@ _RETRYABLE_STATUS = {408, 409, 429}
 
 def is_retryable(exc: BaseException) -> bool:
     """Transport failures and 408/409/429/5xx, but never an exhausted quota."""
+    import openai
     if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -141,12 +144,14 @@ class OpenAIChatModel:
         return self._model
 
     def _sync(self) -> openai.OpenAI:
+        import openai
         if self._client is None:
             extra = {"http_client": self._http_client} if self._http_client is not None else {}
             self._client = openai.OpenAI(**self._options, **extra)
         return self._client
 
     def _async(self) -> openai.AsyncOpenAI:
+        import openai
         # its connections belong to the event loop that opened them: one client per loop, so the
         # same model works across asyncio.run calls (draft_many run twice, to resume)
         loop = asyncio.get_running_loop()
@@ -177,6 +182,7 @@ class OpenAIChatModel:
 
     def result_from_body(self, body: Any) -> ChatResult:
         """The result in a ``chat.completion`` response body (e.g. from a Batch API results file)."""
+        import openai
         try:
             completion = openai.types.chat.ChatCompletion.model_validate(body)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
@@ -219,6 +225,7 @@ class OpenAIChatModel:
         }
 
     def complete(self, request: ChatRequest) -> ChatResult:
+        import openai
         arguments = self._arguments(request)
         try:
             for attempt in Retrying(**self._retrying_options()):
@@ -229,6 +236,7 @@ class OpenAIChatModel:
         return self._result(completion)
 
     async def acomplete(self, request: ChatRequest) -> ChatResult:
+        import openai
         arguments = self._arguments(request)
         try:
             async for attempt in AsyncRetrying(**self._retrying_options()):

@@ -35,6 +35,7 @@ from . import (
     PersonalNoteError,
     ReviewQueue,
     Signer,
+    __version__,
     build_context,
     check_text,
     draft_many,
@@ -264,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draft personal notes to customers; nothing is ever sent without a person's sign-off.",
         epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"personalnote {__version__}",
+                        help="print the version of personalnote and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     moments = sub.add_parser(
         "moments", help="list a customer's moments, strongest first, or 'no note' with the reasons",
