@@ -20,7 +20,7 @@ PACKAGE = Path(pn.__file__).parent
 
 #: the data flow, first step first
 STEPS: list[tuple[str, set[str]]] = [
-    ("foundation", {"_constants", "_errors"}),
+    ("foundation", {"_constants", "_errors", "_instants"}),
     ("history", {"_history", "_json_reader", "_csv_reader", "_loaders", "_jsonl_stream"}),
     ("context", {"_context"}),
     ("moments", {"_moment_types", "_detectors", "_moments"}),
@@ -41,7 +41,7 @@ STEPS: list[tuple[str, set[str]]] = [
 #: the modules of the command line
 CLI_MODULES = {"cli", "_cli_common", "_cli_review"}
 #: what the CLI may import besides the package's public names and its own modules
-CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text")}
+CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of")}
 
 
 @dataclass(frozen=True)

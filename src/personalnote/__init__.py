@@ -53,6 +53,7 @@ from ._errors import (
 )
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import BusinessEvent, Channel, CustomerEvent, CustomerHistory, CustomerProfile, Dataset
+from ._instants import AsOf
 from ._jsonl_stream import iter_customers
 from ._loaders import ColumnMapping, load, load_business_events, load_csv, load_customers, load_dataframe
 from ._local import LocalChatModel
@@ -68,6 +69,7 @@ from ._signatures import ChainReport, SignatureRecord
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "AsOf",
     "BatchError",
     "BatchResult",
     "BlockingFindingsError",

@@ -33,7 +33,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sized
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -51,6 +50,7 @@ from ._context import CustomerContext
 from ._draft import Customer, arun_job, new_job, plan_note, prompt_name
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._instants import AsOf
 from ._job import DraftJob
 from ._moment_types import MomentReport
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
@@ -77,7 +77,7 @@ class ManyOptions(DraftOptions, total=False):
     - ``source``: recorded with each queued draft: a path, or customer id → path [none]
     """
 
-    as_of: datetime | None
+    as_of: AsOf | None
     model: ChatModel | str | None
     queue: ReviewQueue | None
     concurrency: int
@@ -99,7 +99,7 @@ class Planner:
     Shared by live drafting and the Batch API files, so both skip, plan and queue alike.
     """
 
-    def __init__(self, as_of: datetime | None, model: ChatModel, queue: ReviewQueue | None,
+    def __init__(self, as_of: AsOf | None, model: ChatModel, queue: ReviewQueue | None,
                  options: DraftOptions, source: Source = None) -> None:
         """``options`` are settled (every key present)."""
         self.as_of, self.model, self.queue, self.source = as_of, model, queue, source

@@ -10,35 +10,41 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import UTC, datetime
+import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import ConfigurationError, Finding, ReviewQueue, load_business_events
+from . import ConfigurationError, ContextError, Finding, ReviewQueue, load_business_events
 from . import _constants as C
+from ._instants import parse_as_of
 
 __all__ = ["as_of_arg", "as_of_option", "business_events_option", "extra_events", "json_option",
            "print_findings", "review_queue", "store_option"]
 
 
-def as_of_arg(text: str | None) -> datetime:
+def as_of_arg(text: str | None) -> datetime | date:
+    """``--as-of``, else ``$PERSONALNOTE_AS_OF``, else the clock (the CLI boundary is the one place the
+    clock is read; the instant used is printed on stderr, to the second, so a run can be repeated).
+
+    A date alone is returned as a date: the library takes it as the end of that day in each
+    customer's own time zone.
+    """
     if text is not None and not text.strip():
-        raise argparse.ArgumentTypeError("--as-of is empty; give an ISO-8601 instant, or leave the option "
-                                          "out to use the clock")
-    text = text or os.environ.get(C.ENV_AS_OF)
+        raise argparse.ArgumentTypeError("--as-of is empty; give an ISO-8601 instant or date, or leave the "
+                                         "option out to use the clock")
+    name = "--as-of"
+    if not text and os.environ.get(C.ENV_AS_OF):
+        text, name = os.environ[C.ENV_AS_OF], f"${C.ENV_AS_OF}"
     if not text:
-        return datetime.now(UTC)  # the CLI boundary is the one place the clock is read
+        now = datetime.now(UTC).replace(microsecond=0)
+        print(f"personalnote: as of {now:%Y-%m-%dT%H:%M:%SZ} (the clock; pass --as-of to fix it)",
+              file=sys.stderr)
+        return now
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--as-of {text!r} is not ISO-8601 (e.g. 2026-11-20T12:00:00Z)"
-        ) from None
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not C.in_instant_range(value):
-        raise argparse.ArgumentTypeError(f"--as-of {text!r} is outside the years {C.EARLIEST_INSTANT.year}-"
-                                         f"{C.LATEST_INSTANT.year - 1}")
-    return value
+        return parse_as_of(text, name=name)
+    except ContextError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def review_queue(args: argparse.Namespace) -> ReviewQueue:
@@ -68,8 +74,11 @@ def store_option(parser: argparse.ArgumentParser, help: str | None = None) -> No
                         help=help or f"the review store (SQLite file; default: {default})")
 
 
-def as_of_option(parser: argparse.ArgumentParser, what: str = "ISO-8601 instant") -> None:
-    parser.add_argument("--as-of", help=f"{what} (default: ${C.ENV_AS_OF}, else now)")
+def as_of_option(parser: argparse.ArgumentParser, what: str = "the instant to work at") -> None:
+    parser.add_argument("--as-of", metavar="ISO", help=(
+        f"{what}: an ISO-8601 instant (2026-11-20T18:00:00Z; UTC without an offset) or a date alone, "
+        f"which means the end of that day in the customer's time zone (default: ${C.ENV_AS_OF}, else "
+        "the clock, and the instant used is printed on stderr)"))
 
 
 def business_events_option(parser: argparse.ArgumentParser) -> None:

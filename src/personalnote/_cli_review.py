@@ -199,7 +199,7 @@ def review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     approve.add_argument("--data", type=Path, help="the customer's current file (default: the file it was "
                                                    "drafted from)")
     business_events_option(approve)
-    as_of_option(approve, "ISO-8601 instant to re-check at")
+    as_of_option(approve, "the instant to re-check the moment at")
     approve.add_argument("--override", metavar="REASON",
                          help="approve despite blocking findings, and say why (an 'override' signature)")
     edit = actions.add_parser("edit", help="replace the text: a new version, checked again, approved "

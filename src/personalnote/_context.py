@@ -41,6 +41,7 @@ from ._history import (
     SupportCaseEvent,
     TripEvent,
 )
+from ._instants import AsOf, instant_in
 
 __all__ = ["CustomerContext", "Fact", "Familiarity", "Knowledge", "Relationship", "build_context"]
 
@@ -278,21 +279,23 @@ def _tenure_text(rel: Relationship, time_zone: str) -> str:
 
 def build_context(
     history: CustomerHistory,
-    as_of: datetime,
+    as_of: AsOf,
     *,
     business_events: Sequence[Any] = (),
 ) -> CustomerContext:
-    """Build the customer's context as of ``as_of`` (an aware datetime).
+    """Build the customer's context as of ``as_of``.
 
-    Events after ``as_of`` are not known yet and are left out; business events are the
-    ones shipped with the customer plus ``business_events``.
+    ``as_of`` is an aware datetime, or a date (or an ISO-8601 string of either): a date alone
+    is the end of that day in the customer's time zone. Events after ``as_of`` are not known
+    yet and are left out; business events are the ones shipped with the customer plus
+    ``business_events``.
+
+    Example::
+
+        build_context(history, "2026-11-20")   # as of 23:59:59.999999 on that day, the customer's time
     """
-    if as_of.tzinfo is None or as_of.utcoffset() is None:
-        raise ContextError("as_of must be timezone-aware, e.g. datetime(2026, 11, 20, tzinfo=timezone.utc)")
-    if not C.in_instant_range(as_of):
-        raise ContextError(f"as_of {as_of.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
-                           f"{C.LATEST_INSTANT.year - 1}")
     profile = history.customer
+    as_of = instant_in(as_of, profile.time_zone)
     events = history.events_until(as_of)
     merged = {e.id: e for e in [*history.business_events, *business_events]}
     relevant = [

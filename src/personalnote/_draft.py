@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Sequence
-from datetime import datetime
 from typing import Any, Unpack
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
@@ -30,6 +29,7 @@ from ._chat import ChatModel, ChatRequest, ChatResult
 from ._context import CustomerContext, build_context
 from ._draft_types import Draft
 from ._history import Channel, CustomerHistory
+from ._instants import AsOf
 from ._job import DraftJob, InvalidAnswer
 from ._moment_types import Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
@@ -43,7 +43,7 @@ __all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_jo
 Customer = CustomerHistory | CustomerContext
 
 
-def plan_note(customer: Customer, as_of: datetime | None,
+def plan_note(customer: Customer, as_of: AsOf | None,
               moment: Moment | str | None, business_events: Sequence[Any]
               ) -> tuple[CustomerContext, Moment] | MomentReport:
     """The moment to write about and the context with its facts, or the report saying "no note"."""
@@ -90,7 +90,7 @@ def prompt_name(options: DraftOptions, model: ChatModel) -> str:
     return options["prompt"] or str(getattr(model, "default_prompt", None) or C.DEFAULT_PROMPT)
 
 
-def _prepare(customer: Customer, as_of: datetime | None, model: ChatModel | str | None,
+def _prepare(customer: Customer, as_of: AsOf | None, model: ChatModel | str | None,
              options: DraftOptions) -> DraftJob | MomentReport:
     plan = plan_note(customer, as_of, options["moment"], options["business_events"])
     if isinstance(plan, MomentReport):
@@ -107,13 +107,15 @@ def draft_from_answer(job: DraftJob, result: ChatResult) -> Draft:
     return job.draft(note)
 
 
-def draft_note(customer: Customer, *, as_of: datetime | None = None, model: ChatModel | str | None = None,
+def draft_note(customer: Customer, *, as_of: AsOf | None = None, model: ChatModel | str | None = None,
                **options: Unpack[DraftOptions]) -> Draft | MomentReport:
     """Draft a note for the customer's strongest moment (or ``moment``: a kind or a Moment).
 
     ``customer`` is a history (then ``as_of`` is required: the library never reads the clock)
-    or a context. ``model``: a ``ChatModel``, a name, or None (``resolve_model``). The other
-    keyword arguments are the ``DraftOptions`` (channel, signers, prompt, limits, prices).
+    or a context. ``as_of``: an aware datetime, a date (the end of that day in the customer's
+    time zone) or an ISO-8601 string of either. ``model``: a ``ChatModel``, a name, or None
+    (``resolve_model``). The other keyword arguments are the ``DraftOptions`` (channel, signers,
+    prompt, limits, prices).
     Returns a ``Draft``, or the ``MomentReport`` with ``no_note_reasons`` when there is no
     moment: no model call is made then.
 
@@ -193,7 +195,7 @@ def _best(job: DraftJob, candidates: list[Draft]) -> Draft:
     return best.model_copy(update={"provenance": provenance})
 
 
-async def adraft_note(customer: Customer, *, as_of: datetime | None = None,
+async def adraft_note(customer: Customer, *, as_of: AsOf | None = None,
                       model: ChatModel | str | None = None, **options: Unpack[DraftOptions]
                       ) -> Draft | MomentReport:
     """The async twin of ``draft_note``, for many customers at once.

@@ -47,6 +47,7 @@ from ._errors import (
 )
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
 from ._history import CustomerHistory, CustomerProfile
+from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
@@ -287,7 +288,7 @@ class ReviewQueue:
             return self._queued(self._row(draft_id, tx), tx)
 
     def approve(self, draft_id: int, reviewer: Reviewer, *, version: int,
-                current: CustomerHistory | CustomerContext, as_of: datetime | None = None,
+                current: CustomerHistory | CustomerContext, as_of: AsOf | None = None,
                 business_events: Sequence[Any] = (), extra_moments: Sequence[Moment] = (),
                 override_reason: str | None = None) -> QueuedDraft:
         """Approve the version the reviewer read, after re-checking its moment on ``current``.
@@ -316,7 +317,7 @@ class ReviewQueue:
                             "override" if blocking else "approve", override, {"state": "approved"})
 
     def _moment_reasons(self, draft: Draft, current: CustomerHistory | CustomerContext,
-                        as_of: datetime | None, business_events: Sequence[Any],
+                        as_of: AsOf | None, business_events: Sequence[Any],
                         extra_moments: Sequence[Moment]) -> list[NoNoteReason]:
         if isinstance(current, CustomerContext):
             ctx = current

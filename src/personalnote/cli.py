@@ -16,7 +16,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, get_args
 
@@ -169,7 +169,7 @@ def _batch_model(args: argparse.Namespace) -> OpenAIChatModel | str | None:
                              "pass --model NAME")
 
 
-def _draft_batch(args: argparse.Namespace, as_of: datetime, histories: list[Any],
+def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: list[Any],
                  events: list[Any], sources: dict[str, Path], queue: ReviewQueue | None,
                  signers: list[Signer]) -> int:
     """Many customers: live (``draft_many``) or through Batch API files; the summary at the end."""
@@ -247,16 +247,27 @@ def _signer_option(parser: argparse.ArgumentParser) -> None:
 
 _EXAMPLES = """\
 a session, from customer file to printed card:
-  personalnote moments customers.jsonl --as-of 2026-11-20T18:00:00Z
-  personalnote draft customer.json --channel card --signer Captain --signer "First Officer" --store review.db
+  personalnote moments customers.jsonl --as-of 2026-11-20
+  personalnote draft customer.json --as-of 2026-11-20 --channel card --signer Captain --store review.db
   personalnote review list --store review.db
-  personalnote review approve 1 --version 1 --reviewer alice --store review.db
+  personalnote review edit 1 --text-file body.txt --reviewer alice --store review.db
+  personalnote review approve 1 --reviewer alice --as-of 2026-11-20T19:00:00Z --store review.db
   personalnote export --format card --out cards.html --store review.db
 
+--as-of takes an ISO-8601 instant (UTC without an offset) or a date alone, which means the end of
+that day (23:59:59.999999) in each customer's own time zone. Without it: $PERSONALNOTE_AS_OF, else
+the clock, and the instant used is printed on stderr. Only `draft` creates a review store; the other
+commands refuse a --store that does not exist. `review edit` takes the body alone: the greeting and
+the signature block are the draft's own.
+
 Every command takes --json for scripts; `personalnote COMMAND --help` for its options.
-Exit status: 0 done; 1 `check` found blocking findings, `review verify` found a broken chain or a
-draft that disagrees with its signatures, `export` left out a draft (the reasons on stderr), or a
-batch left customers failed or not started; 2 an error or a refused decision, the reason on stderr."""
+Exit status:
+  0  done
+  1  `check` found blocking findings; `review verify` found a broken chain or a draft that disagrees
+     with its signatures; `export` left out a draft (the reasons on stderr); a batch left customers
+     failed or not started
+  2  an error or a refused decision, the reason on stderr
+  3  `draft` made a note with blocking findings (what to do next on stderr)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
