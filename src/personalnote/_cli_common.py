@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import ConfigurationError, ContextError, Finding, ReviewQueue, load_business_events
+from . import ConfigurationError, ContextError, Finding, ReviewQueue, StoreNotFoundError, load_business_events
 from . import _constants as C
 from ._instants import parse_as_of
 
@@ -47,14 +47,30 @@ def as_of_arg(text: str | None) -> datetime | date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def review_queue(args: argparse.Namespace) -> ReviewQueue:
-    """The review queue of ``--store`` (else the environment's, else the default). An existing empty
-    file is refused: it is not a store, and silently turning it into one hides a wrong path."""
+def review_queue(args: argparse.Namespace, *, create: bool = False) -> ReviewQueue:
+    """The review queue of ``--store`` (else the environment's, else the default).
+
+    Only the commands that write a draft ``create`` a store; the others refuse a path with no store,
+    so a typo never becomes a new, empty one. An existing empty file is refused either way: it is
+    not a store, and silently turning it into one hides a wrong path.
+    """
     path: Path | None = args.store
     if path is not None and path.is_file() and path.stat().st_size == 0:
         raise ConfigurationError(f"--store {path} is an empty file, not a review store: give the store's "
-                                 "file, or a path that does not exist yet (it is created)")
-    return ReviewQueue(path)
+                                 "file" + (", or a path that does not exist yet (it is created)" if create
+                                           else ""))
+    if create:
+        return ReviewQueue(path)
+    try:
+        return ReviewQueue.open(path)
+    except StoreNotFoundError as exc:
+        how = (f"`personalnote draft CUSTOMER_FILE --store {exc.path}` creates it (only `draft` creates "
+               "a store)")
+        if path is None and not os.environ.get(C.ENV_STORE):
+            hint = f"this is the default store; give --store PATH or set ${C.ENV_STORE}; or {how}"
+        else:
+            hint = f"check {'--store' if path is not None else '$' + C.ENV_STORE} for a typo; or {how}"
+        raise StoreNotFoundError(exc.path, exc.problem, hint=hint) from None
 
 
 def extra_events(args: argparse.Namespace) -> list[Any]:

@@ -17,6 +17,7 @@ carries the data a caller needs to act on it, not only a message::
     │   └── DraftValidationError    still invalid after the bounded re-asks (.failed_attempts)
     ├── ConfigurationError          a setting is missing or wrong, says how to fix it
     ├── StoreError                  the review store cannot be opened or used (.path)
+    │   ├── StoreNotFoundError      no store at that path, and opened without creating one
     │   ├── StoreSettingsError      a setting read back at open differs (.setting, .expected, .actual)
     │   ├── StoreBusyError          other writers held the store past the busy timeout (.waited_ms)
     │   └── DamagedStoreError       a row cannot be read as the store wrote it (.table, .row_id)
@@ -72,6 +73,7 @@ __all__ = [
     "StoreBusyError",
     "DamagedStoreError",
     "StoreError",
+    "StoreNotFoundError",
     "StoreSettingsError",
     "TransitionError",
     "ConfigurationError",
@@ -265,6 +267,17 @@ class StoreError(PersonalNoteError):
         self.path = str(path)
         self.detail = message
         super().__init__(f"review store {self.path}: {message}")
+
+
+class StoreNotFoundError(StoreError):
+    """No review store at the path (no such file, or a database without a store's tables), and it was
+    opened without creating one (``ReviewQueue.open``): a typo must not become a new, empty store."""
+
+    def __init__(self, path: str | Path, problem: str = "no such file", *, hint: str | None = None) -> None:
+        self.problem = problem
+        super().__init__(path, f"{problem}: " + (
+            hint or "check the path for a typo; a store is created by queueing a draft in it: "
+                    "ReviewQueue(path) (or `personalnote draft CUSTOMER_FILE --store PATH`)"))
 
 
 class StoreSettingsError(StoreError):

@@ -117,16 +117,31 @@ class ReviewQueue:
     ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
     else the public development key, which ``verify()`` reports as not tamper-proof.
+    ``create=False`` (or ``ReviewQueue.open``) opens an existing store only: a path with no store
+    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store.
     """
 
     def __init__(self, path: str | Path | None = None, *, policy: CheckPolicy | None = None,
                  busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
                  clock: Callable[[], datetime] | None = None, signing_key: KeyInput | None = None,
-                 signing_key_id: str | None = None) -> None:
+                 signing_key_id: str | None = None, create: bool = True) -> None:
         self.keys = resolve_signing_keys(signing_key, signing_key_id)
-        self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms)
+        self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
         self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, **options: Any) -> ReviewQueue:
+        """The existing store at ``path`` (else ``$PERSONALNOTE_STORE``, else the default); never creates one.
+
+        ``options`` are the constructor's keywords. A path with no store is a ``StoreNotFoundError``.
+
+        Example::
+
+            with ReviewQueue.open("review.sqlite3") as queue:
+                queue.pending()
+        """
+        return cls(path, **{**options, "create": False})
 
     @property
     def path(self) -> Path:

@@ -102,7 +102,7 @@ def _draft(args: argparse.Namespace) -> int:
     events.extend(extra_events(args))
     if args.customer:
         histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
-    queue = review_queue(args) if args.store or os.environ.get(C.ENV_STORE) else None
+    queue = review_queue(args, create=True) if args.store or os.environ.get(C.ENV_STORE) else None
     signers = [_signer(s) for s in args.signer]
     if args.path.is_dir() or len(histories) > 1 or args.write_batch or args.read_batch:
         return _draft_batch(args, as_of, histories, events, sources, queue, signers)
