@@ -56,3 +56,13 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.strip() == f"personalnote {personalnote.__version__}"
+
+
+def test_moments_reads_a_folder_as_draft_does(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = FIXTURES / "customers"
+    assert main(["moments", str(folder), "--as-of", "2026-11-20T18:00:00Z", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    histories, _, _ = personalnote.load_customers(folder)
+    assert [r["customer_id"] for r in rows] == [h.customer.id for h in histories]
+    assert len(rows) == len(list(folder.glob("*.json"))) > 1
+    assert any(m["kind"] == "milestone" for r in rows for m in r["moments"])

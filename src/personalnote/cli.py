@@ -79,10 +79,10 @@ def _print_report(report: MomentReport) -> None:
 
 def _moments(args: argparse.Namespace) -> int:
     as_of = as_of_arg(args.as_of)
-    data = load(args.path)
-    extra = extra_events(args)
-    for history in data.customers:
-        ctx = build_context(history, as_of, business_events=[*data.business_events, *extra])
+    histories, events, _ = load_customers(args.path)  # a file, or a folder of .json files, as `draft`
+    events.extend(extra_events(args))
+    for history in histories:
+        ctx = build_context(history, as_of, business_events=events)
         report = find_moments(ctx)
         if args.json:
             print(json.dumps(report.to_json_dict(), ensure_ascii=False))
@@ -281,9 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     moments = sub.add_parser(
         "moments", help="list a customer's moments, strongest first, or 'no note' with the reasons",
-        description="Detect moments worth a personal note in a customer file (.json or .jsonl).",
+        description="Detect moments worth a personal note in a customer file (.json or .jsonl) or a "
+                    "folder of .json files.",
     )
-    moments.add_argument("path", type=Path, help="customer file: .json (one or many) or .jsonl")
+    moments.add_argument("path", type=Path, help="customer file (.json with one or many, or .jsonl) or a "
+                                                 "folder of .json files")
     as_of_option(moments)
     business_events_option(moments)
     json_option(moments, "one JSON object per customer")
