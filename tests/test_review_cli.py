@@ -217,3 +217,21 @@ def test_the_library_opens_without_creating_and_still_creates_when_asked(tmp_pat
     ReviewQueue(path).close()  # the constructor creates one, as before
     with ReviewQueue.open(path, busy_timeout_ms=1000) as queue:
         assert queue.pending() == [] and queue.store.busy_timeout_ms == 1000
+
+
+def test_review_edit_takes_the_body_alone(capsys: pytest.CaptureFixture[str], data: Path, store: Path,
+                                          tmp_path: Path) -> None:
+    draft_id = _queued(capsys, data, store)
+    s = ["--store", str(store)]
+    before = json.loads(_run(capsys, "review", "show", str(draft_id), *s, "--json")[1])["text"]
+    body = tmp_path / "body.txt"
+    body.write_text("Warm congratulations on passing 2 million miles with us on today's flight to JFK.\n")
+    code, out, _ = _run(capsys, "review", "edit", str(draft_id), "--text-file", str(body),
+                        "--reviewer", "bob", *s)
+    assert code == 0 and "now version 2 (edited)" in out and "[blocking]" not in out
+    after = json.loads(_run(capsys, "review", "show", str(draft_id), *s, "--json")[1])["text"]
+    greeting, sign_off = before.split("\n\n")[0], before.split("\n\n", 2)[2]
+    assert after == f"{greeting}\n\n{body.read_text().strip()}\n\n{sign_off}"
+    assert after.startswith("Dear Ms Okafor,") and after.endswith("Captain")
+    code, out, _ = _run(capsys, "review", "approve", str(draft_id), *LATER, *ALICE, *s)
+    assert code == 0 and "(approved)" in out

@@ -203,8 +203,15 @@ def review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     approve.add_argument("--override", metavar="REASON",
                          help="approve despite blocking findings, and say why (an 'override' signature)")
     edit = actions.add_parser("edit", help="replace the text: a new version, checked again, approved "
-                                           "separately")
-    edit.add_argument("--text-file", type=Path, required=True, help="the full new text of the note")
+                                           "separately",
+                              description="Replace the draft's text with the text file's. Give the body "
+                                          "alone: the greeting and the signature block are the draft's own "
+                                          "and are added; a whole note (greeting to signature) is kept as "
+                                          "given. The new version is checked again and needs its own "
+                                          "approval.")
+    edit.add_argument("--text-file", type=Path, required=True,
+                      help="the new text: the body alone (the draft's greeting, closing and signature block "
+                           "are added) or the whole note")
     edit.add_argument("--reason", help="why you changed it")
     reject = actions.add_parser("reject", help="reject a draft, with the reason (it goes into the stats)")
     reject.add_argument("--reason", required=True, help="why the note should not go out")

@@ -46,6 +46,7 @@ from ._errors import (
     TransitionError,
 )
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
+from ._form import whole_note
 from ._history import CustomerHistory, CustomerProfile
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
@@ -357,17 +358,25 @@ class ReviewQueue:
              reason: str | None = None) -> QueuedDraft:
         """Replace the text: a new version, checked again, needing its own approval.
 
-        An edit of an approved draft voids that approval.
+        ``text`` is the whole note or the body alone: the greeting and the sign-off (closing line
+        and signature block) are the library's, so a text without a greeting gets the draft's own,
+        and one without a sign-off gets the draft's closing and signature block. A text that has
+        both is kept exactly as given. An edit of an approved draft voids that approval.
+
+        Example::
+
+            queue.edit(7, alice, version=1, text="Congratulations on 2 million miles with SkyMiles.")
         """
         row = self._row(draft_id)
         self._expect(row, version, "edit", EDITABLE)
         if not text.strip():
             raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
-        if text == row["text"]:
-            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             context = _context_from(json.loads(row["context"]))
+        text = whole_note(text, draft.salutation, draft.closing, draft.signature_block)
+        if text == row["text"]:
+            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
         edited = _EditedDraft(**dict(draft), edited_text=text)
         findings = check(edited, context, policy=self.policy)
         return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
