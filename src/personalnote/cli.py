@@ -29,6 +29,7 @@ from . import (
     Dataset,
     Draft,
     DraftOptions,
+    Finding,
     InputFileError,
     MomentReport,
     OpenAIChatModel,
@@ -60,7 +61,11 @@ from ._cli_common import (
 from ._cli_review import review_parsers
 from ._loaders import read_text
 
-__all__ = ["main"]
+__all__ = ["EXIT_BLOCKED", "main"]
+
+#: the exit status of `draft` when a note it made has blocking findings (0 done, 1 incomplete or found,
+#: 2 an error; see the help's epilog)
+EXIT_BLOCKED = 3
 
 
 def _print_report(report: MomentReport) -> None:
@@ -106,6 +111,7 @@ def _draft(args: argparse.Namespace) -> int:
     signers = [_signer(s) for s in args.signer]
     if args.path.is_dir() or len(histories) > 1 or args.write_batch or args.read_batch:
         return _draft_batch(args, as_of, histories, events, sources, queue, signers)
+    status = 0
     for history in histories:
         ctx = build_context(history, as_of, business_events=events)
         result = draft_note(ctx, model=_model(args), moment=args.moment, channel=args.channel,
@@ -123,12 +129,36 @@ def _draft(args: argparse.Namespace) -> int:
                 if queue is not None and queued is not None:
                     print(f"Queued for review as draft {queued.id} (version {queued.version}, "
                           f"{queued.state}) in {queue.path}: personalnote review show {queued.id}")
+            blocking = list(queued.blocking) if queued is not None else result.blocking
+            if blocking:
+                _next_steps(queue, [(result.customer_id, queued.id if queued else None, blocking)])
+                status = EXIT_BLOCKED
         elif args.json:
             print(json.dumps({"customer_id": result.customer_id, "moment": None, "draft": None,
                               "no_note_reasons": [r.model_dump() for r in result.no_note_reasons]}))
         else:
             _print_report(result)
-    return 0
+    return status
+
+
+def _next_steps(queue: ReviewQueue | None, blocked: list[tuple[str, int | None, list[Finding]]]) -> None:
+    """On stderr: which drafts have blocking findings, and what to do next (exit status 3)."""
+    kinds = sorted({f.kind for _, _, findings in blocked for f in findings})
+    which = ", ".join(f"{customer} (draft {queue_id})" if queue_id is not None else customer
+                      for customer, queue_id, _ in blocked[:C.SUMMARY_MAX_IDS])
+    more = f" and {len(blocked) - C.SUMMARY_MAX_IDS} more" if len(blocked) > C.SUMMARY_MAX_IDS else ""
+    print(f"personalnote: {len(blocked)} draft(s) with blocking findings ({', '.join(kinds)}): "
+          f"{which}{more}. They cannot be approved as they stand.", file=sys.stderr)
+    if queue is not None:
+        first = next((queue_id for _, queue_id, _ in blocked if queue_id is not None), "ID")
+        print(f"Next: fix the text with `personalnote review edit {first} --text-file BODY.txt --reviewer "
+              f"YOU --store {queue.path}` (the body alone is enough), or draft again (another --model or "
+              f"--moment), or sign it anyway with `personalnote review approve {first} --override REASON "
+              "--reviewer YOU`.", file=sys.stderr)
+    else:
+        print("Next: draft again (another --model or --moment), or queue the draft with --store PATH and fix "
+              "its text with `personalnote review edit ID --text-file BODY.txt --reviewer YOU` (the body "
+              "alone is enough).", file=sys.stderr)
 
 
 def _print_draft(draft: Draft) -> None:
@@ -191,7 +221,11 @@ def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: li
             print(f"{customer_id}:\n" + "".join(traceback.format_exception(error)), file=sys.stderr)
         raise
     _print_batch(args, result, queue)
-    return 0 if result.complete else 1
+    blocked = [(o.customer_id, o.queue_id, o.draft.blocking) for o in result.with_status("drafted")
+               if o.draft is not None and o.draft.blocking]
+    if blocked:
+        _next_steps(queue, blocked)
+    return 1 if not result.complete else EXIT_BLOCKED if blocked else 0
 
 
 def _print_batch(args: argparse.Namespace, result: BatchResult, queue: ReviewQueue | None) -> None:
