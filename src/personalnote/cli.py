@@ -328,7 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
     draft = sub.add_parser(
         "draft", help="draft a note for a customer's strongest moment (never sends it)",
         description="Draft a personal note with a language model. Model: --model, else $PERSONALNOTE_MODEL, "
-                    "else OPENAI_API_KEY/OPENAI_BASE_URL, else the embedded model (personalnote[local]).",
+                    "else OPENAI_API_KEY/OPENAI_BASE_URL, else the embedded model (personalnote[local]). "
+                    "Exit 0: drafted, or no note; 3: a note has blocking findings (what to do next on "
+                    "stderr); 1: a batch left customers failed or not started; 2: an error. With --store, "
+                    "the store is created if it does not exist.",
     )
     draft.add_argument("path", type=Path, help="customer file (.json or .jsonl) or a folder of .json files; "
                                                "more than one customer drafts them as a batch")
