@@ -1,8 +1,10 @@
 """The ``personalnote`` command. Errors become messages (exit 2) only here.
 
 The CLI is a client of the library: it imports the public names of ``personalnote``, the
-defaults in ``_constants`` (its help prints them) and the loaders' text reader, nothing else.
-An application that embeds it, or a test, can give it a model::
+defaults in ``_constants`` (its help prints them), the loaders' text reader and the ``as_of``
+parser, nothing else; ``_cli_review`` holds the review commands and ``_cli_common`` what the
+commands share. Commands that call no model never import a model SDK. An application that
+embeds it, or a test, can give it a model::
 
     from personalnote.cli import main
     main(["draft", "customer.json", "--as-of", "2026-11-20T18:00:00Z"], model=FakeChatModel([...]))
