@@ -68,7 +68,8 @@ Source = str | Path | Mapping[str, str | Path] | None
 class ManyOptions(DraftOptions, total=False):
     """What ``draft_many`` and ``adraft_many`` take: the ``DraftOptions``, and for the batch:
 
-    - ``as_of``: the instant every customer is drafted at (required for histories)
+    - ``as_of``: the instant every customer is drafted at (required for histories; a date is the end of
+      that day in each customer's time zone)
     - ``model``: a ``ChatModel`` or a name [``resolve_model``: environment, else the embedded model]
     - ``queue``: a ``ReviewQueue`` to put drafts in and to resume from [none]
     - ``concurrency``: customers drafted at once [``DRAFT_CONCURRENCY``]
