@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import personalnote
 from personalnote.cli import main
 
 from .support import FIXTURES
@@ -48,3 +49,20 @@ def test_bad_input_exits_2_with_message_on_stderr() -> None:
 def test_bad_as_of_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["moments", str(FIXTURES / "customers" / "anniversary.json"), "--as-of", "soon"]) == 2
     assert "ISO-8601" in capsys.readouterr().err
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"personalnote {personalnote.__version__}"
+
+
+def test_moments_reads_a_folder_as_draft_does(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = FIXTURES / "customers"
+    assert main(["moments", str(folder), "--as-of", "2026-11-20T18:00:00Z", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    histories, _, _ = personalnote.load_customers(folder)
+    assert [r["customer_id"] for r in rows] == [h.customer.id for h in histories]
+    assert len(rows) == len(list(folder.glob("*.json"))) > 1
+    assert any(m["kind"] == "milestone" for r in rows for m in r["moments"])

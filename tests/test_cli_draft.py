@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
-from personalnote.cli import main
+from personalnote.cli import EXIT_BLOCKED, main
 from personalnote.testing import FakeChatModel
 
-from .support import FIXTURES, GOOD
+from .support import FIXTURES, GOOD, PARIS
 
 
 def test_draft_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,3 +54,33 @@ def test_check_merge_field_note_text(capsys: pytest.CaptureFixture[str]) -> None
 def test_check_missing_text_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(FIXTURES / "customers" / "anniversary.json"), "--text-file", "nope.txt"]) == 2
     assert "nope.txt" in capsys.readouterr().err
+
+
+def test_a_draft_with_blocking_findings_exits_3_and_says_what_next(capsys: pytest.CaptureFixture[str],
+                                                                   tmp_path: Path) -> None:
+    flyer = str(FIXTURES / "customers" / "flyer_2m_miles.json")
+    argv = ["draft", flyer, "--as-of", "2026-11-20", "--signer", "Captain"]
+    assert main([*argv, "--json"], model=FakeChatModel([PARIS] * 3)) == EXIT_BLOCKED == 3
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["findings"][0]["severity"] == "blocking"
+    assert "1 draft(s) with blocking findings (clock_time, unsupported_detail): C-1001." in captured.err
+    assert "draft again" in captured.err and "--store PATH" in captured.err
+    store = tmp_path / "review.sqlite3"
+    assert main([*argv, "--store", str(store)], model=FakeChatModel([PARIS] * 3)) == 3
+    err = capsys.readouterr().err
+    assert f"`personalnote review edit 1 --text-file BODY.txt --reviewer YOU --store {store}`" in err
+    assert "C-1001 (draft 1)" in err and "--override REASON" in err
+    assert main([*argv, "--json"], model=FakeChatModel([GOOD])) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_batch_with_a_blocked_draft_exits_3(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    for name in ("flyer_2m_miles.json", "do_not_contact.json"):
+        shutil.copy(FIXTURES / "customers" / name, folder / name)
+    argv = ["draft", str(folder), "--as-of", "2026-11-20T18:00:00Z", "--json"]
+    assert main(argv, model=FakeChatModel([PARIS] * 3)) == 3
+    assert "1 draft(s) with blocking findings" in capsys.readouterr().err
+    assert main(argv, model=FakeChatModel([GOOD])) == 0
+    assert "blocking" not in capsys.readouterr().err

@@ -78,15 +78,19 @@ def test_export_leaves_out_notes_whose_approval_no_longer_matches(queue: pn.Revi
 
 
 def test_csv_cells_cannot_run_as_formulas(queue: pn.ReviewQueue, tmp_path: Path) -> None:
-    base = clean_draft().text
-    evil = base.replace("Dear Ms Okafor,", "=HYPERLINK(\"http://x\",\"y\")")
-    assert evil != base
-    _approved(queue, "evil", text=evil, override="testing what a spreadsheet sees")
+    """What a reviewer types (printed name, reason) cannot run in a spreadsheet. (A note's text always
+    starts with the library's greeting: an edit without one gets the draft's own.)"""
+    evil = "=HYPERLINK(\"http://x\",\"y\")"
+    item = queue.submit(clean_draft("evil"), flyer_context())
+    queue.approve(item.id, pn.Reviewer("mallory", evil, "crew"), version=item.version, current=flyer(),
+                  as_of=LATER, override_reason="@SUM(A1:A9)")
     queue.export("csv", tmp_path / "n.csv")
     with open(tmp_path / "n.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert rows[0]["text"].startswith("'=HYPERLINK") and rows[0]["text"][1:] == evil
-    assert rows[0]["approved_by"] == "Alice Smith"
+    assert rows[0]["approved_by"] == "'" + evil and rows[0]["approval_reason"] == "'@SUM(A1:A9)"
+    edited = queue.edit(queue.submit(clean_draft("edited"), flyer_context()).id, BOB, version=1,
+                        text=f"{evil}\n\nCongratulations on 2 million miles with us today.")
+    assert edited.text.startswith("Dear Ms Okafor,\n\n=HYPERLINK")
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])

@@ -307,6 +307,32 @@ def test_an_edit_must_change_the_text(queue: pn.ReviewQueue) -> None:
     assert queue.history(item.id) == []
 
 
+def test_an_edit_may_give_the_body_alone(queue: pn.ReviewQueue) -> None:
+    """The greeting and the signature block are the library's: a body alone gets the draft's own."""
+    draft = clean_draft()
+    item = queue.submit(draft, flyer_context())
+    body = "Warm congratulations on passing 2 million miles with us on today's flight to JFK."
+    edited = queue.edit(item.id, BOB, version=1, text=body + "\n")
+    assert edited.text == f"{draft.salutation}\n\n{body}\n\n{draft.closing}\n{draft.signature_block}"
+    assert edited.text == draft.model_copy(update={"body": body}).text
+    assert "signature" not in {f.kind for f in edited.findings} and not edited.blocking
+    assert _approve(queue, edited).approval is not None
+
+
+def test_an_edit_keeps_the_reviewers_own_greeting_or_sign_off(queue: pn.ReviewQueue) -> None:
+    draft = clean_draft()
+    item = queue.submit(draft, flyer_context())
+    greeted = "Dear Margaret,\n\nWarm congratulations on 2 million miles with us today."
+    edited = queue.edit(item.id, BOB, version=1, text=greeted)
+    assert edited.text == f"{greeted}\n\n{draft.closing}\n{draft.signature_block}"
+    signed = "Warm congratulations on 2 million miles with us today.\n\nBest wishes,\nThe crew of NA 117"
+    edited = queue.edit(item.id, BOB, version=2, text=signed)
+    assert edited.text == f"{draft.salutation}\n\n{signed}"
+    whole = item.text.replace("Congratulations", "Warm congratulations") + "\n"
+    edited = queue.edit(item.id, BOB, version=3, text=whole)
+    assert edited.text == whole  # a whole note is kept exactly as given
+
+
 def test_reject_needs_a_reason_and_can_withdraw_an_approval(queue: pn.ReviewQueue) -> None:
     item = queue.submit(clean_draft(), flyer_context())
     with pytest.raises(pn.ReviewError, match="reason"):

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from personalnote import ReviewQueue, StoreNotFoundError
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
@@ -134,6 +136,7 @@ def test_signing_needs_a_reviewer(capsys: pytest.CaptureFixture[str], data: Path
 
 def test_unknown_draft_and_bad_store_exit_2(capsys: pytest.CaptureFixture[str], store: Path,
                                            tmp_path: Path) -> None:
+    ReviewQueue(store).close()
     code, _, err = _run(capsys, "review", "show", "42", "--store", str(store))
     assert code == 2 and "draft 42: no such draft" in err
     junk = tmp_path / "junk.sqlite3"
@@ -162,3 +165,73 @@ def test_help_explains_the_review_commands(capsys: pytest.CaptureFixture[str]) -
         main(["review", "approve", "--help"])
     out = capsys.readouterr().out
     assert "re-checked" in out and "--override" in out and "--version" in out and "PERSONALNOTE_STORE" in out
+
+
+@pytest.mark.parametrize("argv", [["review", "list"], ["review", "show", "1"], ["review", "verify"],
+                                  ["review", "reject", "1", "--reason", "x", "--reviewer", "bob"],
+                                  ["export", "--format", "csv", "--out", "{out}"], ["stats"]],
+                         ids=["list", "show", "verify", "reject", "export", "stats"])
+def test_a_store_that_does_not_exist_is_refused_not_created(argv: list[str], tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "reveiw.sqlite3"
+    args = [a.format(out=tmp_path / "out.csv") for a in argv]
+    code, out, err = _run(capsys, *args, "--store", str(typo))
+    assert code == 2 and out == ""
+    assert f"review store {typo}: no such file: check --store for a typo" in err
+    assert f"personalnote draft CUSTOMER_FILE --store {typo}" in err
+    assert not typo.exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_the_default_store_is_not_created_by_reading_it(capsys: pytest.CaptureFixture[str], store: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    code, _, err = _run(capsys, "review", "list")
+    default = tmp_path / "xdg" / "personalnote" / "review.sqlite3"
+    assert code == 2 and f"review store {default}: no such file: this is the default store" in err
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_only_draft_creates_a_store_and_the_others_then_read_it(capsys: pytest.CaptureFixture[str],
+                                                                data: Path, store: Path) -> None:
+    assert _run(capsys, "review", "list", "--store", str(store))[0] == 2
+    assert _queued(capsys, data, store) == 1 and store.is_file()
+    code, out, _ = _run(capsys, "review", "list", "--store", str(store))
+    assert code == 0 and "drafted" in out
+
+
+def test_an_empty_database_is_not_a_store_to_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    empty = tmp_path / "other.sqlite3"
+    sqlite3.connect(empty).execute("PRAGMA user_version = 0").connection.close()
+    code, _, err = _run(capsys, "stats", "--store", str(empty))
+    assert code == 2 and "an empty database, not a review store" in err
+
+
+def test_the_library_opens_without_creating_and_still_creates_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    with pytest.raises(StoreNotFoundError) as info:
+        ReviewQueue.open(path)
+    assert info.value.path == str(path) and "no such file" in str(info.value) and not path.exists()
+    with pytest.raises(StoreNotFoundError):
+        ReviewQueue(path, create=False)
+    ReviewQueue(path).close()  # the constructor creates one, as before
+    with ReviewQueue.open(path, busy_timeout_ms=1000) as queue:
+        assert queue.pending() == [] and queue.store.busy_timeout_ms == 1000
+
+
+def test_review_edit_takes_the_body_alone(capsys: pytest.CaptureFixture[str], data: Path, store: Path,
+                                          tmp_path: Path) -> None:
+    draft_id = _queued(capsys, data, store)
+    s = ["--store", str(store)]
+    before = json.loads(_run(capsys, "review", "show", str(draft_id), *s, "--json")[1])["text"]
+    body = tmp_path / "body.txt"
+    body.write_text("Warm congratulations on passing 2 million miles with us on today's flight to JFK.\n")
+    code, out, _ = _run(capsys, "review", "edit", str(draft_id), "--text-file", str(body),
+                        "--reviewer", "bob", *s)
+    assert code == 0 and "now version 2 (edited)" in out and "[blocking]" not in out
+    after = json.loads(_run(capsys, "review", "show", str(draft_id), *s, "--json")[1])["text"]
+    greeting, sign_off = before.split("\n\n")[0], before.split("\n\n", 2)[2]
+    assert after == f"{greeting}\n\n{body.read_text().strip()}\n\n{sign_off}"
+    assert after.startswith("Dear Ms Okafor,") and after.endswith("Captain")
+    code, out, _ = _run(capsys, "review", "approve", str(draft_id), *LATER, *ALICE, *s)
+    assert code == 0 and "(approved)" in out

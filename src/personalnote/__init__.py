@@ -35,6 +35,7 @@ from ._errors import (
     HistoryValidationError,
     InputError,
     InputFileError,
+    InstantError,
     ModelAPIError,
     ModelChoiceError,
     ModelError,
@@ -48,6 +49,7 @@ from ._errors import (
     StaleDraftError,
     StoreBusyError,
     StoreError,
+    StoreNotFoundError,
     StoreSettingsError,
     TamperedRecordError,
     TransitionError,
@@ -64,6 +66,7 @@ from ._history import (
     Dataset,
     LeftOutRows,
 )
+from ._instants import AsOf
 from ._jsonl_stream import iter_customers
 from ._loaders import load, load_business_events, load_customers
 from ._local import LocalChatModel
@@ -83,6 +86,7 @@ from ._widgets import ReviewWidget
 
 __all__ = [
     "ArgumentError",
+    "AsOf",
     "BatchError",
     "BatchResult",
     "BlockingFindingsError",
@@ -122,6 +126,7 @@ __all__ = [
     "HistoryValidationError",
     "InputError",
     "InputFileError",
+    "InstantError",
     "LeftOutRows",
     "LocalChatModel",
     "ManyOptions",
@@ -155,6 +160,7 @@ __all__ = [
     "State",
     "StoreBusyError",
     "StoreError",
+    "StoreNotFoundError",
     "StoreSettingsError",
     "SuppressedMoment",
     "TamperedRecordError",

@@ -33,7 +33,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sized
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -51,7 +50,7 @@ from ._context import CustomerContext
 from ._draft import Customer, arun_job, new_job, plan_note, prompt_name
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
-from ._instants import parse_instant
+from ._instants import AsOf, parse_instant
 from ._job import DraftJob
 from ._moment_types import MomentReport
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
@@ -69,8 +68,8 @@ Source = str | Path | Mapping[str, str | Path] | None
 class ManyOptions(DraftOptions, total=False):
     """What ``draft_many`` and ``adraft_many`` take: the ``DraftOptions``, and for the batch:
 
-    - ``as_of``: the instant every customer is drafted at (required for histories): an aware
-      datetime or an ISO-8601 string with a time zone
+    - ``as_of``: the instant every customer is drafted at (required for histories; a date is the end of
+      that day in each customer's time zone)
     - ``model``: a ``ChatModel`` or a name [``resolve_model``: environment, else the embedded model]
     - ``queue``: a ``ReviewQueue`` to put drafts in and to resume from [none]
     - ``concurrency``: customers drafted at once [``DRAFT_CONCURRENCY``]
@@ -79,7 +78,7 @@ class ManyOptions(DraftOptions, total=False):
     - ``source``: recorded with each queued draft: a path, or customer id → path [none]
     """
 
-    as_of: datetime | str | None
+    as_of: AsOf | None
     model: ChatModel | str | None
     queue: ReviewQueue | None
     concurrency: int
@@ -101,7 +100,7 @@ class Planner:
     Shared by live drafting and the Batch API files, so both skip, plan and queue alike.
     """
 
-    def __init__(self, as_of: datetime | str | None, model: ChatModel, queue: ReviewQueue | None,
+    def __init__(self, as_of: AsOf | None, model: ChatModel, queue: ReviewQueue | None,
                  options: DraftOptions, source: Source = None, *, caller: str = "draft_many") -> None:
         """``options`` are settled (every key present); ``as_of`` is checked here, once for the batch."""
         self.as_of = parse_instant(as_of, caller=caller) if as_of is not None else None

@@ -33,7 +33,6 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -44,6 +43,7 @@ from ._draft import Customer, draft_from_answer
 from ._draft_types import Draft
 from ._errors import ConfigurationError, InputFileError, ModelAPIError
 from ._export import write_atomically
+from ._instants import AsOf
 from ._job import DraftJob
 from ._loaders import read_text
 from ._model import OpenAIChatModel
@@ -94,7 +94,7 @@ def write_batch_requests(
     histories: Iterable[Customer],
     path: str | Path,
     *,
-    as_of: datetime | str | None = None,
+    as_of: AsOf | None = None,
     model: OpenAIChatModel | str | None = None,
     queue: ReviewQueue | None = None,
     progress: bool | None = None,
@@ -186,7 +186,7 @@ def read_batch_results(
     results: str | Path | Sequence[str | Path],
     histories: Iterable[Customer],
     *,
-    as_of: datetime | str | None = None,
+    as_of: AsOf | None = None,
     model: OpenAIChatModel | str | None = None,
     queue: ReviewQueue | None = None,
     progress: bool | None = None,

@@ -42,7 +42,7 @@ from ._history import (
     SupportCaseEvent,
     TripEvent,
 )
-from ._instants import parse_instant
+from ._instants import AsOf, instant_in
 
 __all__ = ["CustomerContext", "Fact", "Familiarity", "Knowledge", "Relationship", "build_context", "orders"]
 
@@ -302,23 +302,25 @@ def _tenure_text(rel: Relationship, time_zone: str) -> str:
 
 def build_context(
     history: CustomerHistory,
-    as_of: datetime | str,
+    as_of: AsOf,
     *,
     business_events: Sequence[Any] = (),
 ) -> CustomerContext:
-    """Build the customer's context as of ``as_of`` (an aware datetime, or an ISO-8601 string with a
-    time zone: ``"2026-11-20T18:00:00Z"``; anything else is an ``ArgumentError``).
+    """Build the customer's context as of ``as_of``.
 
+    ``as_of`` is an aware datetime, or a date (or an ISO-8601 string of either): a date alone
+    is the end of that day in the customer's time zone; anything else is an ``InstantError``.
     Events after ``as_of`` are not known yet and are left out, except trips already booked
     (dated up to ``UPCOMING_HORIZON`` ahead): they are ``upcoming``, with facts that say
-    "Booked: ...", so a milestone a booked flight will cross is seen ahead. Business events are the
-    ones shipped with the customer plus ``business_events``.
+    "Booked: ...", so a milestone a booked flight will cross is seen ahead. Business events are
+    the ones shipped with the customer plus ``business_events``.
+
+    Example::
+
+        build_context(history, "2026-11-20")   # as of 23:59:59.999999 on that day, the customer's time
     """
-    as_of = parse_instant(as_of, caller="build_context")
-    if not C.in_instant_range(as_of):
-        raise ContextError(f"as_of {as_of.isoformat()} is outside the years {C.EARLIEST_INSTANT.year}-"
-                           f"{C.LATEST_INSTANT.year - 1}")
     profile = history.customer
+    as_of = instant_in(as_of, profile.time_zone, caller="build_context")
     events, upcoming = history.split_at(as_of, as_of + C.UPCOMING_HORIZON)
     merged = {e.id: e for e in [*history.business_events, *business_events]}
     relevant = [

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Sequence
-from datetime import datetime
 from typing import Any, Unpack
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
@@ -32,7 +31,7 @@ from ._context import CustomerContext, build_context
 from ._draft_types import Draft
 from ._errors import ArgumentError
 from ._history import Channel, CustomerHistory
-from ._instants import parse_instant
+from ._instants import AsOf, parse_instant
 from ._job import DraftJob, InvalidAnswer
 from ._moment_types import Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
@@ -46,12 +45,13 @@ __all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_jo
 Customer = CustomerHistory | CustomerContext
 
 
-def plan_note(customer: Customer, as_of: datetime | str | None,
+def plan_note(customer: Customer, as_of: AsOf | None,
               moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None, *,
               caller: str = "draft_note") -> tuple[CustomerContext, Moment] | MomentReport:
     """The moment to write about and the context with its facts, or the report saying "no note".
 
-    ``as_of`` is an aware datetime or an ISO-8601 string with a time zone (``ArgumentError`` else).
+    ``as_of``: an aware datetime, a date (the end of that day in the customer's time zone) or an
+    ISO-8601 string of either (``InstantError`` else).
     ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
@@ -99,7 +99,7 @@ def prompt_name(options: DraftOptions, model: ChatModel) -> str:
     return options["prompt"] or str(getattr(model, "default_prompt", None) or C.DEFAULT_PROMPT)
 
 
-def _prepare(customer: Customer, as_of: datetime | str | None, model: ChatModel | str | None,
+def _prepare(customer: Customer, as_of: AsOf | None, model: ChatModel | str | None,
              options: DraftOptions, caller: str) -> DraftJob | MomentReport:
     plan = plan_note(customer, as_of, options["moment"], options["business_events"], options["channel"],
                      caller=caller)
@@ -117,12 +117,13 @@ def draft_from_answer(job: DraftJob, result: ChatResult) -> Draft:
     return job.draft(note)
 
 
-def draft_note(customer: Customer, *, as_of: datetime | str | None = None,
+def draft_note(customer: Customer, *, as_of: AsOf | None = None,
                model: ChatModel | str | None = None, **options: Unpack[DraftOptions]) -> Draft | MomentReport:
     """Draft a note for the customer's strongest moment (or ``moment``: a kind or a Moment).
 
     ``customer`` is a history (then ``as_of`` is required: the library never reads the clock)
-    or a context. ``as_of``: an aware datetime or an ISO-8601 string with a time zone.
+    or a context. ``as_of``: an aware datetime, a date (the end of that day in the customer's
+    time zone) or an ISO-8601 string of either.
     ``model``: a ``ChatModel``, a name, or None (``resolve_model``). The other keyword
     arguments are the ``DraftOptions`` (channel, signers, prompt, limits, deadline, prices).
     Returns a ``Draft``, or the ``MomentReport`` with ``no_note_reasons`` when there is no
@@ -210,7 +211,7 @@ def _best(job: DraftJob, candidates: list[Draft]) -> Draft:
     return best.model_copy(update={"provenance": provenance})
 
 
-async def adraft_note(customer: Customer, *, as_of: datetime | str | None = None,
+async def adraft_note(customer: Customer, *, as_of: AsOf | None = None,
                       model: ChatModel | str | None = None, **options: Unpack[DraftOptions]
                       ) -> Draft | MomentReport:
     """The async twin of ``draft_note``, for many customers at once.

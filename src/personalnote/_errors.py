@@ -20,8 +20,10 @@ carries the data a caller needs to act on it, not only a message::
     │   ├── UnknownModelError       a model name that is no known model (.model, .suggestions)
     │   └── ModelChoiceError        the server serves several models or none: name one (.url, .served)
     ├── ArgumentError               an argument of a public function is not in an accepted form
-    │                               (.argument, .value, .accepted); also a ValueError
+    │   │                           (.argument, .value, .accepted); also a ValueError
+    │   └── InstantError            as_of in no accepted form (also a ContextError)
     ├── StoreError                  the review store cannot be opened or used (.path)
+    │   ├── StoreNotFoundError      no store at that path, and opened without creating one
     │   ├── StoreSettingsError      a setting read back at open differs (.setting, .expected, .actual)
     │   ├── StoreBusyError          other writers held the store past the busy timeout (.waited_ms)
     │   └── DamagedStoreError       a row cannot be read as the store wrote it (.table, .row_id)
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArgumentError",
+    "InstantError",
     "BatchError",
     "CostCapError",
     "BlockingFindingsError",
@@ -78,6 +81,7 @@ __all__ = [
     "StoreBusyError",
     "DamagedStoreError",
     "StoreError",
+    "StoreNotFoundError",
     "StoreSettingsError",
     "TransitionError",
     "ConfigurationError",
@@ -237,6 +241,11 @@ class ArgumentError(PersonalNoteError, ValueError):
         super().__init__(f"{where}: {accepted}")
 
 
+class InstantError(ArgumentError, ContextError):
+    """``as_of`` (or another instant) is in no accepted form: an ``ArgumentError`` at the public
+    boundary, and a ``ContextError`` because it is the context's instant."""
+
+
 class ContextBudgetError(ContextError):
     """The moment's evidence alone needs more prompt tokens than the budget allows."""
 
@@ -325,6 +334,17 @@ class StoreError(PersonalNoteError):
         self.path = str(path)
         self.detail = message
         super().__init__(f"review store {self.path}: {message}")
+
+
+class StoreNotFoundError(StoreError):
+    """No review store at the path (no such file, or a database without a store's tables), and it was
+    opened without creating one (``ReviewQueue.open``): a typo must not become a new, empty store."""
+
+    def __init__(self, path: str | Path, problem: str = "no such file", *, hint: str | None = None) -> None:
+        self.problem = problem
+        super().__init__(path, f"{problem}: " + (
+            hint or "check the path for a typo; a store is created by queueing a draft in it: "
+                    "ReviewQueue(path) (or `personalnote draft CUSTOMER_FILE --store PATH`)"))
 
 
 class StoreSettingsError(StoreError):

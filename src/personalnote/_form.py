@@ -9,9 +9,13 @@ The body checked here is the prose between the salutation and the closing: the c
 line ("With warm regards,") and the signature block (lines to sign on, signer labels)
 are the library's and are left out, so an empty body is seen as empty.
 
+A reviewer may give the body alone: ``whole_note`` adds the greeting and the sign-off (the
+closing line and the signature block) the library wrote, where the text lacks them.
+
 Example::
 
     form_findings("Dear Ms Okafor,\\n\\n{ { 1 }, {\\n\\nWith warm regards,\\nCaptain", 17, 26)
+    whole_note("Welcome back.", "Dear Tomás,", "Best wishes,", "Ana, Store manager")
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Sequence
 from . import _constants as C
 from ._draft_types import Finding
 
-__all__ = ["form_findings", "prose_span"]
+__all__ = ["form_findings", "prose_span", "whole_note"]
 
 #: a short line that closes a note ("Best wishes,", "With warm regards,"): the body ends before it
 _CLOSING = re.compile(
@@ -33,6 +37,10 @@ _CLOSING = re.compile(
     re.IGNORECASE,
 )
 _SIGN_LINE = re.compile(r"^\s*_{3,}\s*$")
+#: a first line that greets: "Dear Ms Okafor", "Hello,", "Hi Tomás!" (a few words at most)
+_GREETING_LINE = re.compile(r"^\s*(?:dear(?:est)?\b[^\n]{0,60}|(?:hello|hi|hey|good\s+(?:morning|afternoon|"
+                            r"evening)|greetings)\b[^\n]{0,60}[,!:])\s*$", re.IGNORECASE)
+_GREETING_WORDS = 6
 _LETTER_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _BRACES = re.compile(r"[{}]")
 _CODE_FENCE = re.compile(r"```|~~~")
@@ -167,3 +175,34 @@ def form_findings(text: str, body_start: int, body_end: int,
             add((start + scaffold.start(), start + scaffold.end()),
                 f"'{scaffold.group(0).strip()}' is a label from the prompt, not a note")
     return findings
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.strip().splitlines() if line.strip()]
+
+
+def _greets(text: str, salutation: str) -> bool:
+    first = _lines(text)[0] if text.strip() else ""
+    return bool(first) and (first == salutation.strip() or (
+        _GREETING_LINE.match(first) is not None and len(first.split()) <= _GREETING_WORDS))
+
+
+def _signs_off(text: str, signature_block: str) -> bool:
+    lines, signature = _lines(text), _lines(signature_block)
+    if signature and lines[-len(signature):] == signature:
+        return True
+    return any(_CLOSING.match(line) for line in lines[1:])  # the reviewer's own closing line
+
+
+def whole_note(text: str, salutation: str, closing: str, signature_block: str) -> str:
+    """``text`` as a whole note: a text without a greeting gets ``salutation``, one without a sign-off
+    (a closing line, or the signature block at its end) gets ``closing`` and ``signature_block``.
+
+    A text that has both is returned as it is; the reviewer's own words are never changed.
+    """
+    greets, signs_off = _greets(text, salutation), _signs_off(text, signature_block)
+    if greets and signs_off:
+        return text
+    parts = [salutation if not greets else "", text.strip(),
+             f"{closing}\n{signature_block}".strip() if not signs_off else ""]
+    return "\n\n".join(part for part in parts if part)

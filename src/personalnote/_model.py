@@ -31,15 +31,17 @@ import random
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import openai
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 
 from . import _constants as C
 from ._chat import ChatRequest, ChatResult
 from ._errors import ConfigurationError, ModelAPIError, ModelChoiceError
 from ._model_names import check_model_name, close_model_names
+
+if TYPE_CHECKING:
+    import openai
 
 __all__ = ["OpenAIChatModel", "StructuredOutput"]
 
@@ -52,6 +54,7 @@ T = TypeVar("T")
 
 def is_retryable(exc: BaseException) -> bool:
     """Transport failures and 408/409/429/5xx, but never an exhausted quota."""
+    import openai
     if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -153,6 +156,7 @@ class _Call:
 
     def error(self, exc: BaseException) -> ModelAPIError:
         """The typed error: the URL, what failed, the attempts and the time they took."""
+        import openai
         status = getattr(exc, "status_code", None)
         spent = time.monotonic() - self.started
         tried = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''} in {spent:.1f} s"
@@ -258,6 +262,7 @@ class OpenAIChatModel:
 
     def _call(self, send: Callable[[float], T], what: str, budget: float | None) -> T:
         """``send(timeout)`` with the transport retries, within ``budget`` seconds (None: no deadline)."""
+        import openai
         call = _Call(self, what, budget)
         if budget is not None and budget <= 0:
             raise call.expired()
@@ -277,6 +282,7 @@ class OpenAIChatModel:
 
     async def _acall(self, send: Callable[[float], Awaitable[T]], what: str, budget: float | None) -> T:
         """The async twin of ``_call``."""
+        import openai
         call = _Call(self, what, budget)
         if budget is not None and budget <= 0:
             raise call.expired()
@@ -293,12 +299,14 @@ class OpenAIChatModel:
         raise AssertionError("tenacity stops by raising")  # pragma: no cover
 
     def _sync(self) -> openai.OpenAI:
+        import openai
         if self._client is None:
             extra = {"http_client": self._http_client} if self._http_client is not None else {}
             self._client = openai.OpenAI(**self._options, **extra)
         return self._client
 
     def _async(self) -> openai.AsyncOpenAI:
+        import openai
         # its connections belong to the event loop that opened them: one client per loop, so the
         # same model works across asyncio.run calls (draft_many run twice, to resume)
         loop = asyncio.get_running_loop()
@@ -329,6 +337,7 @@ class OpenAIChatModel:
 
     def result_from_body(self, body: Any) -> ChatResult:
         """The result in a ``chat.completion`` response body (e.g. from a Batch API results file)."""
+        import openai
         try:
             completion = openai.types.chat.ChatCompletion.model_validate(body)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError

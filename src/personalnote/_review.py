@@ -46,7 +46,9 @@ from ._errors import (
     TransitionError,
 )
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
+from ._form import whole_note
 from ._history import CustomerHistory, CustomerProfile
+from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
@@ -116,16 +118,31 @@ class ReviewQueue:
     ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
     else the public development key, which ``verify()`` reports as not tamper-proof.
+    ``create=False`` (or ``ReviewQueue.open``) opens an existing store only: a path with no store
+    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store.
     """
 
     def __init__(self, path: str | Path | None = None, *, policy: CheckPolicy | None = None,
                  busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
                  clock: Callable[[], datetime] | None = None, signing_key: KeyInput | None = None,
-                 signing_key_id: str | None = None) -> None:
+                 signing_key_id: str | None = None, create: bool = True) -> None:
         self.keys = resolve_signing_keys(signing_key, signing_key_id)
-        self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms)
+        self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
         self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, **options: Any) -> ReviewQueue:
+        """The existing store at ``path`` (else ``$PERSONALNOTE_STORE``, else the default); never creates one.
+
+        ``options`` are the constructor's keywords. A path with no store is a ``StoreNotFoundError``.
+
+        Example::
+
+            with ReviewQueue.open("review.sqlite3") as queue:
+                queue.pending()
+        """
+        return cls(path, **{**options, "create": False})
 
     @property
     def path(self) -> Path:
@@ -287,7 +304,7 @@ class ReviewQueue:
             return self._queued(self._row(draft_id, tx), tx)
 
     def approve(self, draft_id: int, reviewer: Reviewer, *, version: int,
-                current: CustomerHistory | CustomerContext, as_of: datetime | str | None = None,
+                current: CustomerHistory | CustomerContext, as_of: AsOf | None = None,
                 business_events: Sequence[Any] = (), extra_moments: Sequence[Moment] = (),
                 override_reason: str | None = None) -> QueuedDraft:
         """Approve the version the reviewer read, after re-checking its moment on ``current``.
@@ -316,7 +333,7 @@ class ReviewQueue:
                             "override" if blocking else "approve", override, {"state": "approved"})
 
     def _moment_reasons(self, draft: Draft, current: CustomerHistory | CustomerContext,
-                        as_of: datetime | str | None, business_events: Sequence[Any],
+                        as_of: AsOf | None, business_events: Sequence[Any],
                         extra_moments: Sequence[Moment]) -> list[NoNoteReason]:
         if isinstance(current, CustomerContext):
             ctx = current
@@ -341,17 +358,25 @@ class ReviewQueue:
              reason: str | None = None) -> QueuedDraft:
         """Replace the text: a new version, checked again, needing its own approval.
 
-        An edit of an approved draft voids that approval.
+        ``text`` is the whole note or the body alone: the greeting and the sign-off (closing line
+        and signature block) are the library's, so a text without a greeting gets the draft's own,
+        and one without a sign-off gets the draft's closing and signature block. A text that has
+        both is kept exactly as given. An edit of an approved draft voids that approval.
+
+        Example::
+
+            queue.edit(7, alice, version=1, text="Congratulations on 2 million miles with SkyMiles.")
         """
         row = self._row(draft_id)
         self._expect(row, version, "edit", EDITABLE)
         if not text.strip():
             raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
-        if text == row["text"]:
-            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             context = _context_from(json.loads(row["context"]))
+        text = whole_note(text, draft.salutation, draft.closing, draft.signature_block)
+        if text == row["text"]:
+            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
         edited = _EditedDraft(**dict(draft), edited_text=text)
         findings = check(edited, context, policy=self.policy)
         return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {

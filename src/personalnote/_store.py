@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _constants as C
-from ._errors import DamagedStoreError, StoreBusyError, StoreError, StoreSettingsError
+from ._errors import DamagedStoreError, StoreBusyError, StoreError, StoreNotFoundError, StoreSettingsError
 
 __all__ = ["GENESIS_HASH", "Store", "store_path"]
 
@@ -157,18 +157,32 @@ def reading_row(path: Path, table: str, row: Any) -> Iterator[None]:
 
 
 class Store:
-    """An open review store. Use ``query`` to read and ``write()`` for one transaction."""
+    """An open review store. Use ``query`` to read and ``write()`` for one transaction.
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS) -> None:
+    ``create=False`` opens an existing store only: a path with no file, or a database without a
+    store's tables, is a ``StoreNotFoundError`` and nothing is created.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
+                 create: bool = True) -> None:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
-        if str(path) != ":memory:":
+        self.create = create
+        memory = str(path) == ":memory:"
+        target = str(path)
+        if not memory and not create:
+            if not self.path.is_file():
+                raise StoreNotFoundError(self.path, "a folder, not a review store" if self.path.is_dir()
+                                         else "no such file")
+            target = f"{self.path.resolve().as_uri()}?mode=rw"  # SQLite itself refuses to create it
+        elif not memory:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(self.path, f"cannot create its folder: {exc.strerror or exc}") from None
         try:
-            self._conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
+            self._conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, isolation_level=None,
+                                         uri=target.startswith("file:"))
         except sqlite3.Error as exc:
             raise StoreError(self.path, f"cannot open it: {exc}") from None
         self._conn.row_factory = sqlite3.Row
@@ -204,8 +218,11 @@ class Store:
             raise StoreError(self.path, f"not a usable SQLite database ({exc})") from None
 
     def _create_schema(self) -> None:
-        if self._pragma("PRAGMA user_version")[0][0] == C.STORE_SCHEMA_VERSION:
+        found = self._pragma("PRAGMA user_version")[0][0]
+        if found == C.STORE_SCHEMA_VERSION:
             return
+        if not self.create and found == 0 and not self.query("SELECT count(*) FROM sqlite_master")[0][0]:
+            raise StoreNotFoundError(self.path, "an empty database, not a review store")
         with self.write() as tx:
             found = tx.execute("PRAGMA user_version").fetchone()[0]
             if found == C.STORE_SCHEMA_VERSION:

@@ -47,12 +47,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Final
-
-import tiktoken
+from typing import TYPE_CHECKING, Final
 
 from . import _constants as C
 from ._errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import tiktoken
 
 __all__ = [
     "TokenCounter",
@@ -156,6 +157,7 @@ def _locate_bpe_file(encoding_name: str) -> Path | None:
 
 def _build_encoding(encoding_name: str, path: Path) -> tiktoken.Encoding:
     """Build ``encoding_name`` from the BPE file at ``path`` after checking its SHA-256."""
+    import tiktoken
     spec = _SPECS[encoding_name]
     try:
         data = path.read_bytes()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -28,6 +27,7 @@ from ._context import CustomerContext
 from ._display import queued_html
 from ._errors import ConfigurationError, PersonalNoteError
 from ._history import CustomerHistory
+from ._instants import AsOf
 from ._queue_types import DECIDABLE, EDITABLE, QueuedDraft, Reviewer
 from ._review import ReviewQueue
 
@@ -55,7 +55,7 @@ class ReviewWidget:
     """
 
     def __init__(self, queue: ReviewQueue, draft_id: int, *, reviewer: Reviewer,
-                 current: CustomerHistory | CustomerContext | None = None, as_of: datetime | None = None,
+                 current: CustomerHistory | CustomerContext | None = None, as_of: AsOf | None = None,
                  business_events: Sequence[Any] = ()) -> None:
         widgets = _ipywidgets()
         self.queue, self.draft_id, self.reviewer = queue, draft_id, reviewer
