@@ -249,7 +249,12 @@ class ReviewQueue:
         full = context.with_facts(draft.moment.facts)
         if full.customer_id != draft.customer_id or full.context_hash() != draft.provenance.context_hash:
             raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
-        findings = check(draft, full, policy=self.policy)
+        return self._submit_checked(draft, full, source, check(draft, full, policy=self.policy))
+
+    def _submit_checked(self, draft: Draft, full: CustomerContext, source: str | Path | None,
+                        findings: Sequence[Finding]) -> QueuedDraft:
+        """``submit`` of a draft made from ``full`` and checked against it with this queue's policy:
+        batch drafting queues its own drafts with the findings it checked them for."""
         p = draft.provenance
         key = DraftKey.of(draft)
         now = self._now()

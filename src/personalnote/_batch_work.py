@@ -1,0 +1,155 @@
+"""A batch's per-customer work, as functions any ``concurrent.futures.Executor`` can run.
+
+``draft_many(..., executor=...)`` (or ``workers=N``) runs each customer's CPU-bound work in the
+executor: ``plan_work`` (the context, the moments, the prompt within its token budget) before the
+model is asked, and ``check_work`` (the checks of each candidate, or of the note the library
+composes) after it answers. The model calls stay in the caller's event loop, at most
+``concurrency`` at a time and behind the cost cap. The review queue is written by the caller's
+process alone, by its one writer thread: workers never open it, so a worker on another machine
+needs no access to the queue, and SQLite never has two processes writing one file.
+
+The work functions are top-level and their arguments and results pickle: the customer (a
+history or a context), the batch's ``WorkSettings`` (pickled once per batch and read once per
+worker process), the customer's open queue keys, a ``DraftJob`` (without its model, its events or
+the batch's business events), a ``CheckStep``, a ``Draft`` and a ``CustomerOutcome``. Errors
+pickle with their attributes (``PersonalNoteError.__reduce__``). So a ``ProcessPoolExecutor``, a
+``ThreadPoolExecutor`` or a Dask ``Client.get_executor()`` plugs in.
+
+Example::
+
+    with ProcessPoolExecutor(2) as pool:
+        result = draft_many(histories, as_of=as_of, model=model, queue=queue, executor=pool)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from ._batch_report import CustomerOutcome
+from ._chat import ChatModel, ChatRequest, ChatResult
+from ._draft import CheckStep, Customer, new_job, plan_note
+from ._draft_types import Draft
+from ._errors import ConfigurationError
+from ._job import DraftJob
+from ._moment_types import MomentReport
+from ._options import DraftOptions
+from ._prompts import PromptTemplate
+from ._queue_types import DraftKey
+
+__all__ = ["NamedModel", "Offload", "WorkSettings", "check_work", "plan_customer", "plan_work"]
+
+T = TypeVar("T")
+#: a customer's open drafts in the queue: what a re-run skips
+QueuedKeys = Mapping[DraftKey, int]
+
+
+@dataclass(frozen=True)
+class NamedModel:
+    """The model's name where the model itself is not: a worker plans and checks, never asks."""
+
+    name: str
+    default_prompt: str | None = None
+
+    def complete(self, request: ChatRequest) -> ChatResult:
+        raise ConfigurationError("the model is asked in the caller's process, not in a worker")
+
+    async def acomplete(self, request: ChatRequest) -> ChatResult:
+        raise ConfigurationError("the model is asked in the caller's process, not in a worker")
+
+
+@dataclass(frozen=True)
+class WorkSettings:
+    """What every customer of a batch is planned with: picklable, the same for all of them."""
+
+    as_of: datetime | date | None
+    options: DraftOptions
+    model: NamedModel
+    template: PromptTemplate
+    caller: str
+
+
+def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys,
+                  model: ChatModel | None = None) -> CustomerOutcome | DraftJob:
+    """The job to ask the model, or the outcome when there is nothing to ask (no note, queued).
+
+    ``queued``: the open drafts of the queue (at least this customer's). ``model``: the caller's
+    model, in the caller's process (a worker's job carries the model's name only).
+    """
+    options, template = settings.options, settings.template
+    plan = plan_note(customer, settings.as_of, options["moment"], options["business_events"],
+                     options["channel"], caller=settings.caller)
+    if isinstance(plan, MomentReport):
+        reasons = tuple(plan.no_note_reasons)
+        return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
+                               no_note_reasons=reasons)
+    ctx, moment = plan
+    context_hash = None
+    if queued:  # the hash reads every fact: only worth it when the queue holds a draft to match
+        context_hash = ctx.context_hash()
+        key = DraftKey(ctx.customer_id, moment.key, context_hash, template.name, template.version)
+        if key in queued:
+            return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=queued[key])
+    return new_job(ctx, moment, model or settings.model, options, context_hash=context_hash,
+                   template=template)
+
+
+@lru_cache(maxsize=4)
+def _settings(blob: bytes) -> WorkSettings:
+    """The batch's settings, unpickled once per worker process (a batch's tasks all carry the same)."""
+    settings: WorkSettings = pickle.loads(blob)  # noqa: S301 - pickled by the batch that sent the task
+    return settings
+
+
+def plan_work(customer: Customer, settings: bytes, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
+    """``plan_customer`` in a worker: ``settings`` is the pickled ``WorkSettings``."""
+    return plan_customer(customer, _settings(settings), queued)
+
+
+def check_work(job: DraftJob, step: CheckStep) -> Draft:
+    """A candidate's checked draft (or the composed note), in a worker."""
+    return step.run(job)
+
+
+class Offload:
+    """Runs a batch's per-customer work in an executor, from the batch's event loop.
+
+    ``workers=N`` makes a ``ProcessPoolExecutor`` of N processes that this object shuts down at
+    the end; an ``executor`` given by the caller is the caller's to shut down.
+    """
+
+    def __init__(self, executor: Executor | None, workers: int | None, settings: WorkSettings) -> None:
+        if executor is not None and workers is not None:
+            raise ConfigurationError("give executor= or workers=, not both: workers=N makes a "
+                                     "ProcessPoolExecutor(N)")
+        if workers is not None and workers < 1:
+            raise ConfigurationError(f"workers must be at least 1, not {workers}")
+        if executor is not None and not isinstance(executor, Executor):
+            raise ConfigurationError("executor must be a concurrent.futures.Executor (a ProcessPoolExecutor, "
+                                     f"a Dask Client.get_executor()), not {type(executor).__name__}")
+        self.owned = executor is None
+        self.executor: Executor = executor or ProcessPoolExecutor(workers)
+        self.blob = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.owned:
+            # start the worker processes now, before the batch starts its threads (a forked child
+            # copies no thread, and no lock another thread holds)
+            self.executor.submit(int).result()
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def plan(self, customer: Customer, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
+        return await self._run(plan_work, customer, self.blob, queued)
+
+    async def check(self, job: DraftJob, step: CheckStep) -> Draft:
+        return await self._run(check_work, job, step)
+
+    def close(self) -> None:
+        if self.owned:
+            self.executor.shutdown(wait=True, cancel_futures=True)
