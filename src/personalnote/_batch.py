@@ -121,7 +121,7 @@ class Planner:
             self.queued.setdefault(key.customer_id, {})[key] = queue_id
         #: the queue re-checks a draft with its policy and the prompt of the draft's name: when those
         #: are drafting's own, the draft's findings are the queue's and are not computed twice
-        self.findings_hold = (queue is not None and queue.policy == CheckPolicy()
+        self.findings_hold = (queue is not None and (queue.policy or CheckPolicy()) == CheckPolicy()
                               and _same_prompt(self.template))
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:

@@ -17,7 +17,9 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -57,18 +59,21 @@ def _raw_line(fact: Fact) -> str:
     return line
 
 
-def _ranked_facts(ctx: CustomerContext, moment: Moment) -> tuple[list[Fact], list[Fact]]:
-    """The moment's evidence, then the other facts: same kinds first, then newest first."""
+def _ranked_facts(ctx: CustomerContext, moment: Moment) -> tuple[list[Fact], Iterator[Fact]]:
+    """The moment's evidence, then the other facts: same kinds first, then newest first (in the
+    context's order on a tie). The others come one at a time from a heap: the choice reads a few
+    dozen of them, and a history's thousands are never sorted."""
     facts = {**ctx.facts, **{f.id: f for f in moment.facts}}
     evidence = [facts[i] for i in moment.evidence]
     kinds = {f.kind for f in evidence}
-    rest = [f for f in facts.values() if f.id not in moment.evidence]
-    rest.sort(key=lambda f: (f.kind not in kinds and f.id != "derived:relationship",
-                             -(f.at.timestamp() if f.at else 0.0)))
-    return evidence, rest
+    left_out = set(moment.evidence)
+    heap = [(f.kind not in kinds and f.id != "derived:relationship", -(f.at.timestamp() if f.at else 0.0),
+             n, f) for n, f in enumerate(facts.values()) if f.id not in left_out]
+    heapq.heapify(heap)
+    return evidence, (heapq.heappop(heap)[3] for _ in range(len(heap)))
 
 
-def choose_facts(evidence: list[Fact], rest: list[Fact], room: int, counter: TokenCounter) -> list[Fact]:
+def choose_facts(evidence: list[Fact], rest: Iterable[Fact], room: int, counter: TokenCounter) -> list[Fact]:
     """The facts of ``rest`` that fit in ``room`` tokens after the evidence, in rank order, chosen
     before any is made safe or rendered: each is counted once, as its record holds it.
 
