@@ -28,7 +28,8 @@ def _histories() -> list[pn.CustomerHistory]:
     """Flyers with a fresh milestone, two quiet customers (no note), one whose evidence cannot fit the
     prompt (an error raised in the worker) and one whose answers are never valid (re-asked here)."""
     big = numbered_flyer(3)
-    events = [e.model_copy(update={"origin": "Heathrow " * 200}) if e.kind == "trip" else e for e in big.events]
+    events = [e.model_copy(update={"origin": "Heathrow " * 200}) if e.kind == "trip" else e
+              for e in big.events]
     return [numbered_flyer(0), quiet(1), numbered_flyer(2), big.model_copy(update={"events": events}),
             numbered_flyer(4), quiet(5, do_not_contact=True), numbered_flyer(6), numbered_flyer(7)]
 
@@ -62,12 +63,12 @@ def _rows(queue: pn.ReviewQueue) -> list[tuple[Any, ...]]:
                   for q in queue.drafts())
 
 
-def _run(kind: str, tmp_path: Path, **options: Any) -> tuple[pn.BatchResult, list[tuple[Any, ...]], SlowModel]:
+def _run(kind: str, tmp_path: Path) -> tuple[pn.BatchResult, list[tuple[Any, ...]], SlowModel]:
     model = _model()
     with pn.ReviewQueue(tmp_path / f"{kind}.sqlite3") as queue, _executor(kind) as run_in:
         result = pn.draft_many(_histories(), as_of=AS_OF, model=model, queue=queue, progress=False,
                                max_prompt_tokens=800, concurrency=3, source="customers.jsonl",
-                               **run_in, **options)
+                               **run_in)
         return result, _rows(queue), model
 
 
@@ -89,13 +90,13 @@ def test_an_executor_drafts_and_queues_what_the_event_loop_does(kind: str, tmp_p
 
 
 def test_a_framed_prompt_composes_in_the_worker_when_no_candidate_is_clean(tmp_path: Path) -> None:
-    """Every candidate has blocking findings: the checks of each, and of the composed note, run in the pool."""
+    """No candidate is clean: the checks of each, and of the composed note, run in the pool."""
     def results(**run_in: Any) -> list[tuple[str, bool, str | None, list[int] | None]]:
         model = FakeChatModel(['{"words": "and the customer flies with us."}'] * 30)  # third person
-        result = pn.draft_many([numbered_flyer(i) for i in range(3)], as_of=AS_OF, model=model, progress=False,
-                               prompt="framed", **run_in)
-        return [(o.draft.text, o.draft.composed, o.draft.model_candidate, o.draft.provenance.candidate_blocking)
-                for o in result.outcomes if o.draft]
+        result = pn.draft_many([numbered_flyer(i) for i in range(3)], as_of=AS_OF, model=model,
+                               progress=False, prompt="framed", **run_in)
+        return [(o.draft.text, o.draft.composed, o.draft.model_candidate,
+                 o.draft.provenance.candidate_blocking) for o in result.outcomes if o.draft]
 
     here = results()
     assert len(here) == 3 and all(composed for _, composed, _, _ in here)
@@ -111,7 +112,8 @@ def test_resume_with_workers_skips_queued_customers_before_any_model_call(tmp_pa
         queued = {o.customer_id: o.queue_id for o in first.with_status("drafted")}
         assert sorted(queued.values()) == [1, 2, 3, 4]  # in the order the drafts were done
         model = SlowModel()
-        second = pn.draft_many(histories, as_of=AS_OF, model=model, queue=queue, progress=False, executor=pool)
+        second = pn.draft_many(histories, as_of=AS_OF, model=model, queue=queue, progress=False,
+                               executor=pool)
         assert sorted(model.calls) == ["C-004", "C-005"]
         assert {o.customer_id: o.queue_id for o in second.with_status("skipped")} == queued
         idle = FakeChatModel([])  # any call would fail the run
@@ -144,7 +146,8 @@ def test_executor_and_workers_are_checked_at_the_boundary() -> None:
 
 @pytest.mark.parametrize("error", [
     pn.ContextBudgetError("C-1", 900, 800),
-    pn.ModelAPIError("model server http://x: boom", status_code=500, retryable=True, url="http://x", attempts=3),
+    pn.ModelAPIError("model server http://x: boom", status_code=500, retryable=True, url="http://x",
+                     attempts=3),
     pn.InputFileError("customers.json", "invalid JSON", line=3),
     pn.CostCapError(1.0, 0.4, 0.7),
 ])
