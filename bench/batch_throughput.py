@@ -288,11 +288,15 @@ def breakdown(histories: list[pn.CustomerHistory]) -> dict[str, Any]:
     waiting = 0.0
     waits = ("<method 'execute' of 'sqlite3.Connection' objects>",
              "<method 'commit' of 'sqlite3.Connection' objects>", "<method 'poll' of 'select.epoll' objects>")
-    for (filename, _, name), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, _, name), (_, _, own, _, callers) in stats.stats.items():  # type: ignore[attr-defined]
         if name in waits:
             waiting += own  # waiting for the network, or for the disk (an fsync per commit)
-            continue
-        seconds[_group(filename, name)] += own
+        elif filename == "~" and callers:  # a built-in (a regex, a dict method): its callers' groups
+            total = sum(edge[2] for edge in callers.values()) or 1.0
+            for (caller_file, _, caller_name), edge in callers.items():
+                seconds[_group(caller_file, caller_name)] += own * edge[2] / total
+        else:
+            seconds[_group(filename, name)] += own
     total = sum(seconds.values())
     return {"run": outcome, "profiled_seconds": round(total, 3), "waiting_seconds": round(waiting, 3),
             "share": {g: round(s / total, 3) for g, s in sorted(seconds.items(), key=lambda kv: -kv[1])}}
@@ -325,13 +329,13 @@ def main() -> None:
         print(json.dumps([run(s, histories) for s in chosen]))
         return
     before: list[dict[str, Any]] = []
-    if args.baseline != "none":
-        names = ",".join(s.name for s in chosen if s.name in ONE_PROCESS)
-        print(f"  the library of {commit_of(args.baseline)}: {names}", file=sys.stderr)
-        before = json.loads(run_at(args.baseline, Path(__file__).resolve(),
-                                   ["--json", "--notes", str(args.notes), "--scenarios", names]))
     rows = []
-    for scenario in chosen:
+    for scenario in chosen:  # the earlier library's run of a scenario just before this one's
+        if args.baseline != "none" and scenario.name in ONE_PROCESS:
+            before += json.loads(run_at(args.baseline, Path(__file__).resolve(),
+                                        ["--json", "--notes", str(args.notes), "--scenarios", scenario.name]))
+            print(f"  {scenario.name}, library of {commit_of(args.baseline)}: {before[-1]['notes_per_s']} "
+                  "notes/s", file=sys.stderr)
         rows.append(run(scenario, histories))
         print(f"  {scenario.name}: {rows[-1]['notes_per_s']} notes/s", file=sys.stderr)
     sdk = [] if args.no_sdk else sdk_alone(histories, args.notes)
