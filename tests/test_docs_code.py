@@ -4,7 +4,7 @@ How a block runs is in tests/doc_blocks.py. Each page runs in a fresh working fo
 ``fixtures`` (a link to the repository's), so the docs use the paths a reader in a clone uses. The
 examples never pass ``model=``: like a reader's code, they draft with the configured model, which
 here is an OpenAI-compatible stand-in on 127.0.0.1 (``OPENAI_BASE_URL``; support.NoteServer). No
-other address can be reached while a page runs.
+other address can be reached while a page runs, and the embedded model cannot be loaded.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+import personalnote as pn
+import personalnote._resolve
 from personalnote.cli import main
 
 from .doc_blocks import ROOT, Block, blocks, environment, pages
@@ -62,6 +64,12 @@ def docs_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[NoteSe
             raise AssertionError(f"the docs' code tried to look up {host!r}: only the stand-in is allowed")
         return getaddrinfo(host, *args, **kwargs)
 
+    def no_embedded_model(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the docs' code may not run the embedded model in the suite: "
+                             "mark the block <!-- not-run: runs the embedded model -->")
+
+    monkeypatch.setattr(pn.LocalChatModel, "__init__", no_embedded_model)
+    monkeypatch.setattr(personalnote._resolve, "_local", no_embedded_model)  # nor one cached earlier
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
     yield server
