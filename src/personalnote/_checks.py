@@ -563,10 +563,14 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
     ctx = ctx.with_facts(draft.moment.facts)
     claim_ids = [i for c in draft.claims for i in c.fact_ids]
     if template is None:  # drafting passes its template; a re-check finds a shipped one by name
-        try:
-            template = load_prompt(draft.provenance.prompt)
+        p = draft.provenance
+        try:  # the exact version it was drafted with, else the prompt's current one
+            template = load_prompt(f"{p.prompt}@{p.prompt_version}")
         except PromptError:
-            template = None  # a prompt file that is gone: the other checks still run
+            try:
+                template = load_prompt(p.prompt)
+            except PromptError:
+                template = None  # a prompt file that is gone: the other checks still run
     library = [s.text for s in draft.sentences if s.author == "library"]
     findings = check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
                           channel=draft.channel, moment_evidence=draft.moment.evidence,
