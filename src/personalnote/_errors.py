@@ -402,7 +402,7 @@ class OutcomeError(ReviewError):
 
     def __init__(self, draft_id: int, field: str, message: str) -> None:
         self.field = field
-        super().__init__(draft_id, f"outcome {field}: {message}")
+        super().__init__(draft_id, f"cannot record the outcome ({field}): {message}")
 
 
 class StaleDraftError(ReviewError):

@@ -15,7 +15,7 @@ Example::
 
     wilson(81, 263)                       # Interval(0.2553..., 0.3662...)
     newcombe(56, 70, 48, 80)              # Interval(0.0524..., 0.3339...)
-    reviews_per_arm(0.5, 0.10)            # 388: to tell 45% from 55% with 80% power
+    reviews_per_arm(0.5, 0.10)            # 392: to tell 45% from 55% with 80% power
 """
 
 from __future__ import annotations
