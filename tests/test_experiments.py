@@ -20,7 +20,8 @@ from personalnote.testing import FakeChatModel
 
 from .support import ARMS, AS_OF, GOOD, answer, flyer, numbered_flyer
 
-names = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp", "Zs")), min_size=1, max_size=30)
+names = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp", "Zs")), min_size=1,
+                max_size=30)
 customer_ids = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
 
 
@@ -84,7 +85,8 @@ def test_another_experiment_reshuffles_the_customers() -> None:
     ({"experiment": "", "prompts": ARMS}, "experiment"),
     ({"experiment": "x", "prompts": ARMS, "prompt": "note"}, "prompt"),
 ])
-def test_an_experiment_in_no_accepted_form_is_an_argument_error(options: dict[str, object], argument: str) -> None:
+def test_an_experiment_in_no_accepted_form_is_an_argument_error(options: dict[str, object],
+                                                                 argument: str) -> None:
     with pytest.raises(pn.ArgumentError) as info:
         pn.draft_note(flyer(), as_of=AS_OF, model=FakeChatModel([GOOD]), **options)  # type: ignore[arg-type]
     assert info.value.argument == argument and info.value.caller == "draft_note"
@@ -116,7 +118,8 @@ def test_note_4_is_another_wording_of_the_same_prompt() -> None:
 def test_a_note_4_draft_copying_its_example_is_found_by_the_re_check(tmp_path: Path) -> None:
     copied = {"body": "Congratulations on 2 million miles; there is a blue umbrella by the till for you.",
               "claims": GOOD["claims"]}
-    draft = pn.draft_note(flyer(), as_of=AS_OF, model=FakeChatModel([copied]), prompt="note@4", max_candidates=1)
+    draft = pn.draft_note(flyer(), as_of=AS_OF, model=FakeChatModel([copied]), prompt="note@4",
+                          max_candidates=1)
     assert isinstance(draft, pn.Draft) and draft.provenance.prompt_version == "4"
     found = pn.check(draft, pn.build_context(flyer(), AS_OF))  # the exact version's example, found by name
     assert {draft.text[f.span[0]:f.span[1]] for f in found if f.kind == "unsupported_detail" and f.span} \
@@ -150,16 +153,18 @@ def test_a_batch_drafts_each_customer_on_its_arm_and_a_rerun_skips_them(tmp_path
         items = queue.drafts()
         rows = queue.store.query("SELECT customer_id, experiment, arm FROM drafts ORDER BY id")
     expected = {h.customer.id: pn.assign_arm("wording", h.customer.id, ARMS) for h in histories}
-    assert {r["customer_id"]: r["arm"] for r in rows} == expected and {r["experiment"] for r in rows} == {"wording"}
+    assert {r["customer_id"]: r["arm"] for r in rows} == expected
+    assert {r["experiment"] for r in rows} == {"wording"}
     assert {i.customer_id: i.draft.provenance.arm for i in items} == expected
     assert set(expected.values()) == {"note@3", "note@4"}
-    assert json.loads(json.dumps(items[0].to_json_dict()))["provenance"]["arm"] == expected[items[0].customer_id]
+    shown = json.loads(json.dumps(items[0].to_json_dict()))
+    assert shown["provenance"]["arm"] == expected[items[0].customer_id]
 
 
 def test_the_cli_drafts_in_an_experiment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     customers = tmp_path / "customers.jsonl"
-    customers.write_text("".join(json.dumps(numbered_flyer(i).model_dump(mode="json", exclude_none=True)) + "\n"
-                                 for i in range(6)))
+    customers.write_text("".join(json.dumps(numbered_flyer(i).model_dump(mode="json", exclude_none=True))
+                                 + "\n" for i in range(6)))
     store = tmp_path / "review.sqlite3"
     args = ["draft", str(customers), "--as-of", AS_OF.isoformat(), "--store", str(store), "--experiment", "w",
             "--prompt-arm", "note@3=1", "--prompt-arm", "note@4=1"]
@@ -202,7 +207,7 @@ def test_a_store_of_schema_2_is_brought_up_to_date(tmp_path: Path) -> None:
 
 
 def _draft_in_experiment() -> pn.Draft:
-    draft = pn.draft_note(flyer(), as_of=AS_OF, model=FakeChatModel([GOOD]), prompts=ARMS, experiment="wording",
-                          max_candidates=1)
+    draft = pn.draft_note(flyer(), as_of=AS_OF, model=FakeChatModel([GOOD]), prompts=ARMS,
+                          experiment="wording", max_candidates=1)
     assert isinstance(draft, pn.Draft)
     return draft

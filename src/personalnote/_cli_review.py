@@ -249,8 +249,9 @@ def review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     export.add_argument("--again", action="store_true", help="include notes exported before (a reprint)")
     stats = sub.add_parser("stats", help="per prompt version: approved unchanged, edited, rejected, approval "
                                          "rate")
-    stats.add_argument("--experiment", metavar="NAME", help="the experiment's report: per arm, approved unchanged, "
-                       "edited, rejected, requested changes and outcomes with their intervals, and the verdict")
+    stats.add_argument("--experiment", metavar="NAME",
+                       help="the experiment's report: per arm, approved unchanged, edited, rejected, "
+                            "requested changes and outcomes with their intervals, and the verdict")
     for parser in (export, stats):
         store_option(parser)
         json_option(parser)

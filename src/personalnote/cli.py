@@ -142,7 +142,8 @@ def _draft(args: argparse.Namespace) -> int:
     for history in histories:
         ctx = build_context(history, as_of, business_events=events)
         result = draft_note(ctx, model=_model(args), moment=args.moment, channel=args.channel,
-                            signers=signers, **experiment)
+                            signers=signers, prompts=experiment.get("prompts"),
+                            experiment=experiment.get("experiment"))
         if isinstance(result, Draft):
             queued = queue.submit(result, ctx, source=args.path.resolve()) if queue else None
             if args.json:

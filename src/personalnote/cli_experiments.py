@@ -38,8 +38,8 @@ def _arm(text: str) -> tuple[str, float]:
     except ValueError:
         value = -1.0
     if not sep or not prompt.strip() or not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"--prompt-arm {text!r}: give PROMPT=SHARE, e.g. note@4=0.5 (a prompt "
-                                         "version and its share, a number greater than 0)")
+        raise argparse.ArgumentTypeError(f"--prompt-arm {text!r}: give PROMPT=SHARE, e.g. note@4=0.5 (a "
+                                         "prompt version and its share, a number greater than 0)")
     return prompt.strip(), value
 
 
@@ -48,9 +48,9 @@ def experiment_option(parser: argparse.ArgumentParser) -> None:
                         help="an arm of the experiment: a prompt version and its share (repeat, e.g. "
                              "--prompt-arm note@3=0.5 --prompt-arm note@4=0.5); needs --experiment")
     parser.add_argument("--experiment", metavar="NAME",
-                        help="draft in this experiment: each customer gets the arm that a hash of NAME and the "
-                             "customer id gives, the same on every run; `personalnote stats --experiment NAME` "
-                             "reports it")
+                        help="draft in this experiment: each customer gets the arm that a hash of NAME "
+                             "and the customer id gives, the same on every run; `personalnote stats "
+                             "--experiment NAME` reports it")
 
 
 def experiment_options(args: argparse.Namespace) -> DraftOptions:
@@ -79,14 +79,16 @@ def _outcome(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(recorded.to_json_dict(), ensure_ascii=False))
     else:
-        print(f"recorded: draft {recorded.draft_id} ({recorded.customer_id}) {recorded.outcome} at {recorded.at}"
+        print(f"recorded: draft {recorded.draft_id} ({recorded.customer_id}) {recorded.outcome} at "
+              f"{recorded.at}"
               + (f": {recorded.note}" if recorded.note else ""))
     return 0
 
 
 def _outcomes(args: argparse.Namespace) -> int:
     if args.events and args.customer is None:
-        raise argparse.ArgumentTypeError("--events needs --customer ID: the events go into that customer's file")
+        raise argparse.ArgumentTypeError("--events needs --customer ID: the events go into that "
+                                         "customer's file")
     with review_queue(args) as queue:
         if args.events:
             for event in queue.outcome_events(args.customer):
@@ -110,8 +112,9 @@ def outcome_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "outcomes too (`personalnote stats --experiment NAME`).")
     outcome.add_argument("id", type=int, help="the draft's queue id")
     outcome.add_argument("outcome", choices=get_args(OutcomeKind), help="what happened")
-    outcome.add_argument("--at", metavar="ISO", help="when it happened: an ISO-8601 instant, or a date for the end "
-                                                     "of that day in the customer's time zone (default: now)")
+    outcome.add_argument("--at", metavar="ISO", help="when it happened: an ISO-8601 instant, or a date "
+                                                     "for the end of that day in the customer's time zone "
+                                                     "(default: now)")
     outcome.add_argument("--note", help=f"a note kept with it (at most {C.OUTCOME_NOTE_MAX} characters)")
     listing = sub.add_parser("outcomes", help="list the outcomes recorded, or a customer's as events",
                              description="List recorded outcomes. With --events and --customer, print the "
@@ -121,7 +124,8 @@ def outcome_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     which.add_argument("--customer", help="only this customer's outcomes")
     which.add_argument("--draft", type=int, metavar="ID", help="only this draft's outcomes")
     listing.add_argument("--events", action="store_true",
-                         help=f"print them as `custom` events named {C.OUTCOME_EVENT_NAME!r} (needs --customer)")
+                         help=f"print them as `custom` events named {C.OUTCOME_EVENT_NAME!r} (needs "
+                              "--customer)")
     for parser in (outcome, listing):
         store_option(parser)
         json_option(parser)
