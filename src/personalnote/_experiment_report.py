@@ -279,6 +279,7 @@ def experiment_figure(report: ExperimentReport) -> Any:
         ax.set_xlabel("decisions up to the end of the day (UTC)", fontsize=8)
     axes[0].legend(fontsize=8, loc="lower left")
     fig.suptitle(f"experiment {report.name}", fontsize=11)
+    fig.text(0.5, -0.04, f"verdict: {report.verdict}", ha="center", va="top", fontsize=8.5, wrap=True)
     return fig
 
 
