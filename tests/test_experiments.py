@@ -211,3 +211,15 @@ def _draft_in_experiment() -> pn.Draft:
                           experiment="wording", max_candidates=1)
     assert isinstance(draft, pn.Draft)
     return draft
+
+
+def test_the_batch_api_request_file_asks_each_customer_s_arm(tmp_path: Path) -> None:
+    histories = [numbered_flyer(i) for i in range(8)]
+    written = pn.write_batch_requests(histories, tmp_path / "requests.jsonl", as_of=AS_OF,
+                                      model="gpt-4o-mini", prompts=ARMS, experiment="wording")
+    assert written.counts["requested"] == 8
+    for line in (tmp_path / "requests.jsonl").read_text().splitlines():
+        request = json.loads(line)
+        customer = request["custom_id"].split("~")[0]
+        arm = pn.load_prompt(pn.assign_arm("wording", customer, ARMS))
+        assert request["body"]["messages"][0]["content"] == arm.system.strip()

@@ -119,6 +119,7 @@ def test_it_reports_an_experiment_with_a_plot_and_an_outcome_as_a_fact(executed:
         [name] = lab.experiments()
         report = lab.experiment(name)
         replied = next(o for o in lab.outcomes() if o.outcome == "replied")
-    assert report.verdict.startswith("arm note@4 was approved unchanged more often") and report.verdict in shown
+    assert report.verdict.startswith("arm note@4 was approved unchanged more often")
+    assert report.verdict in shown
     assert 'class="pn-experiment"' in shown and 'src="data:image/png;base64,' in shown
     assert f"{replied.customer_id}: note_outcome (outcome: replied, about: milestone:" in shown
