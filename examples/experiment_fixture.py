@@ -80,9 +80,12 @@ def build(path: Path, customers: int = 240, days: int = 14) -> pn.ReviewQueue:
     now = [AS_OF]
     queue = pn.ReviewQueue(path, clock=lambda: now[0])
     histories = [flyer(i) for i in range(1, customers + 1)]
-    pn.draft_many(histories, as_of=AS_OF, model=FakeChatModel([_answer] * customers), queue=queue,
-                  prompts=ARMS, experiment=EXPERIMENT, progress=False, concurrency=1)
     contexts = {h.customer.id: pn.build_context(h, AS_OF) for h in histories}
+    model = FakeChatModel([_answer] * customers)
+    for history in histories:  # draft_many does the same; draft_note also runs where an event loop does
+        draft = pn.draft_note(contexts[history.customer.id], model=model, prompts=ARMS, experiment=EXPERIMENT)
+        assert isinstance(draft, pn.Draft), draft
+        queue.submit(draft, contexts[history.customer.id])
     items = queue.drafts()
     decided = []
     for n, item in enumerate(items):
