@@ -366,3 +366,43 @@ class NoteServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+# -- Experiments (issue 17): numbered flyers drafted in an experiment, decided by a script.
+
+ARMS = {"note@3": 0.5, "note@4": 0.5}
+#: what ``decide`` returns for a draft: approve as it is, edit then approve, reject (with the reason), or
+#: leave it pending (None)
+Decision = tuple[str, str] | None
+EDITED_BODY = "You passed 100,000 miles with SkyMiles on yesterday's flight. Thank you for flying with us."
+
+
+def experiment_queue(path: Path, customers: int, decide: Callable[[pn.QueuedDraft, int], Decision], *,
+                     experiment: str = "wording", arms: dict[str, float] | None = None,
+                     days: int = 1) -> pn.ReviewQueue:
+    """A queue whose drafts for C-000 .. C-<customers - 1> were made in ``experiment`` (FakeChatModel answers)
+    and decided by ``decide(item, n)``: ``n`` counts the drafts of the item's arm so far. Decisions are
+    spread over ``days`` days (the queue's clock), starting an hour after AS_OF."""
+    now = [AS_OF]
+    queue = pn.ReviewQueue(path, clock=lambda: now[0])
+    histories = [numbered_flyer(i) for i in range(customers)]
+    pn.draft_many(histories, as_of=AS_OF, model=FakeChatModel([answer] * customers), queue=queue,
+                  prompts=arms or ARMS, experiment=experiment, progress=False, concurrency=1)
+    seen: dict[str, int] = {}
+    items = queue.drafts()
+    for position, item in enumerate(items):
+        arm = item.draft.provenance.arm or ""
+        decision = decide(item, seen.get(arm, 0))
+        seen[arm] = seen.get(arm, 0) + 1
+        now[0] = AS_OF + timedelta(hours=1, days=position * days // max(len(items), 1))
+        current = pn.build_context(numbered_flyer(int(item.customer_id[2:])), AS_OF)
+        if decision is None:
+            continue
+        action, reason = decision
+        if action == "approve":
+            queue.approve(item.id, ALICE, version=1, current=current)
+        elif action == "edit":
+            edited = queue.edit(item.id, ALICE, version=1, text=EDITED_BODY, reason=reason or None)
+            queue.approve(item.id, ALICE, version=edited.version, current=current)
+        else:
+            queue.reject(item.id, ALICE, version=1, reason=reason)
+    now[0] = AS_OF + timedelta(days=days + 7)
+    return queue

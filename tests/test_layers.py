@@ -28,19 +28,19 @@ STEPS: list[tuple[str, set[str]]] = [
     ("prompt", {"_redact", "_prompts", "_compose"}),
     ("tokens", {"_tokens"}),
     ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),
-    ("draft data", {"_draft_types", "_options"}),
+    ("draft data", {"_draft_types", "_experiment", "_options"}),
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),
-    ("review data", {"_store", "_signatures", "_queue_types"}),
-    ("export", {"_export"}),
+    ("review data", {"_store", "_signatures", "_queue_types", "_outcomes"}),
+    ("export", {"_export", "_intervals", "_experiment_report", "_experiment_stats"}),
     ("review", {"_review"}),
     ("batch", {"_batch_report", "_batch", "_batch_api"}),
     ("notebooks", {"_display", "_widgets"}),
-    ("interface", {"__init__", "_cli_common", "_cli_review", "cli", "__main__"}),
+    ("interface", {"__init__", "_cli_common", "_cli_review", "cli", "cli_experiments", "__main__"}),
 ]
 
 #: the modules of the command line
-CLI_MODULES = {"cli", "_cli_common", "_cli_review"}
+CLI_MODULES = {"cli", "_cli_common", "_cli_review", "cli_experiments"}
 #: what the CLI may import besides the package's public names and its own modules
 CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of")}
 
