@@ -195,7 +195,8 @@ def test_the_queue_is_a_table_of_its_pending_drafts(queue: pn.ReviewQueue) -> No
     edited = queue.edit(clean.id, BOB, version=1, text=clean.text.replace("Congratulations", "Well done"))
     parsed = _Parsed(queue._repr_html_())
     [table] = parsed.tables
-    assert table[0] == ["id", "customer", "moment", "state", "version", "blocking", "warnings", "expires (UTC)"]
+    assert table[0] == ["id", "customer", "moment", "state", "version", "blocking", "warnings",
+                        "expires (UTC)"]
     rows = {row[0]: row for row in table[1:]}
     assert set(rows) == {str(blocking.id), str(clean.id)}  # the approved one is not pending
     assert rows[str(blocking.id)][1] == "C-1001" and rows[str(blocking.id)][2].startswith("milestone")

@@ -1,13 +1,13 @@
 """The PDF of cards and letters to sign, set with ReportLab: one page per note, at its page size.
 
 A card (A6 by default) holds the note and under it a drawn line for each signer with the
-signer's printed name and role under it (two to a row), the whole a little above the middle. A letter (A4 or US Letter)
-has its date at the top right, the greeting below it, the text, and a line to sign above each
-signer's name. The type is DejaVu Serif (Debian's ``fonts-dejavu-core``) when the system has
-it, embedded as a subset; a note is set smaller, down to ``PRINT_MIN_POINTS``, until it fits its
-one page, and one that does not fit even then, or holds a character the font lacks, is left out
-with the reason. The file is byte-for-byte the same for the same notes (ReportLab's invariant
-mode: no creation time, no random document id).
+signer's printed name and role under it (two to a row), the whole a little above the middle. A
+letter (A4 or US Letter) has its date at the top right, the greeting below it, the text, and a
+line to sign above each signer's name. The type is DejaVu Serif (Debian's ``fonts-dejavu-core``)
+when the system has it, embedded as a subset; a note is set smaller, down to
+``PRINT_MIN_POINTS``, until it fits its one page, and one that does not fit even then, or holds a
+character the font lacks, is left out with the reason. The file is byte-for-byte the same for
+the same notes (ReportLab's invariant mode: no creation time, no random document id).
 
 ReportLab is imported only here, when a PDF is made (``pip install 'personalnote[pdf]'``).
 
@@ -94,7 +94,8 @@ def _register(path: Path) -> tuple[str, set[int]]:
 
 
 def _missing(note: PrintedNote, glyphs: set[int]) -> list[str]:
-    return sorted({ch for ch in note.text if not ch.isspace() and ord(ch) not in glyphs})
+    """The characters of the note the font has no glyph for, in the order they first appear."""
+    return list(dict.fromkeys(ch for ch in note.text if not ch.isspace() and ord(ch) not in glyphs))
 
 
 def _paragraph(lines: Sequence[str], font: str, points: float, *, right: bool = False,
@@ -120,11 +121,11 @@ class _Layout:
         self.width, self.height = size.points
         letter = note.layout == "letter"
         self.left = 25 * _MM if letter else max(8 * _MM, 0.09 * self.width)
-        self.top = 25 * _MM if letter else self.left
+        self.top = 40 * _MM if letter else self.left  # a letter leaves room for a letterhead
         self.bottom = 20 * _MM if letter else self.left
         self.inner = self.width - 2 * self.left
         self.font, self.points, self.letter = font, points, letter
-        self.gap = points * 0.6
+        self.gap = points * (1.3 if letter else 0.6)  # a letter: a blank line between paragraphs
         self.sign_width = min(60 * _MM, self.inner) if letter else self.inner
         self.pieces: list[_Piece] = []
         if note.date_line:
@@ -142,7 +143,8 @@ class _Layout:
 
     def _sign_piece(self, block: PrintBlock, width: float) -> _Piece:
         """Room to sign, a drawn line, and the signer's printed name and role under it."""
-        label = _paragraph(block.lines or [""], self.font, max(6.5, self.points * 0.66), colour=_LABEL_COLOUR)
+        small = self.points if self.letter else max(6.5, self.points * 0.7)
+        label = _paragraph(block.lines or [""], self.font, small, colour=_LABEL_COLOUR)
         _, label_height = label.wrap(width, self.height)
         space = C.SIGNING_SPACE_MM * _MM
 
