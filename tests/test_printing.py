@@ -22,7 +22,7 @@ import personalnote as pn
 from personalnote import _constants as C
 from personalnote._export import MANIFEST_COLUMNS
 from personalnote._pdf import find_font
-from personalnote._printing import PageSize, approved_words, manifest_path, printed_note, printed_words
+from personalnote._printing import approved_words, manifest_path, printed_note, printed_words
 
 from .support import ALICE, BOB, LATER, channel_draft, clean_draft, flyer, flyer_context
 
@@ -103,7 +103,7 @@ def test_5x7_and_any_size_in_mm_or_inches(queue: pn.ReviewQueue, tmp_path: Path)
     _approve(queue, clean_draft("size"))
     queue.export("pdf", tmp_path / "a.pdf", card_size="5x7")
     queue.export("pdf", tmp_path / "b.pdf", card_size="120x170mm", again=True)
-    queue.export("pdf", tmp_path / "c.pdf", card_size=PageSize.parse("4.25x5.5in"), again=True)
+    queue.export("pdf", tmp_path / "c.pdf", card_size=pn.PageSize.parse("4.25x5.5in"), again=True)
     assert _size(PdfReader(tmp_path / "a.pdf").pages[0]) == FIVE_BY_SEVEN
     assert _size(PdfReader(tmp_path / "b.pdf").pages[0]) == (340.16, 481.89)
     assert _size(PdfReader(tmp_path / "c.pdf").pages[0]) == (306.0, 396.0)
@@ -113,7 +113,7 @@ def test_5x7_and_any_size_in_mm_or_inches(queue: pn.ReviewQueue, tmp_path: Path)
 @pytest.mark.parametrize("size", ["A7", "5x7cubits", "105x148", "10x10mm", "x", ""])
 def test_a_size_that_is_no_page_is_an_argument_error(size: str) -> None:
     with pytest.raises(pn.ArgumentError) as info:
-        PageSize.parse(size)
+        pn.PageSize.parse(size)
     assert info.value.argument == "card_size" and "A6" in info.value.accepted
 
 

@@ -77,6 +77,7 @@ from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteR
 from ._moments import find_moments
 from ._options import DraftOptions
 from ._presets import export_presets
+from ._printing import PageSize
 from ._prompts import PromptTemplate, load_prompt
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
@@ -141,6 +142,7 @@ __all__ = [
     "MomentReport",
     "NoNoteReason",
     "OpenAIChatModel",
+    "PageSize",
     "PersonalNoteError",
     "PromptError",
     "PromptStats",
