@@ -96,8 +96,9 @@ UPCOMING_HORIZON: Final = timedelta(days=90)
 # --- memory -----------------------------------------------------------------------
 #: a negative support case closed within this long holds back celebratory notes
 COMPLAINT_WINDOW: Final = timedelta(days=30)
-#: at most CONTACT_CAP contacts (messages of any kind and personal notes) in CONTACT_WINDOW
-CONTACT_CAP: Final = 3
+#: at most CONTACT_CAP contacts (messages of any kind and personal notes, the new note included) in
+#: CONTACT_WINDOW: a customer who heard from the business twice this week gets no note today
+CONTACT_CAP: Final = 2
 CONTACT_WINDOW: Final = timedelta(days=7)
 #: a moment of a kind the customer had a note about within NOTE_MEMORY is this much weaker
 NOTE_MEMORY: Final = timedelta(days=365)
