@@ -66,7 +66,8 @@ def test_review_list_and_show_mark_an_expired_draft(capsys: pytest.CaptureFixtur
     assert main(["review", "list", *store, "--as-of", AFTER.isoformat()]) == 0
     out = capsys.readouterr().out
     [line] = [x for x in out.splitlines() if x.startswith(f"{expired.id:>5}  ")]
-    assert "EXPIRED" in line and "1 expired: the moment is no longer fresh" in out
+    assert "drafted" in line and "0 blocking  EXPIRED  Dear Ms Okafor" in line
+    assert "1 expired: the moment is no longer fresh" in out
     assert main(["review", "list", *store, "--as-of", "2026-11-21"]) == 0
     assert "EXPIRED" not in capsys.readouterr().out
     assert main(["review", "list", "--all", *store, "--as-of", AFTER.isoformat(), "--json"]) == 0

@@ -54,9 +54,9 @@ def _print_item(item: QueuedDraft, *, full: bool = False, as_of: datetime | date
     blocking = len(item.blocking)
     first = " ".join(item.text.split())[:60]
     label = item.draft.for_label
-    state = "EXPIRED" if _expired(item, as_of) else item.state
-    print(f"{item.id:>5}  {state:<9} v{item.version:<3} {item.customer_id:<10} {item.moment.kind:<22} "
-          f"{blocking} blocking  " + (f"({label}) " if label else "") + first)
+    expired = "EXPIRED  " if _expired(item, as_of) else ""
+    print(f"{item.id:>5}  {item.state:<9} v{item.version:<3} {item.customer_id:<10} {item.moment.kind:<22} "
+          f"{blocking} blocking  {expired}" + (f"({label}) " if label else "") + first)
     if not full:
         return
     p = item.draft.provenance

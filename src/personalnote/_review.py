@@ -422,25 +422,18 @@ class ReviewQueue:
                font: str | Path | None = None) -> ExportResult:
         """Write approved drafts whose approval matches their current version and text.
 
-        Formats: ``jsonl``, ``csv``, and for printing ``pdf`` and ``card`` (HTML): card and letter
-        notes only, one per page (cards at ``card_size``: A6, A5, 5x7, 4x6 or WxHmm; letters on
-        ``letter_size``: A4 or letter), nothing internal on the page, and a manifest CSV beside the
-        file (``cards.pdf`` -> ``cards.manifest.csv``) mapping each page to its draft, version, text
-        hash and approval. ``font`` is a TrueType file to set notes in (default: DejaVu Serif).
-        Exported drafts are marked and recorded; the next export leaves them out unless ``again``
-        (a reprint).
-
-        **Exports never destroy**: with nothing new to write, nothing is written, an earlier file at
-        ``out`` is left as it was, and the result says ``written=False``. Files are written through
-        a temporary file and renamed.
+        Formats: ``jsonl``, ``csv``; for printing ``pdf`` and ``card`` (HTML): card and letter notes
+        only, one per page at ``card_size`` (A6, A5, 5x7, 4x6, WxHmm) or ``letter_size`` (A4, letter),
+        set in ``font`` (a .ttf), with a manifest CSV beside the file (``cards.manifest.csv``); email
+        and sms notes are listed in ``not_printed`` and stay approved. Exported drafts are marked and
+        recorded; the next export leaves them out unless ``again`` (a reprint). With nothing new,
+        nothing is written and an earlier file is kept (``written=False``); files are written to a
+        temporary file and renamed.
 
         The signature record is verified first, in the same transaction: a broken or forged record
         is ``TamperedRecordError`` and a draft that claims a decision its own signatures do not make
-        (not its last decision; another version, customer, channel or signers) is
-        ``SignatureMismatchError``: nothing is written or marked. A draft whose text is no longer
-        the text its approval signed, or that does not fit its page, is left out, and listed in
-        ``ExportResult.left_out`` with the reason; email and sms notes in a print format are listed
-        in ``ExportResult.not_printed`` and stay approved.
+        is ``SignatureMismatchError``: nothing is written or marked. A draft whose text is not the
+        text its approval signed, or that does not fit its page, is in ``left_out`` with the reason.
 
         Example::
 
