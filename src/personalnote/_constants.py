@@ -109,7 +109,7 @@ BIRTHDAY_MENTIONS_AGE: Final = False
 # --- item matching (_items) -------------------------------------------------------------------
 #: two item names are the same item when rapidfuzz's token-set ratio (0-100) of their normalised
 #: forms reaches this and no guard below tells them apart (MomentPolicy.item_match_threshold).
-#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see the README, "Matching items"
+#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see docs/moments.md, "Matching items"
 ITEM_MATCH_THRESHOLD: Final = 90.0
 #: normalised names kept in memory (functools.lru_cache), per normaliser
 ITEM_CACHE_SIZE: Final = 8192
