@@ -82,6 +82,20 @@ def blocking_draft(prompt_version: str | None = None) -> pn.Draft:
     return _with_prompt_version(_drafted("paris"), prompt_version)
 
 
+@lru_cache(maxsize=4)
+def _on_channel(channel: pn.Channel) -> pn.Draft:
+    draft = pn.draft_note(flyer_context(), model=FakeChatModel([GOOD]), signers=CREW, channel=channel,
+                          max_candidates=1)
+    assert isinstance(draft, pn.Draft)
+    return draft
+
+
+def channel_draft(channel: pn.Channel, prompt_version: str | None = None) -> pn.Draft:
+    """The flyer's clean milestone note on ``channel`` (a letter, an email); a prompt version makes
+    another."""
+    return _with_prompt_version(_on_channel(channel), prompt_version)
+
+
 def _with_prompt_version(draft: pn.Draft, prompt_version: str | None) -> pn.Draft:
     if prompt_version is None:
         return draft

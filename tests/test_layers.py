@@ -32,7 +32,7 @@ STEPS: list[tuple[str, set[str]]] = [
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),
     ("review data", {"_store", "_signatures", "_queue_types", "_outcomes"}),
-    ("export", {"_export", "_intervals", "_experiment_report", "_experiment_stats"}),
+    ("export", {"_printing", "_pdf", "_export", "_intervals", "_experiment_report", "_experiment_stats"}),
     ("review", {"_review"}),
     ("batch", {"_batch_report", "_batch", "_batch_api"}),
     ("notebooks", {"_display", "_widgets"}),

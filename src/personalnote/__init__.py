@@ -30,6 +30,7 @@ from ._errors import (
     DamagedStoreError,
     DraftNotFoundError,
     DraftValidationError,
+    ExpiredDraftError,
     ExportError,
     FailedAttempt,
     HistoryValidationError,
@@ -80,6 +81,7 @@ from ._moments import find_moments
 from ._options import DraftOptions
 from ._outcomes import Outcome, OutcomeKind
 from ._presets import export_presets
+from ._printing import PageSize
 from ._prompts import PromptTemplate, load_prompt, shipped_prompts
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
@@ -124,6 +126,7 @@ __all__ = [
     "DraftValidationError",
     "Experiment",
     "ExperimentReport",
+    "ExpiredDraftError",
     "ExportError",
     "ExportFormat",
     "ExportPreset",
@@ -150,6 +153,7 @@ __all__ = [
     "Outcome",
     "OutcomeError",
     "OutcomeKind",
+    "PageSize",
     "PersonalNoteError",
     "PromptError",
     "PromptStats",

@@ -357,6 +357,33 @@ SIGNING_KEY_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
 #: the schema version of stores made before keyed signatures (refused: see StoreError)
 UNKEYED_STORE_SCHEMA_VERSION: Final = 1
 
+# --- printing (cards and letters) -----------------------------------------------------------------
+#: the channels whose notes are printed (export formats ``pdf`` and ``card``); others are left out
+PRINTED_CHANNELS: Final = ("card", "letter")
+#: card sizes by name (width, height in mm): A6 is the default; 5x7 and 4x6 are inches
+CARD_SIZES: Final[dict[str, tuple[float, float]]] = {
+    "A6": (105.0, 148.0), "A5": (148.0, 210.0), "5x7": (127.0, 177.8), "4x6": (101.6, 152.4),
+}
+DEFAULT_CARD_SIZE: Final = "A6"
+#: letter pages by name (width, height in mm)
+LETTER_SIZES: Final[dict[str, tuple[float, float]]] = {"A4": (210.0, 297.0), "letter": (215.9, 279.4)}
+DEFAULT_LETTER_SIZE: Final = "A4"
+#: the smallest and largest side of a page size given as WxHmm or WxHin (mm)
+PAGE_SIDE_MM: Final = (50.0, 500.0)
+#: the TrueType font a printed note is set in, looked for in FONT_DIRS in this order (DejaVu Serif is
+#: Debian's fonts-dejavu-core); without any, ReportLab's own Vera (a sans) is used
+CARD_FONT_FILES: Final = ("DejaVuSerif.ttf", "LiberationSerif-Regular.ttf", "NotoSerif-Regular.ttf")
+FONT_DIRS: Final = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation",
+                    "/usr/share/fonts/truetype/noto", "/usr/share/fonts/TTF", "/usr/share/fonts/dejavu",
+                    "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts/Supplemental")
+#: the note's type size on an A6 card and on a letter (points); a long note is set smaller, down to
+#: PRINT_MIN_POINTS, and one that does not fit its page even then is left out of the export
+CARD_POINTS: Final = 11.5
+LETTER_POINTS: Final = 11.0
+PRINT_MIN_POINTS: Final = 8.0
+#: room left above each signing line for a hand signature (mm)
+SIGNING_SPACE_MM: Final = 11.0
+
 # --- personal data --------------------------------------------------------------------------------
 #: regions whose national phone formats ("020 7946 0958", "06 12 34 56 78", "(212) 555-0199") are read
 #: in every text, after the customer's own region (from the profile's locale); a number written with

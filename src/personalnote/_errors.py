@@ -35,6 +35,7 @@ carries the data a caller needs to act on it, not only a message::
     │   ├── ContextMismatchError    not the context the draft was made from (.expected_hash, .actual_hash)
     │   ├── BlockingFindingsError   blocking findings and no override reason (.findings)
     │   └── MomentGoneError         the moment is no longer true at approval (.no_note_reasons)
+    │       └── ExpiredDraftError   its freshness ran out before approval (.expires_at, .as_of)
     ├── ExportError                 the export cannot be written (.path)
     │   ├── TamperedRecordError     the signature record fails verification: nothing written
     │   │                           (.report, .draft_ids, .reasons)
@@ -61,6 +62,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ._batch_report import BatchResult
     from ._draft_types import Finding
     from ._moment_types import NoNoteReason
@@ -77,6 +80,7 @@ __all__ = [
     "SignatureMismatchError",
     "TamperedRecordError",
     "MomentGoneError",
+    "ExpiredDraftError",
     "ReviewError",
     "StaleDraftError",
     "StoreBusyError",
@@ -463,6 +467,16 @@ class MomentGoneError(ReviewError):
         reasons = "; ".join(f"{r.code}: {r.message}" for r in self.no_note_reasons)
         super().__init__(draft_id, f"approval refused, the moment {moment_key} is no longer true "
                                    f"({reasons}); reject the draft")
+
+
+class ExpiredDraftError(MomentGoneError):
+    """The draft's moment is no longer fresh at the approval instant: it expired at ``expires_at``
+    (the moment's time plus its freshness) and ``as_of`` is later. Its one reason's code is ``stale``."""
+
+    def __init__(self, draft_id: int, reason: NoNoteReason, expires_at: datetime, as_of: datetime) -> None:
+        self.expires_at = expires_at
+        self.as_of = as_of
+        super().__init__(draft_id, reason.moment_key or "", [reason])
 
 
 class ExportError(PersonalNoteError):

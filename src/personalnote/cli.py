@@ -317,7 +317,7 @@ a session, from customer file to printed card:
   personalnote review list --store review.db
   personalnote review edit 1 --text-file body.txt --reviewer alice --store review.db
   personalnote review approve 1 --reviewer alice --as-of 2026-11-20T19:00:00Z --store review.db
-  personalnote export --format card --out cards.html --store review.db
+  personalnote export --format pdf --out cards.pdf --store review.db   # and cards.manifest.csv
 
 test and learn: an experiment, what the customers did, the report:
   personalnote draft customers.jsonl --as-of 2026-11-20 --store review.db --experiment wording-nov \
@@ -338,7 +338,8 @@ Exit status:
      with its signatures; `export` left out a draft (the reasons on stderr); a batch left customers
      failed or not started
   2  an error or a refused decision, the reason on stderr
-  3  `draft` made a note with blocking findings (what to do next on stderr)"""
+  3  `draft` made a note with blocking findings (what to do next on stderr)
+  4  `export` had nothing new to write: no file was written, an earlier one is kept (--again reprints)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
