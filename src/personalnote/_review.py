@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from . import _constants as C
+from ._chat import ChatModel
 from ._checks import CheckPolicy, check
-from ._context import CustomerContext, Fact, Relationship, build_context
+from ._context import CustomerContext, Fact, build_context
 from ._draft_types import Draft, Finding, blocking_findings
 from ._errors import (
     BlockingFindingsError,
@@ -40,6 +41,7 @@ from ._errors import (
     DraftNotFoundError,
     MomentGoneError,
     ReviewError,
+    RoleError,
     SignatureMismatchError,
     StaleDraftError,
     TamperedRecordError,
@@ -47,11 +49,16 @@ from ._errors import (
 )
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
 from ._form import whole_note
-from ._history import CustomerHistory, CustomerProfile
+from ._history import CustomerHistory
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
+from ._queue_types import EditedDraft as _EditedDraft
+from ._queue_types import context_from as _context_from
+from ._queue_types import context_payload as _context_payload
+from ._redraft import guidance_text, redraft
+from ._reviewers import ApprovalPolicy, ReviewerAccount, account_of, accounts, add_account, disable_account
 from ._signatures import (
     DEV_KEYS,
     ChainReport,
@@ -74,31 +81,6 @@ from ._store import Store, reading_row, store_path
 __all__ = ["ReviewQueue", "approval_in_force"]
 
 
-class _EditedDraft(Draft):
-    """A draft whose text a person replaced, so the checks read the new text."""
-
-    edited_text: str
-
-    @property
-    def text(self) -> str:
-        return self.edited_text
-
-
-def _context_payload(ctx: CustomerContext) -> dict[str, Any]:
-    """What the checks need from a context (its events are not kept: the checks never read them)."""
-    return {"customer": ctx.customer.model_dump(mode="json"), "as_of": ctx.as_of.isoformat(),
-            "facts": [f.model_dump(mode="json") for f in ctx.facts.values()],
-            "relationship": ctx.relationship.model_dump(mode="json")}
-
-
-def _context_from(payload: dict[str, Any]) -> CustomerContext:
-    return CustomerContext(customer=CustomerProfile.model_validate(payload["customer"]),
-                           as_of=datetime.fromisoformat(payload["as_of"]),
-                           facts={f["id"]: Fact.model_validate(f) for f in payload["facts"]},
-                           relationship=Relationship.model_validate(payload["relationship"]),
-                           events=[], business_events=[])
-
-
 def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
                       keys: SigningKeys = DEV_KEYS) -> bool:
     """True when ``approval`` approves this row's exact version, text and customer and is itself intact
@@ -119,16 +101,20 @@ class ReviewQueue:
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
     else the public development key, which ``verify()`` reports as not tamper-proof.
     ``create=False`` (or ``ReviewQueue.open``) opens an existing store only: a path with no store
-    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store.
+    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store. ``approval_policy``
+    (an ``ApprovalPolicy``) refuses an approval by a role that may not approve the draft's channel
+    (``RoleError``); without it every role may approve.
     """
 
     def __init__(self, path: str | Path | None = None, *, policy: CheckPolicy | None = None,
                  busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
                  clock: Callable[[], datetime] | None = None, signing_key: KeyInput | None = None,
-                 signing_key_id: str | None = None, create: bool = True) -> None:
+                 signing_key_id: str | None = None, create: bool = True,
+                 approval_policy: ApprovalPolicy | None = None) -> None:
         self.keys = resolve_signing_keys(signing_key, signing_key_id)
         self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
+        self.approval_policy = approval_policy
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
@@ -232,6 +218,24 @@ class ReviewQueue:
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
         return prompt_stats(self.store)
 
+    # --- reviewer accounts (personalnote serve logs them in; personalnote.web hashes passwords) ---
+
+    def add_reviewer(self, reviewer_id: str, printed_name: str, role: str, *,
+                     password_hash: str) -> ReviewerAccount:
+        """Add a reviewer account; ``password_hash`` from ``personalnote.web.hash_password``."""
+        return add_account(self.store, reviewer_id, printed_name, role, password_hash, self._now())
+
+    def reviewer_accounts(self) -> list[ReviewerAccount]:
+        """Every reviewer account, by id."""
+        return accounts(self.store)
+
+    def reviewer_account(self, reviewer_id: str) -> ReviewerAccount | None:
+        return account_of(self.store, reviewer_id)  # None when there is no such account
+
+    def disable_reviewer(self, reviewer_id: str, *, disabled: bool = True) -> ReviewerAccount:
+        """Disable an account (it can no longer log in; its signatures stay), or enable it again."""
+        return disable_account(self.store, reviewer_id, self._now(), disabled=disabled)
+
     # --- transitions -----------------------------------------------------------------------
 
     def open_keys(self) -> dict[DraftKey, int]:
@@ -273,9 +277,13 @@ class ReviewQueue:
                 draft_id = int(found[0])
             return self._queued(self._row(draft_id, tx), tx)
 
-    def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State]) -> None:
+    def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State],
+                source: sqlite3.Connection | Store | None = None) -> None:
         if row["version"] != version:
-            raise StaleDraftError(row["id"], version, row["version"], row["state"])
+            last = (signature_rows(source or self.store, row["id"]) or [None])[-1]
+            who = f"{last.printed_name} ({last.role}), {last.meaning}" if last else None
+            raise StaleDraftError(row["id"], version, row["version"], row["state"], decided_by=who,
+                                  decided_at=last.signed_at if last else None, current_text=row["text"])
         if row["state"] not in states:
             raise TransitionError(row["id"], row["state"], action)
 
@@ -285,7 +293,7 @@ class ReviewQueue:
         """One decision in one transaction: re-read, check the version, sign, update."""
         with self.store.write() as tx:
             row = self._row(draft_id, tx)
-            self._expect(row, version, action, states)
+            self._expect(row, version, action, states, tx)
             text = update.get("text", row["text"])
             signature = append_signature(
                 tx, self.keys, draft_id=draft_id, **decision_subject(row), reviewer_id=reviewer.id,
@@ -310,8 +318,10 @@ class ReviewQueue:
         """Approve the version the reviewer read, after re-checking its moment on ``current``.
 
         ``current`` is the customer's current history (with ``as_of``) or a context built from
-        it. Refused with ``MomentGoneError`` when the moment is no longer found, and with
-        ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given.
+        it. Refused with ``MomentGoneError`` when the moment is no longer found, with
+        ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given, and with
+        ``RoleError`` when the queue's ``approval_policy`` does not let the reviewer's role approve
+        the draft's channel.
 
         Example::
 
@@ -322,6 +332,10 @@ class ReviewQueue:
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             findings = [Finding.model_validate(f) for f in json.loads(row["findings"])]
+        policy = self.approval_policy
+        if policy is not None and not policy.may_approve(reviewer.role, draft.channel):
+            allowed = sorted(policy.roles.get(draft.channel, ()))
+            raise RoleError(draft_id, reviewer.role, draft.channel, allowed)
         reasons = self._moment_reasons(draft, current, as_of, business_events, extra_moments)
         if reasons:
             raise MomentGoneError(draft_id, draft.moment.key, reasons)
@@ -369,19 +383,65 @@ class ReviewQueue:
         """
         row = self._row(draft_id)
         self._expect(row, version, "edit", EDITABLE)
+        text, findings = self._edited(row, text)
+        if text == row["text"]:
+            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
+        return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
+            "state": "edited", "text": text, "text_sha256": sha256_text(text),
+            "findings": json.dumps([f.to_json_dict() for f in findings])})
+
+    def _edited(self, row: sqlite3.Row, text: str) -> tuple[str, list[Finding]]:
         if not text.strip():
-            raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
+            raise ReviewError(row["id"], "the edited text is empty; reject the draft instead")
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             context = _context_from(json.loads(row["context"]))
         text = whole_note(text, draft.salutation, draft.closing, draft.signature_block)
-        if text == row["text"]:
-            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
-        edited = _EditedDraft(**dict(draft), edited_text=text)
-        findings = check(edited, context, policy=self.policy)
-        return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
-            "state": "edited", "text": text, "text_sha256": sha256_text(text),
-            "findings": json.dumps([f.to_json_dict() for f in findings])})
+        return text, check(_EditedDraft(**dict(draft), edited_text=text), context, policy=self.policy)
+
+    def check_edit(self, draft_id: int, text: str) -> tuple[str, list[Finding]]:
+        """The whole note an ``edit`` with ``text`` would save, and its findings; nothing is saved or signed.
+
+        Example::
+
+            note, findings = queue.check_edit(7, "Congratulations on 2 million miles.")
+        """
+        return self._edited(self._row(draft_id), text)
+
+    def request_change(self, draft_id: int, reviewer: Reviewer, *, version: int, guidance: str,
+                       model: ChatModel | str | None = None, prompt: str | None = None,
+                       current: CustomerHistory | CustomerContext | None = None, as_of: AsOf | None = None,
+                       business_events: Sequence[Any] = ()) -> QueuedDraft:
+        """Draft the note again with the reviewer's ``guidance`` in the prompt ("mention the flight, not
+        the seat"): the next version of the same draft, ``drafted``, checked, needing its own approval.
+
+        Signed ``request_change`` with the guidance as the reason. Drafted from the stored context, for
+        the same moment, channel and signers, with the draft's ``model`` name and prompt version (else
+        a ``ReviewError`` before any model call); given ``current`` and ``as_of``, the moment is
+        re-checked first. ``PromptStats.changes_requested`` counts requests per prompt version.
+
+        Example::
+
+            queue.request_change(7, alice, version=1, guidance="Mention the flight, not the seat.",
+                                 model=model, current=history, as_of=now)
+        """
+        guidance = guidance_text(draft_id, guidance)
+        row = self._row(draft_id)
+        self._expect(row, version, "request a change to", EDITABLE)
+        with reading_row(self.path, "drafts", row):
+            draft = Draft.model_validate_json(row["draft"])
+            context = _context_from(json.loads(row["context"]))
+        if current is not None:
+            reasons = self._moment_reasons(draft, current, as_of, business_events, ())
+            if reasons:
+                raise MomentGoneError(draft_id, draft.moment.key, reasons)
+        new = redraft(draft_id, context, draft, guidance, previous_text=row["text"], model=model,
+                      prompt=prompt)
+        findings = json.dumps([f.to_json_dict() for f in check(new, context, policy=self.policy)])
+        update = {"state": "drafted", "text": new.text, "text_sha256": sha256_text(new.text),
+                  "model_text": new.text, "draft": new.model_dump_json(), "findings": findings}
+        return self._decide(draft_id, version, "request a change to", EDITABLE, reviewer, "request_change",
+                            guidance, update)
 
     def reject(self, draft_id: int, reviewer: Reviewer, *, version: int, reason: str) -> QueuedDraft:
         """Reject the draft (also an approved one, before export); ``reason`` is required."""

@@ -42,6 +42,45 @@ CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
 BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be deleted'); END;
 """
 
+_SIGNATURES = """
+CREATE TABLE {table} (
+    seq INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    customer_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    signers TEXT NOT NULL,
+    reviewer_id TEXT NOT NULL,
+    printed_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override', 'request_change')),
+    reason TEXT,
+    version INTEGER NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    diff TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    context_hash TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL UNIQUE
+)
+"""
+
+#: reviewer accounts (schema 3): the password hash is argon2id (personalnote.web); a disabled account
+#: cannot log in, and is never deleted (its id stays in the signatures it made)
+_REVIEWERS = """
+CREATE TABLE reviewers (
+    id TEXT PRIMARY KEY,
+    printed_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)"""
+
 _SCHEMA = f"""
 CREATE TABLE drafts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,29 +110,7 @@ CREATE TABLE drafts (
 CREATE UNIQUE INDEX drafts_one_open
     ON drafts (customer_id, moment_key, context_hash, prompt, prompt_version) WHERE state <> 'rejected';
 CREATE INDEX drafts_by_state ON drafts (state, id);
-CREATE TABLE signatures (
-    seq INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts (id),
-    customer_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    signers TEXT NOT NULL,
-    reviewer_id TEXT NOT NULL,
-    printed_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    signed_at TEXT NOT NULL,
-    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override')),
-    reason TEXT,
-    version INTEGER NOT NULL,
-    text_sha256 TEXT NOT NULL,
-    diff TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    context_hash TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    row_hash TEXT NOT NULL UNIQUE
-);
+{_SIGNATURES.format(table='signatures').strip()};
 CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);
 CREATE TABLE chain_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -112,11 +129,16 @@ CREATE TABLE exports (
     path TEXT NOT NULL,
     exported_at TEXT NOT NULL
 );
+{_REVIEWERS};
 {_APPEND_ONLY.format(table="signatures")}
 {_APPEND_ONLY.format(table="exports")}
 """
 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+class _Migrate(Exception):
+    """Raised inside the schema transaction for a store of schema 2: it is migrated after it rolls back."""
 
 
 def store_path(path: str | Path | None = None) -> Path:
@@ -221,12 +243,52 @@ class Store:
         found = self._pragma("PRAGMA user_version")[0][0]
         if found == C.STORE_SCHEMA_VERSION:
             return
+        try:
+            self._create_or_refuse()
+        except _Migrate:
+            self._migrate_keyed_store()
+
+    def _migrate_keyed_store(self) -> None:
+        """Schema 2 to 3: the ``reviewers`` table, and ``request_change`` among the signatures' meanings.
+
+        SQLite cannot change a CHECK constraint, so the append-only ``signatures`` table is rebuilt the
+        way SQLite's ALTER TABLE documentation says (foreign keys off, a new table, every row copied
+        as it is, the old one dropped, the new one renamed, the foreign keys checked), in one
+        transaction: every row keeps its MAC, and the chain verifies as before.
+        """
+        self._pragma("PRAGMA foreign_keys = OFF")
+        try:
+            with self.write() as tx:
+                if tx.execute("PRAGMA user_version").fetchone()[0] != C.KEYED_STORE_SCHEMA_VERSION:
+                    return  # another process migrated it first
+                columns = ", ".join(row[1] for row in tx.execute("PRAGMA table_info(signatures)"))
+                tx.execute(_SIGNATURES.format(table="signatures_v3"))
+                tx.execute(f"INSERT INTO signatures_v3 ({columns}) SELECT {columns} FROM signatures")
+                tx.execute("DROP TABLE signatures")
+                tx.execute("ALTER TABLE signatures_v3 RENAME TO signatures")
+                statements = ["CREATE INDEX signatures_by_draft ON signatures (draft_id, seq)", _REVIEWERS,
+                              *_APPEND_ONLY.format(table="signatures").split(";\n")]
+                for statement in statements:
+                    if statement.strip():
+                        tx.execute(statement)
+                if tx.execute("PRAGMA foreign_key_check").fetchall():
+                    raise StoreError(self.path, "migrating schema 2 to 3 broke a foreign key; nothing was "
+                                                "changed")
+                tx.execute(f"PRAGMA user_version = {C.STORE_SCHEMA_VERSION}")
+        finally:
+            self._pragma("PRAGMA foreign_keys = ON")
+
+    def _create_or_refuse(self) -> None:
+        """A new store's schema; a store of another version is refused (or, for 2, ``_Migrate``)."""
+        found = self._pragma("PRAGMA user_version")[0][0]
         if not self.create and found == 0 and not self.query("SELECT count(*) FROM sqlite_master")[0][0]:
             raise StoreNotFoundError(self.path, "an empty database, not a review store")
         with self.write() as tx:
             found = tx.execute("PRAGMA user_version").fetchone()[0]
             if found == C.STORE_SCHEMA_VERSION:
                 return
+            if found == C.KEYED_STORE_SCHEMA_VERSION:
+                raise _Migrate
             if found == C.UNKEYED_STORE_SCHEMA_VERSION:
                 raise StoreError(self.path, f"schema version {found} is a store made before keyed signatures "
                                             "(its record is an unkeyed hash chain that anyone who can write "
