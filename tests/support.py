@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import personalnote as pn
-from personalnote.testing import FakeChatModel
+from personalnote.testing import FakeChatModel, answer_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -182,6 +182,61 @@ class SlowModel:
             return FakeChatModel([reply], name=self._name).complete(request)  # tokens: word counts
         finally:
             self.in_flight -= 1
+
+
+# -- The review web app: a store of fake-model drafts for a few fixture customers, and reviewer accounts
+# (tests/test_web_*.py and scripts/screenshots).
+
+WEB_PASSWORD = "correct horse battery staple"
+#: customers with a moment at AS_OF: a card (blocking findings: a clock time and an invented place),
+#: an email, a letter drafted ahead ("for 21 November"), a birthday card, a tenth purchase
+WEB_CUSTOMERS = ("flyer_2m_miles", "grey_trousers", "anniversary_ahead_letter", "birthday_card",
+                 "tenth_purchase")
+WEB_BODIES = {
+    "grey_trousers": "The grey trousers you asked about are back in your size, and we have kept a pair for you.",
+    "anniversary_ahead_letter": "Thank you for the years you have spent with us; it has been a pleasure to "
+                                "know you.",
+    "birthday_card": "Happy birthday from all of us, and thank you for coming back to see us so often.",
+    "tenth_purchase": "Thank you for your tenth purchase with us, the tea caddy; it means a great deal to the "
+                      "whole team.",
+}
+#: a note that passes the checks, for editing the flyer's blocking draft in the web app
+WEB_CLEAN_BODY = GOOD["body"]
+#: markup a page must show as text, never run
+SCRIPT = "<script>alert('pwned')</script>"
+
+
+def web_draft(name: str, body: str | None = None) -> tuple[pn.Draft, pn.CustomerContext, Path]:
+    """A fake-model draft for a fixture customer (the flyer's has blocking findings unless ``body``)."""
+    path = FIXTURES / "customers" / f"{name}.json"
+    data = pn.load(path)
+    ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
+    if name == "flyer_2m_miles" and body is None:
+        reply: Any = PARIS
+    else:
+        text = body or WEB_BODIES[name]
+        def reply(request: pn.ChatRequest) -> dict[str, Any]:
+            return answer_for(request, text)
+    signers = CREW if name == "flyer_2m_miles" else [pn.Signer("Store manager", "Dana Ruiz")]
+    draft = pn.draft_note(ctx, model=FakeChatModel([reply]), signers=signers, max_candidates=1)
+    assert isinstance(draft, pn.Draft), draft
+    return draft, ctx, path
+
+
+def web_store(path: Path, customers: Sequence[str] = WEB_CUSTOMERS) -> Path:
+    """A review store with a fake-model draft for each customer (queue ids in order) and three accounts:
+    alice (Alice Smith, crew), bob (Bob Jones, crew) and sam (Sam Lee, store; may not approve cards)."""
+    from personalnote.web import hash_password
+
+    password_hash = hash_password(WEB_PASSWORD)
+    with pn.ReviewQueue(path) as queue:
+        for name in customers:
+            draft, ctx, source = web_draft(name)
+            queue.submit(draft, ctx, source=source)
+        for account, printed, role in (("alice", "Alice Smith", "crew"), ("bob", "Bob Jones", "crew"),
+                                       ("sam", "Sam Lee", "store")):
+            queue.add_reviewer(account, printed, role, password_hash=password_hash)
+    return path
 
 
 # -- A scripted local HTTP server (the ``scripted`` fixture in conftest.py starts and stops them).

@@ -243,7 +243,8 @@ def prompt_stats(store: Store) -> list[PromptStats]:
     }
     requested: Counter[tuple[str, str]] = Counter(
         (row["prompt"], row["prompt_version"])
-        for row in store.query("SELECT prompt, prompt_version FROM signatures WHERE meaning = 'request_change'"))
+        for row in store.query("SELECT prompt, prompt_version FROM signatures "
+                               "WHERE meaning = 'request_change'"))
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for row in store.query("SELECT id, prompt, prompt_version, state, model_text, text FROM drafts "
                            "ORDER BY id"):

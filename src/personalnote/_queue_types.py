@@ -93,6 +93,8 @@ class QueuedDraft:
     export_count: int
     facts: tuple[Fact, ...] = ()
     signatures: tuple[SignatureRecord, ...] = ()
+    #: the customer's name as the stored context gives it (for search and display), else None
+    customer_name: str | None = None
 
     @property
     def customer_id(self) -> str:

@@ -49,7 +49,7 @@ from ._errors import (
 )
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
 from ._form import whole_note
-from ._history import CustomerHistory
+from ._history import CustomerHistory, CustomerProfile
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
@@ -160,6 +160,7 @@ class ReviewQueue:
     def _read_queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
         approval = signature_at(tx, row["approval_seq"])
         signatures = tuple(signature_rows(tx, row["id"]))
+        context = json.loads(row["context"])
         in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
                     and signatures[-1] == approval and not draft_problems(row, list(signatures)))
         return QueuedDraft(
@@ -169,10 +170,9 @@ class ReviewQueue:
             source=row["source"], created_at=row["created_at"], updated_at=row["updated_at"],
             approval=approval if in_force else None,
             first_exported_at=row["first_exported_at"], last_exported_at=row["last_exported_at"],
-            export_count=row["export_count"],
-            facts=tuple(Fact.model_validate(f) for f in json.loads(row["context"])["facts"]),
+            export_count=row["export_count"], facts=tuple(Fact.model_validate(f) for f in context["facts"]),
             signatures=signatures,
-        )
+            customer_name=CustomerProfile.model_validate(context["customer"]).display_name)
 
     def _row(self, draft_id: int, tx: sqlite3.Connection | None = None) -> sqlite3.Row:
         sql, params = "SELECT * FROM drafts WHERE id = ?", (draft_id,)

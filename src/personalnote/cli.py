@@ -2,8 +2,9 @@
 
 The CLI is a client of the library: it imports the public names of ``personalnote``, the
 defaults in ``_constants`` (its help prints them), the loaders' text reader and the ``as_of``
-parser, nothing else; ``_cli_review`` holds the review commands and ``_cli_common`` what the
-commands share. Commands that call no model never import a model SDK. An application that
+parser, nothing else (``cli_web`` imports the public ``personalnote.web`` when its commands run);
+``_cli_review`` holds the review commands, ``cli_web`` the web app's (``serve``, ``reviewer``) and
+``_cli_common`` what the commands share. Commands that call no model never import a model SDK. An application that
 embeds it, or a test, can give it a model::
 
     from personalnote.cli import main
@@ -64,6 +65,7 @@ from ._cli_common import (
     store_option,
 )
 from ._cli_review import review_parsers
+from .cli_web import web_parsers
 from ._loaders import read_text
 
 __all__ = ["EXIT_BLOCKED", "main"]
@@ -315,6 +317,8 @@ a session, from customer file to printed card:
   personalnote review edit 1 --text-file body.txt --reviewer alice --store review.db
   personalnote review approve 1 --reviewer alice --as-of 2026-11-20T19:00:00Z --store review.db
   personalnote export --format card --out cards.html --store review.db
+  personalnote reviewer add alice --name "Alice Smith" --role crew --store review.db
+  personalnote serve --store review.db                 # http://127.0.0.1:8000, needs personalnote[web]
 
 --as-of takes an ISO-8601 instant (UTC without an offset) or a date alone, which means the end of
 that day (23:59:59.999999) in each customer's own time zone. Without it: $PERSONALNOTE_AS_OF, else
@@ -402,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     json_option(checker, "a JSON object with the findings")
     checker.set_defaults(run=_check)
     review_parsers(sub)
+    web_parsers(sub)
     return parser
 
 
