@@ -379,3 +379,5 @@ LOGIN_FREE_FAILURES: Final = 3
 LOGIN_BACKOFF_SECONDS: Final = 2.0
 #: the longest wait between tries (seconds)
 LOGIN_BACKOFF_MAX_SECONDS: Final = 300.0
+#: failed logins are forgotten this long after the last one (seconds)
+LOGIN_FORGET_SECONDS: Final = 3600.0

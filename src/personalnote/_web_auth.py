@@ -11,7 +11,8 @@
 - Failed logins are counted per account and per client address, in the server's memory (a restart
   forgets them): after ``LOGIN_FREE_FAILURES`` failures each further try must wait
   ``LOGIN_BACKOFF_SECONDS``, doubling with every failure up to ``LOGIN_BACKOFF_MAX_SECONDS``; a try
-  during the wait is refused without checking the password. A successful login clears the account.
+  during the wait is refused without checking the password. A successful login clears the account's
+  count (not the address's); failures are forgotten ``LOGIN_FORGET_SECONDS`` after the last one.
 
 Example::
 
@@ -110,12 +111,14 @@ class LoginThrottle:
     free: int = C.LOGIN_FREE_FAILURES
     backoff: float = C.LOGIN_BACKOFF_SECONDS
     most: float = C.LOGIN_BACKOFF_MAX_SECONDS
+    #: failures older than this are forgotten (seconds after the last one)
+    forget: float = C.LOGIN_FORGET_SECONDS
     clock: Callable[[], float] = time.monotonic
     _failures: dict[str, _Failures] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _wait_for(self, failures: _Failures) -> float:
-        if failures.count < self.free:
+        if failures.count < self.free or self.clock() - failures.last > self.forget:
             return 0.0
         wait = min(self.most, self.backoff * 2 ** (failures.count - self.free))
         return max(0.0, failures.last + wait - self.clock())
@@ -130,6 +133,8 @@ class LoginThrottle:
             now = self.clock()
             for key in keys:
                 failures = self._failures.setdefault(key, _Failures())
+                if now - failures.last > self.forget:
+                    failures.count = 0
                 failures.count += 1
                 failures.last = now
 
