@@ -239,6 +239,51 @@ def web_store(path: Path, customers: Sequence[str] = WEB_CUSTOMERS) -> Path:
     return path
 
 
+class LiveServer:
+    """The web app served by uvicorn in a thread on 127.0.0.1 and a free port, for a real browser.
+
+    Example::
+
+        with LiveServer(create_app(store)) as server:
+            page.goto(server.url + "/login")
+    """
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        ready = threading.Event()
+        for _ in range(1200):  # up to a minute on a loaded machine; usually a few hundredths of a second
+            if self.server.started or not self.thread.is_alive():
+                break
+            ready.wait(0.05)
+        assert self.server.started, "the web app did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=60)
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (``apt-get install chromium``; .ci/run installs it), never a downloaded browser."""
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+#: how Playwright starts Debian's Chromium: headless, no sandbox (CI runs as root), no background traffic
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
 # -- A scripted local HTTP server (the ``scripted`` fixture in conftest.py starts and stops them).
 
 def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:

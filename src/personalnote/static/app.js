@@ -21,8 +21,10 @@
     document.querySelectorAll("form.action").forEach(function (f) { f.classList.remove("focused"); });
     form.classList.add("focused");
     form.scrollIntoView({block: "center"});
-    var field = form.querySelector("textarea, input:not([type=hidden]), button");
-    if (field) { field.focus(); }
+    // the first field to type in; never a button, so a stray key press cannot sign anything
+    var field = form.querySelector("textarea, input:not([type=hidden])");
+    if (!form.hasAttribute("tabindex")) { form.setAttribute("tabindex", "-1"); }
+    (field || form).focus();
     return true;
   }
   var keys = {a: "approve", e: "edit", r: "reject", c: "change"};
@@ -43,7 +45,7 @@
     if ((event.key === "o" || event.key === "Enter") && row) { window.location = row.dataset.href; return; }
     var action = keys[event.key];
     if (!action) { return; }
-    if (row) { window.location = row.dataset.href + "#" + action; event.preventDefault(); return; }
+    if (row) { window.location = row.dataset.href + "?focus=" + action; event.preventDefault(); return; }
     if (focusAction(action)) { event.preventDefault(); }
   });
   document.addEventListener("click", function (event) {
@@ -53,8 +55,9 @@
     if (row && !event.target.closest("a")) { window.location = row.dataset.href; }
   });
   document.addEventListener("DOMContentLoaded", function () {
-    var hash = window.location.hash.replace("#", "");
-    if (hash && document.getElementById(hash)) { focusAction(hash); }
+    // ?focus=approve (not #approve: the browser's own scroll to a fragment would take the focus back)
+    var wanted = new URLSearchParams(window.location.search).get("focus");
+    if (wanted && Object.values(keys).indexOf(wanted) >= 0) { focusAction(wanted); }
     if (rows().length) { select(rows()[0]); }
   });
 })();
