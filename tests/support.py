@@ -193,12 +193,13 @@ WEB_PASSWORD = "correct horse battery staple"
 WEB_CUSTOMERS = ("flyer_2m_miles", "grey_trousers", "anniversary_ahead_letter", "birthday_card",
                  "tenth_purchase")
 WEB_BODIES = {
-    "grey_trousers": "The grey trousers you asked about are back in your size, and we have kept a pair for you.",
+    "grey_trousers": "The grey trousers you asked about are back in your size, and we have kept a pair for "
+                     "you.",
     "anniversary_ahead_letter": "Thank you for the years you have spent with us; it has been a pleasure to "
                                 "know you.",
     "birthday_card": "Happy birthday from all of us, and thank you for coming back to see us so often.",
-    "tenth_purchase": "Thank you for your tenth purchase with us, the tea caddy; it means a great deal to the "
-                      "whole team.",
+    "tenth_purchase": "Thank you for your tenth purchase with us, the tea caddy; it means a great deal to "
+                      "the whole team.",
 }
 #: a note that passes the checks, for editing the flyer's blocking draft in the web app
 WEB_CLEAN_BODY = GOOD["body"]
@@ -255,7 +256,8 @@ class LiveServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

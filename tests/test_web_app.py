@@ -34,8 +34,10 @@ def login(web_store_path: Path) -> Login:
     def make(reviewer: str = "alice", app: Any = None, **options: Any) -> TestClient:
         client = TestClient(app or create_app(web_store_path, as_of=options.pop("as_of", LATER), **options))
         page = client.get("/login")
-        answer = client.post("/login", data={"csrf": csrf_of(page.text), "reviewer": reviewer,
-                                             "password": WEB_PASSWORD, "next": "/"})
+        answer = client.post(
+            "/login",
+            data={"csrf": csrf_of(page.text), "reviewer": reviewer, "password": WEB_PASSWORD, "next": "/"},
+        )
         assert answer.status_code == 200 and "Inbox" in answer.text, answer.text[:500]
         return client
 
@@ -53,11 +55,18 @@ def post(client: TestClient, page: str, to: str, **data: str) -> Any:
 def test_the_inbox_lists_pending_drafts_with_what_a_reviewer_needs(login: Login) -> None:
     page = login().get("/").text
     assert page.count('class="row') == 5
-    row = page[page.index('id="row-1"'):page.index('id="row-2"')]
-    for shown in ("drafted", "Margaret Okafor", "C-1001", "milestone", "card", 'class="blocking-count">3<',
-                  "04 Dec 2026"):
+    row = page[page.index('id="row-1"') : page.index('id="row-2"')]
+    for shown in (
+        "drafted",
+        "Margaret Okafor",
+        "C-1001",
+        "milestone",
+        "card",
+        'class="blocking-count">3<',
+        "04 Dec 2026",
+    ):
         assert shown in row, shown
-    ahead = page[page.index('id="row-3"'):page.index('id="row-4"')]
+    ahead = page[page.index('id="row-3"') : page.index('id="row-4"')]
     assert "for 21 November" in ahead and "letter" in ahead and "expired" not in ahead
 
 
@@ -73,7 +82,7 @@ def test_filters_and_search(login: Login) -> None:
 
 def test_expired_drafts_show_as_expired_and_can_be_filtered(login: Login) -> None:
     client = login(as_of=LATER + timedelta(days=8))  # the grey trousers and the birthday were fresh until
-    page = client.get("/?expired=yes").text          # 28 and 26 November
+    page = client.get("/?expired=yes").text  # 28 and 26 November
     assert page.count('class="row expired"') == 2 and "C-2002" in page and "C-2201" in page
     assert "expired-badge" in page and "C-1001" not in page
     assert client.get("/?expired=no").text.count('class="row') == 3
@@ -101,14 +110,17 @@ def test_check_reruns_the_checks_without_saving(login: Login) -> None:
 
 def test_an_edit_saves_a_new_version_whose_findings_update_then_it_is_approved(login: Login) -> None:
     client = login()
-    edited = post(client, "/drafts/1", "/drafts/1/edit", text=WEB_CLEAN_BODY, action="save", reason="no clock")
+    edited = post(
+        client, "/drafts/1", "/drafts/1/edit", text=WEB_CLEAN_BODY, action="save", reason="no clock"
+    )
     assert "Edited: draft 1 is now version 2 (edited)" in edited.text
     assert 'id="blocking-count" class="">0 blocking' in edited.text
     assert 'class="diff-add">+' in edited.text and 'class="diff-del">-' in edited.text
     approved = post(client, "/drafts/1", "/drafts/1/approve")
     assert "Approved: draft 1 is now version 3 (approved)" in approved.text
-    assert re.search(r"<td>3</td><td>approve</td><td>Alice Smith <code>alice</code></td>\s*<td>crew</td>",
-                     approved.text)
+    assert re.search(
+        r"<td>3</td><td>approve</td><td>Alice Smith <code>alice</code></td>\s*<td>crew</td>", approved.text
+    )
 
 
 def test_blocking_findings_need_an_override_reason(login: Login) -> None:
@@ -120,42 +132,59 @@ def test_blocking_findings_need_an_override_reason(login: Login) -> None:
     with pn.ReviewQueue.open(client.app.state.personalnote.settings.store) as queue:  # type: ignore[attr-defined]
         signature = queue.history(1)[-1]
     assert (signature.meaning, signature.reviewer_id, signature.printed_name, signature.role) == (
-        "override", "alice", "Alice Smith", "crew")
+        "override",
+        "alice",
+        "Alice Smith",
+        "crew",
+    )
 
 
 def test_reject_needs_a_reason_and_signs_it(login: Login) -> None:
     client = login("sam")
     assert post(client, "/drafts/2", "/drafts/2/reject", reason="  ").status_code == 400
     rejected = post(client, "/drafts/2", "/drafts/2/reject", reason="he said no to blue")
-    assert "Rejected: draft 2 is now version 2 (rejected)" in rejected.text and "he said no to blue" in rejected.text
+    assert (
+        "Rejected: draft 2 is now version 2 (rejected)" in rejected.text
+        and "he said no to blue" in rejected.text
+    )
     assert "no decision is open" in rejected.text
 
 
 def test_a_request_for_a_change_drafts_a_new_version(login: Login) -> None:
-    model = FakeChatModel([lambda request: answer_for(request, "The grey pair is back in your size for you.")])
+    model = FakeChatModel(
+        [lambda request: answer_for(request, "The grey pair is back in your size for you.")]
+    )
     client = login(model=model)
     answer = post(client, "/drafts/2", "/drafts/2/change", guidance="Say the grey pair, not trousers.")
     assert "Drafted again: draft 2 is now version 2 (drafted)" in answer.text
     assert "The grey pair is back in your size for you." in answer.text
     assert "request_change" in answer.text and "Say the grey pair, not trousers." in answer.text
-    assert 'Reviewer\'s instruction: "Say the grey pair, not trousers."' in model.requests[0].messages[-1]["content"]
+    assert (
+        'Reviewer\'s instruction: "Say the grey pair, not trousers."'
+        in model.requests[0].messages[-1]["content"]
+    )
 
 
-def test_a_second_reviewer_on_a_stale_version_sees_who_decided_first(login: Login,
-                                                                     web_store_path: Path) -> None:
+def test_a_second_reviewer_on_a_stale_version_sees_who_decided_first(
+    login: Login, web_store_path: Path
+) -> None:
     app = create_app(web_store_path, as_of=LATER)
     alice, bob = login("alice", app=app), login("bob", app=app)
     bobs_page = bob.get("/drafts/4").text  # Bob reads version 1
     assert post(alice, "/drafts/4", "/drafts/4/reject", reason="not this week").status_code == 200
     stale = bob.post("/drafts/4/approve", data={"csrf": csrf_of(bobs_page), "version": "1"})
     assert stale.status_code == 409
-    assert "Someone decided first" in stale.text and 'id="decided-by">Alice Smith (crew), reject<' in stale.text
+    assert (
+        "Someone decided first" in stale.text and 'id="decided-by">Alice Smith (crew), reject<' in stale.text
+    )
     assert "Happy birthday from all of us" in stale.text and "Nothing was overwritten" in stale.text
     with pn.ReviewQueue.open(web_store_path) as queue:
         assert queue.get(4).state == "rejected" and len(queue.history(4)) == 1
 
 
-def test_export_writes_a_new_file_to_download_and_never_overwrites(login: Login, web_store_path: Path) -> None:
+def test_export_writes_a_new_file_to_download_and_never_overwrites(
+    login: Login, web_store_path: Path
+) -> None:
     client = login("sam")
     post(client, "/drafts/5", "/drafts/5/approve")
     page = client.get("/export").text
@@ -167,7 +196,10 @@ def test_export_writes_a_new_file_to_download_and_never_overwrites(login: Login,
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
     assert [json.loads(line)["draft_id"] for line in download.text.splitlines()] == [5]
     again = post(client, "/export", "/export", format="jsonl")
-    assert "Nothing new to export" in again.text and len(list((web_store_path.parent / "review-exports").iterdir())) == 1
+    assert (
+        "Nothing new to export" in again.text
+        and len(list((web_store_path.parent / "review-exports").iterdir())) == 1
+    )
     reprint = post(client, "/export", "/export", format="card", again="on")
     assert "Exported 1 note" in reprint.text
 
@@ -177,16 +209,27 @@ def test_a_login_needs_the_right_password_and_a_page_needs_a_login(web_store_pat
     first = client.get("/drafts/1", follow_redirects=False)
     assert first.status_code == 303 and first.headers["location"] == "/login?next=/drafts/1"
     page = client.get("/login?next=/drafts/1")
-    wrong = client.post("/login", data={"csrf": csrf_of(page.text), "reviewer": "alice", "password": "nope",
-                                        "next": "/drafts/1"})
+    wrong = client.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "reviewer": "alice", "password": "nope", "next": "/drafts/1"},
+    )
     assert wrong.status_code == 401 and "Wrong reviewer id or password" in wrong.text
-    right = client.post("/login", data={"csrf": csrf_of(page.text), "reviewer": "alice", "password": WEB_PASSWORD,
-                                        "next": "/drafts/1"})
+    right = client.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "reviewer": "alice", "password": WEB_PASSWORD, "next": "/drafts/1"},
+    )
     assert right.status_code == 200 and "Draft 1" in right.text
     other = TestClient(client.app)
-    outside = other.post("/login", data={"csrf": csrf_of(other.get("/login").text), "reviewer": "alice",
-                                         "password": WEB_PASSWORD, "next": "//evil.example/"},
-                         follow_redirects=False)
+    outside = other.post(
+        "/login",
+        data={
+            "csrf": csrf_of(other.get("/login").text),
+            "reviewer": "alice",
+            "password": WEB_PASSWORD,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert outside.headers["location"] == "/"
 
 

@@ -54,7 +54,8 @@ def _log_in(browser: Any, url: str, reviewer: str) -> Any:
 
 
 def test_a_reviewer_edits_approves_and_exports_and_a_second_one_gets_the_stale_page(
-        browser: Any, web_store_path: Path, tmp_path: Path) -> None:
+    browser: Any, web_store_path: Path, tmp_path: Path
+) -> None:
     model = FakeChatModel([lambda request: answer_for(request, REDRAFT)] * 3)
     app = create_app(web_store_path, as_of=LATER, model=model, export_dir=tmp_path / "exports")
     with LiveServer(app) as server:
@@ -106,7 +107,8 @@ def test_a_reviewer_edits_approves_and_exports_and_a_second_one_gets_the_stale_p
 
 
 def test_a_request_for_a_change_produces_a_new_version_and_the_keys_move_through_the_inbox(
-        browser: Any, web_store_path: Path) -> None:
+    browser: Any, web_store_path: Path
+) -> None:
     model = FakeChatModel([lambda request: answer_for(request, REDRAFT)] * 3)
     from playwright.sync_api import expect
 

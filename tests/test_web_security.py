@@ -27,7 +27,9 @@ def csrf_of(html: str) -> str:
 
 def log_in(client: TestClient, reviewer: str = "alice", password: str = WEB_PASSWORD) -> Any:
     page = client.get("/login")
-    return client.post("/login", data={"csrf": csrf_of(page.text), "reviewer": reviewer, "password": password})
+    return client.post(
+        "/login", data={"csrf": csrf_of(page.text), "reviewer": reviewer, "password": password}
+    )
 
 
 def state_of(store: Path, draft_id: int) -> tuple[str, int]:
@@ -43,13 +45,20 @@ def test_a_forged_form_without_its_csrf_token_is_refused(web_store_path: Path) -
     client = TestClient(create_app(web_store_path, as_of=LATER))
     log_in(client)
     good = csrf_of(client.get("/drafts/2").text)
-    forged = [{"version": "1"}, {"version": "1", "csrf": ""}, {"version": "1", "csrf": "x" * 43},
-              {"version": "1", "csrf": good + "x"}]
+    forged = [
+        {"version": "1"},
+        {"version": "1", "csrf": ""},
+        {"version": "1", "csrf": "x" * 43},
+        {"version": "1", "csrf": good + "x"},
+    ]
     for data in forged:
         answer = client.post("/drafts/2/reject", data={**data, "reason": "forged"})
         assert answer.status_code == 403 and "CSRF" in answer.text
-    cross_site = client.post("/drafts/2/reject", data={"csrf": good, "version": "1", "reason": "forged"},
-                             headers={"Origin": "https://evil.example"})
+    cross_site = client.post(
+        "/drafts/2/reject",
+        data={"csrf": good, "version": "1", "reason": "forged"},
+        headers={"Origin": "https://evil.example"},
+    )
     assert cross_site.status_code == 403 and "another site" in cross_site.text
     assert state_of(web_store_path, 2) == ("drafted", 1)
     # the token of another session is no token for this one
@@ -85,11 +94,13 @@ def test_a_reviewer_without_the_role_cannot_approve(web_store_path: Path) -> Non
     # the same reviewer may approve an email; a policy can open cards to the role
     email = client.post("/drafts/5/approve", data={"csrf": csrf_of(page), "version": "1"})
     assert email.status_code == 200 and state_of(web_store_path, 5) == ("approved", 2)
-    opened = TestClient(create_app(web_store_path, as_of=LATER,
-                                   policy=pn.ApprovalPolicy.parse(["card=crew,store"])))
+    opened = TestClient(
+        create_app(web_store_path, as_of=LATER, policy=pn.ApprovalPolicy.parse(["card=crew,store"]))
+    )
     log_in(opened, "sam")
-    answer = opened.post("/drafts/4/approve", data={"csrf": csrf_of(opened.get("/drafts/4").text),
-                                                    "version": "1"})
+    answer = opened.post(
+        "/drafts/4/approve", data={"csrf": csrf_of(opened.get("/drafts/4").text), "version": "1"}
+    )
     assert answer.status_code == 200 and state_of(web_store_path, 4) == ("approved", 2)
 
 
@@ -98,8 +109,14 @@ def test_the_queue_enforces_the_policy_itself(web_store_path: Path) -> None:
 
     with pn.ReviewQueue.open(web_store_path, approval_policy=pn.ApprovalPolicy.default()) as queue:
         with pytest.raises(pn.RoleError) as info:
-            queue.approve(1, pn.Reviewer("sam", "Sam Lee", "store"), version=1, current=flyer(), as_of=LATER,
-                          override_reason="x")
+            queue.approve(
+                1,
+                pn.Reviewer("sam", "Sam Lee", "store"),
+                version=1,
+                current=flyer(),
+                as_of=LATER,
+                override_reason="x",
+            )
         assert (info.value.role, info.value.channel, info.value.allowed) == ("store", "card", ("crew",))
     assert state_of(web_store_path, 1) == ("drafted", 1)
 
@@ -112,11 +129,15 @@ def hostile_store(tmp_path: Path) -> Path:
     """Model output, a reviewer's name and role with markup; reasons and guidance get markup below."""
     path = tmp_path / "hostile.sqlite3"
     with pn.ReviewQueue(path) as queue:
-        for name, body in (("grey_trousers", f"The grey trousers {SCRIPT} are back {IMG} in your size."),
-                           ("tenth_purchase", f"Your tenth purchase, the tea caddy {SCRIPT}, thank you.")):
+        for name, body in (
+            ("grey_trousers", f"The grey trousers {SCRIPT} are back {IMG} in your size."),
+            ("tenth_purchase", f"Your tenth purchase, the tea caddy {SCRIPT}, thank you."),
+        ):
             draft, ctx, source = web_draft(name, body)
             queue.submit(draft, ctx, source=source)
-        queue.add_reviewer("mallory", f"Mal {SCRIPT}", f"crew{IMG}", password_hash=hash_password(WEB_PASSWORD))
+        queue.add_reviewer(
+            "mallory", f"Mal {SCRIPT}", f"crew{IMG}", password_hash=hash_password(WEB_PASSWORD)
+        )
         queue.add_reviewer("bob", "Bob Jones", "crew", password_hash=hash_password(WEB_PASSWORD))
     return path
 
@@ -138,19 +159,33 @@ def test_markup_in_names_free_text_and_model_output_is_escaped_on_every_page(hos
     page = mallory.get("/drafts/1").text
     _clean(page, "draft")
     token = csrf_of(page)
-    checked = mallory.post("/drafts/1/edit", data={"csrf": token, "version": "1", "action": "check",
-                                                   "text": f"Hello {SCRIPT} {IMG}"})
+    checked = mallory.post(
+        "/drafts/1/edit",
+        data={"csrf": token, "version": "1", "action": "check", "text": f"Hello {SCRIPT} {IMG}"},
+    )
     _clean(checked.text, "check")
     bobs = bob.get("/drafts/1").text
-    edited = mallory.post("/drafts/1/edit", data={"csrf": token, "version": "1", "action": "save",
-                                                  "text": f"The grey pair {SCRIPT} is back.", "reason": SCRIPT})
+    edited = mallory.post(
+        "/drafts/1/edit",
+        data={
+            "csrf": token,
+            "version": "1",
+            "action": "save",
+            "text": f"The grey pair {SCRIPT} is back.",
+            "reason": SCRIPT,
+        },
+    )
     _clean(edited.text, "edited")
     stale = bob.post("/drafts/1/reject", data={"csrf": csrf_of(bobs), "version": "1", "reason": SCRIPT})
     assert stale.status_code == 409
     _clean(stale.text, "stale")
-    changed = mallory.post("/drafts/1/change", data={"csrf": token, "version": "2", "guidance": f"No {SCRIPT}"})
+    changed = mallory.post(
+        "/drafts/1/change", data={"csrf": token, "version": "2", "guidance": f"No {SCRIPT}"}
+    )
     _clean(changed.text, "changed")
-    rejected = mallory.post("/drafts/2/reject", data={"csrf": token, "version": "1", "reason": f"{SCRIPT}{IMG}"})
+    rejected = mallory.post(
+        "/drafts/2/reject", data={"csrf": token, "version": "1", "reason": f"{SCRIPT}{IMG}"}
+    )
     _clean(rejected.text, "rejected")
     _clean(mallory.get("/export").text, "export")
     _clean(mallory.get("/drafts/99").text, "missing")  # the error page names no markup either
@@ -171,9 +206,18 @@ def test_downloads_allow_no_path_traversal(web_store_path: Path, tmp_path: Path)
     assert client.get("/exports/notes.jsonl", follow_redirects=False).status_code == 303  # a login first
     log_in(client)
     assert client.get("/exports/notes.jsonl").text == "{}\n"
-    for path in ("/exports/..%2Fsecret.txt", "/exports/%2e%2e%2fsecret.txt", "/exports/..", "/exports/.%2e",
-                 "/exports/..%5Csecret.txt", "/exports/%2Fetc%2Fpasswd", "/exports/link.txt",
-                 "/exports/..%2F..%2Freview.sqlite3", "/exports/review.sqlite3", "/exports/.notes.jsonl"):
+    for path in (
+        "/exports/..%2Fsecret.txt",
+        "/exports/%2e%2e%2fsecret.txt",
+        "/exports/..",
+        "/exports/.%2e",
+        "/exports/..%5Csecret.txt",
+        "/exports/%2Fetc%2Fpasswd",
+        "/exports/link.txt",
+        "/exports/..%2F..%2Freview.sqlite3",
+        "/exports/review.sqlite3",
+        "/exports/.notes.jsonl",
+    ):
         answer = client.get(path)  # (the client itself folds a bare "/exports/.." to "/")
         assert answer.status_code == 404 or not answer.url.path.startswith("/exports/"), path
         assert "top secret" not in answer.text and "SQLite format" not in answer.text, path
@@ -187,14 +231,20 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_on_https(web_store_p
     app = create_app(web_store_path)
     client = TestClient(app)
     page = client.get("/login")
-    answer = client.post("/login", data={"csrf": csrf_of(page.text), "reviewer": "alice",
-                                         "password": WEB_PASSWORD}, follow_redirects=False)
+    answer = client.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "reviewer": "alice", "password": WEB_PASSWORD},
+        follow_redirects=False,
+    )
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Secure" not in cookie
     secure = TestClient(app, base_url="https://testserver")
     page = secure.get("/login")
-    answer = secure.post("/login", data={"csrf": csrf_of(page.text), "reviewer": "alice",
-                                         "password": WEB_PASSWORD}, follow_redirects=False)
+    answer = secure.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "reviewer": "alice", "password": WEB_PASSWORD},
+        follow_redirects=False,
+    )
     assert "Secure" in answer.headers["set-cookie"]
     assert answer.headers["x-frame-options"] == "DENY"
 
@@ -226,12 +276,14 @@ def test_failed_logins_are_slowed_down_per_account_and_address(web_store_path: P
     for _ in range(3):
         assert log_in(client, "alice", "wrong password").status_code == 401
     slowed = log_in(client, "alice")  # the right password, but too soon: not even checked
-    assert slowed.status_code == 429 and slowed.headers["retry-after"] == "3" and "try again in" in slowed.text
+    assert (
+        slowed.status_code == 429 and slowed.headers["retry-after"] == "3" and "try again in" in slowed.text
+    )
     assert log_in(client, "bob").status_code == 429  # the same address
     now[0] += 2.5
     assert log_in(client, "alice").status_code == 200
     assert log_in(client, "alice", "wrong password").status_code == 401  # a success clears the account,
-    now[0] += 0.1                                                         # not the address: 4 failures
+    now[0] += 0.1  # not the address: 4 failures
     assert log_in(TestClient(app), "alice").status_code == 429
     now[0] += 4
     assert log_in(TestClient(app), "alice").status_code == 200
@@ -244,8 +296,9 @@ def test_the_identity_header_is_ignored_unless_trusted(web_store_path: Path) -> 
     header = {"X-Remote-User": "alice"}
     untrusted = TestClient(create_app(web_store_path), headers=header)
     assert untrusted.get("/", follow_redirects=False).status_code == 303
-    trusted = TestClient(create_app(web_store_path, as_of=LATER, trust_proxy_header="X-Remote-User"),
-                         headers=header)
+    trusted = TestClient(
+        create_app(web_store_path, as_of=LATER, trust_proxy_header="X-Remote-User"), headers=header
+    )
     page = trusted.get("/drafts/2").text
     assert "Alice Smith" in page
     done = trusted.post("/drafts/2/reject", data={"csrf": csrf_of(page), "version": "1", "reason": "no"})
@@ -259,9 +312,9 @@ def test_the_identity_header_is_ignored_unless_trusted(web_store_path: Path) -> 
 # --- the bind address -----------------------------------------------------------------------------------
 
 
-def test_the_app_binds_to_loopback_unless_told_otherwise_and_says_so(web_store_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_app_binds_to_loopback_unless_told_otherwise_and_says_so(
+    web_store_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import uvicorn
 
     calls: list[dict[str, Any]] = []

@@ -280,7 +280,7 @@ class ReviewQueue:
     def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State],
                 source: sqlite3.Connection | Store | None = None) -> None:
         if row["version"] != version:
-            last = (signature_rows(source or self.store, row["id"]) or [None])[-1]
+            last = next(reversed(signature_rows(source or self.store, row["id"])), None)
             who = f"{last.printed_name} ({last.role}), {last.meaning}" if last else None
             raise StaleDraftError(row["id"], version, row["version"], row["state"], decided_by=who,
                                   decided_at=last.signed_at if last else None, current_text=row["text"])

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import _constants as C
 from ._chat import ChatModel
 from ._errors import ConfigurationError
-from ._instants import AsOf, parse_instant
+from ._instants import AsOf, instant_in
 from ._reviewers import ApprovalPolicy
 from ._store import store_path
 from ._web_pages import render
@@ -102,7 +102,8 @@ def create_app(store: str | Path | None = None, *, model: ChatModel | str | None
     - ``model``: drafts a requested change (default: each draft's own model, by name).
     - ``policy``: which role may approve which channel (default ``ApprovalPolicy.default()``: cards
       by the role ``crew`` only).
-    - ``as_of``: a fixed instant for every re-check (a demo, a test); else the clock at each request.
+    - ``as_of``: a fixed instant for every re-check (a demo, a test; a date is the end of that day,
+      UTC); else the clock at each request.
     - ``trust_proxy_header``: the name of a header in which a reverse proxy names the logged-in
       reviewer's account id (off by default: reviewers log in with their password).
     - ``export_dir``: where exports are written (default: beside the store, ``<store>-exports``).
@@ -116,11 +117,12 @@ def create_app(store: str | Path | None = None, *, model: ChatModel | str | None
     """
     path = store_path(store)
     if not path.is_file():
-        raise ConfigurationError(f"no review store at {path}: `personalnote draft ... --store {path}` makes one")
+        raise ConfigurationError(f"no review store at {path}: `personalnote draft ... --store {path}` makes "
+                                 "one")
     header = (trust_proxy_header or "").strip() or None
     settings = WebSettings(
         store=path, policy=policy or ApprovalPolicy.default(),
-        as_of=parse_instant(as_of, caller="create_app") if as_of is not None else None,
+        as_of=instant_in(as_of, "UTC", caller="create_app") if as_of is not None else None,
         model=model, trust_proxy_header=header, export_dir=Path(export_dir) if export_dir else None,
         data=Path(data) if data else None, preset=preset,
         business_events=Path(business_events) if business_events else None, secret=_secret(secret))

@@ -120,7 +120,7 @@ class LoginThrottle:
     def _wait_for(self, failures: _Failures) -> float:
         if failures.count < self.free or self.clock() - failures.last > self.forget:
             return 0.0
-        wait = min(self.most, self.backoff * 2 ** (failures.count - self.free))
+        wait = min(self.most, self.backoff * 2.0 ** (failures.count - self.free))
         return max(0.0, failures.last + wait - self.clock())
 
     def wait(self, keys: Iterable[str]) -> float:

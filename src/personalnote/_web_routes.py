@@ -116,7 +116,8 @@ class WebState:
         try:
             return data.customer(item.customer_id), [*data.business_events, *extra]
         except KeyError:
-            raise ConfigurationError(f"draft {item.id}: customer {item.customer_id!r} is not in {path}") from None
+            raise ConfigurationError(f"draft {item.id}: customer {item.customer_id!r} is not in "
+                                     f"{path}") from None
 
     # --- sessions and reviewers ------------------------------------------------------------------
 
@@ -253,7 +254,7 @@ async def inbox(request: Request) -> Response:
     state, session, account, _ = await _signed_in(request)
     wanted = InboxFilter.of(request.query_params)
     states = wanted.states()
-    items = await run_in_threadpool(state.with_queue, lambda q: q.drafts(states))  # type: ignore[arg-type]
+    items = await run_in_threadpool(state.with_queue, lambda q: q.drafts(states))
     now = state.now()
     rows = inbox_rows(items, wanted, now)
     channels = sorted({i.draft.channel for i in items})
@@ -263,7 +264,8 @@ async def inbox(request: Request) -> Response:
 
 def _draft_context(state: WebState, item: QueuedDraft, account: ReviewerAccount) -> dict[str, Any]:
     now = state.now()
-    return {"item": item, "note": marked(item.text, item.findings), "diff": diff_lines(item.draft.text, item.text),
+    return {"item": item, "note": marked(item.text, item.findings),
+            "diff": diff_lines(item.draft.text, item.text),
             "claims": cited_facts(item), "expired": expired(item, now), "expires": expires_at(item),
             "now": now, "may_approve": state.settings.policy.may_approve(account.role, item.draft.channel),
             "policy": state.settings.policy, "preview": None, "edit_text": item.text}
@@ -311,7 +313,8 @@ async def decide(request: Request) -> Response:
                                  business_events=events,
                                  override_reason=str(form.get("override_reason", "")).strip() or None)
         current, events = state.current(item)
-        return queue.request_change(draft_id, reviewer, version=version, guidance=str(form.get("guidance", "")),
+        guidance = str(form.get("guidance", ""))
+        return queue.request_change(draft_id, reviewer, version=version, guidance=guidance,
                                     model=state.settings.model or item.draft.provenance.model,
                                     current=current, as_of=state.now(), business_events=events)
 
@@ -368,7 +371,7 @@ async def export_page(request: Request) -> Response:
             path = state.export_dir / f"{stem}-{n}{export_suffix(format)}"
         try:
             result = await run_in_threadpool(state.with_queue,
-                                             lambda q: q.export(format, path, again=again))  # type: ignore[arg-type]
+                                             lambda q: q.export(format, path, again=again))
         except PersonalNoteError as exc:
             context["error"], status = str(exc), 400
         else:

@@ -4,8 +4,8 @@ The CLI is a client of the library: it imports the public names of ``personalnot
 defaults in ``_constants`` (its help prints them), the loaders' text reader and the ``as_of``
 parser, nothing else (``cli_web`` imports the public ``personalnote.web`` when its commands run);
 ``_cli_review`` holds the review commands, ``cli_web`` the web app's (``serve``, ``reviewer``) and
-``_cli_common`` what the commands share. Commands that call no model never import a model SDK. An application that
-embeds it, or a test, can give it a model::
+``_cli_common`` what the commands share. Commands that call no model never import a model SDK. An
+application that embeds it, or a test, can give it a model::
 
     from personalnote.cli import main
     main(["draft", "customer.json", "--as-of", "2026-11-20T18:00:00Z"], model=FakeChatModel([...]))
@@ -65,8 +65,8 @@ from ._cli_common import (
     store_option,
 )
 from ._cli_review import review_parsers
-from .cli_web import web_parsers
 from ._loaders import read_text
+from .cli_web import web_parsers
 
 __all__ = ["EXIT_BLOCKED", "main"]
 
