@@ -1,6 +1,6 @@
 """One layer per step: a module may import only modules of its own step or of the steps before it.
 
-The steps are the data flow in the README, with each step's data types ahead of the process
+The steps are the data flow in docs/design.md, with each step's data types ahead of the process
 that makes them (the checks read a ``Draft`` from ``_draft_types``; drafting calls the checks).
 Two kinds of import may point up: ``_repr_html_`` methods importing the notebook display (the
 way pandas and httpx keep rich display out of the core), and type-only imports in ``_errors``

@@ -96,8 +96,9 @@ UPCOMING_HORIZON: Final = timedelta(days=90)
 # --- memory -----------------------------------------------------------------------
 #: a negative support case closed within this long holds back celebratory notes
 COMPLAINT_WINDOW: Final = timedelta(days=30)
-#: at most CONTACT_CAP contacts (messages of any kind and personal notes) in CONTACT_WINDOW
-CONTACT_CAP: Final = 3
+#: at most CONTACT_CAP contacts (messages of any kind and personal notes, the new note included) in
+#: CONTACT_WINDOW: a customer who heard from the business twice this week gets no note today
+CONTACT_CAP: Final = 2
 CONTACT_WINDOW: Final = timedelta(days=7)
 #: a moment of a kind the customer had a note about within NOTE_MEMORY is this much weaker
 NOTE_MEMORY: Final = timedelta(days=365)
@@ -108,7 +109,7 @@ BIRTHDAY_MENTIONS_AGE: Final = False
 # --- item matching (_items) -------------------------------------------------------------------
 #: two item names are the same item when rapidfuzz's token-set ratio (0-100) of their normalised
 #: forms reaches this and no guard below tells them apart (MomentPolicy.item_match_threshold).
-#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see the README, "Matching items"
+#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see docs/moments.md, "Matching items"
 ITEM_MATCH_THRESHOLD: Final = 90.0
 #: normalised names kept in memory (functools.lru_cache), per normaliser
 ITEM_CACHE_SIZE: Final = 8192
