@@ -47,6 +47,7 @@ from ._errors import (
     RecordProblem,
     ResponseCutOffError,
     ReviewError,
+    RoleError,
     SignatureMismatchError,
     StaleDraftError,
     StoreBusyError,
@@ -86,11 +87,13 @@ from ._prompts import PromptTemplate, load_prompt, shipped_prompts
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
 from ._review import ReviewQueue
+from ._reviewers import ApprovalPolicy, ReviewerAccount
 from ._signatures import ChainReport, SignatureRecord
 from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "ApprovalPolicy",
     "ArgumentError",
     "ArmStats",
     "AsOf",
@@ -168,6 +171,8 @@ __all__ = [
     "ReviewQueue",
     "ReviewWidget",
     "Reviewer",
+    "ReviewerAccount",
+    "RoleError",
     "Sentence",
     "SignatureMismatchError",
     "SignatureRecord",
