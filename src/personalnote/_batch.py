@@ -47,15 +47,16 @@ from ._batch_report import (
 )
 from ._batch_work import NamedModel, Offload, WorkSettings, plan_customer
 from ._chat import ChatModel, ChatRequest, ChatResult
-from ._checks import CheckPolicy
+from ._checks import CheckPolicy, recheck_template
 from ._context import CustomerContext
 from ._draft import Customer, arun_job, prompt_name
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._experiment import experiment_of
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
-from ._prompts import PromptTemplate, load_prompt
+from ._prompts import load_prompt
 from ._queue_types import DraftKey
 from ._resolve import resolve_model
 from ._review import ReviewQueue
@@ -113,16 +114,17 @@ class Planner:
         self.as_of = parse_instant(as_of, caller=caller) if as_of is not None else None
         self.model, self.queue, self.source, self.caller = model, queue, source, caller
         self.options = options
-        self.template = load_prompt(prompt_name(options, model))
+        self.experiment = experiment_of(options["prompts"], options["experiment"], caller=caller)
+        #: the prompt, or None in an experiment (each customer's arm)
+        self.template = None if self.experiment else load_prompt(prompt_name(options, model))
         self.settings = WorkSettings(self.as_of, options, NamedModel(model.name, prompt_name(options, model)),
                                      self.template, caller)
         self.queued: dict[str, dict[DraftKey, int]] = {}  # by customer: a worker is sent its own
         for key, queue_id in (queue.open_keys() if queue is not None else {}).items():
             self.queued.setdefault(key.customer_id, {})[key] = queue_id
-        #: the queue re-checks a draft with its policy and the prompt of the draft's name: when those
-        #: are drafting's own, the draft's findings are the queue's and are not computed twice
-        self.findings_hold = (queue is not None and (queue.policy or CheckPolicy()) == CheckPolicy()
-                              and _same_prompt(self.template))
+        #: the queue re-checks a draft with its policy and the prompt its re-check finds: when those are
+        #: drafting's own, the draft's findings are the queue's and are not computed twice
+        self.default_policy = queue is not None and (queue.policy or CheckPolicy()) == CheckPolicy()
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
@@ -138,7 +140,7 @@ class Planner:
         source = self.source_of(draft.customer_id)
         if queue is None:
             item = None
-        elif self.findings_hold and draft.provenance.prompt_sha256 == self.template.sha256:
+        elif self.default_policy and recheck_template(draft) == job.template:
             full = job.ctx.with_facts(draft.moment.facts)
             item = queue._submit_checked(draft, full, source, draft.findings)
         else:
@@ -160,14 +162,6 @@ class Planner:
         return CustomerOutcome(customer_id, status, reason or (failure_reason(error) if error else ""),
                                draft=draft, queue_id=queue_id, error=error, prompt_tokens=prompt,
                                completion_tokens=completion, cost_usd=cost)
-
-
-def _same_prompt(template: PromptTemplate) -> bool:
-    """The prompt a re-check loads by the draft's prompt name is ``template`` itself."""
-    try:
-        return load_prompt(template.name) == template
-    except PersonalNoteError:
-        return False
 
 
 def progress_bar(histories: Iterable[Any], enabled: bool | None, description: str) -> Any:

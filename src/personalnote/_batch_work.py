@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from ._batch_report import CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
-from ._draft import CheckStep, Customer, new_job, plan_note
+from ._draft import CheckStep, Customer, new_job, plan_note, template_for
 from ._draft_types import Draft
 from ._errors import ConfigurationError
 from ._job import DraftJob
@@ -71,7 +71,7 @@ class WorkSettings:
     as_of: datetime | date | None
     options: DraftOptions
     model: NamedModel
-    template: PromptTemplate
+    template: PromptTemplate | None  # None in an experiment: each customer's arm
     caller: str
 
 
@@ -82,7 +82,7 @@ def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys
     ``queued``: the open drafts of the queue (at least this customer's). ``model``: the caller's
     model, in the caller's process (a worker's job carries the model's name only).
     """
-    options, template = settings.options, settings.template
+    options = settings.options
     plan = plan_note(customer, settings.as_of, options["moment"], options["business_events"],
                      options["channel"], caller=settings.caller)
     if isinstance(plan, MomentReport):
@@ -90,6 +90,8 @@ def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys
         return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
                                no_note_reasons=reasons)
     ctx, moment = plan
+    # in an experiment, the customer's arm: the same on a re-run, so a queued draft is skipped
+    template = settings.template or template_for(options, model or settings.model, ctx.customer_id)
     context_hash = None
     if queued:  # the hash reads every fact: only worth it when the queue holds a draft to match
         context_hash = ctx.context_hash()

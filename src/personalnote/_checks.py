@@ -29,7 +29,7 @@ from ._grounding import combination_findings, place_aliases
 from ._history import Channel
 from ._model_words import model_words_findings
 from ._names import name_findings
-from ._prompts import PromptTemplate, load_prompt
+from ._prompts import PromptTemplate, load_prompt, shipped_version
 from ._redact import PersonalData, find_personal_data, locale_region
 from ._repeats import RepeatRules, frame_sentences, repeat_findings
 from ._untrusted import (
@@ -610,6 +610,17 @@ def _check_text(text: str, ctx: CustomerContext, *, cited: Sequence[str], claim_
     return findings
 
 
+def recheck_template(draft: Draft) -> PromptTemplate | None:
+    """The prompt a re-check of ``draft`` reads (its instructions, its example's details): the exact
+    shipped version it was drafted with, else the prompt's current one by name; None when neither is
+    found (the other checks still run)."""
+    template = shipped_version(draft.provenance.prompt, draft.provenance.prompt_version)
+    try:
+        return template or load_prompt(draft.provenance.prompt)
+    except PromptError:
+        return None
+
+
 def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = None,
           other_customer_names: Sequence[str] = (), template: PromptTemplate | None = None) -> list[Finding]:
     """Check a draft (model-written or edited) against the context it was drafted from.
@@ -621,10 +632,7 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
     ctx = ctx.with_facts(draft.moment.facts)
     claim_ids = [i for c in draft.claims for i in c.fact_ids]
     if template is None:  # drafting passes its template; a re-check finds a shipped one by name
-        try:
-            template = load_prompt(draft.provenance.prompt)
-        except PromptError:
-            template = None  # a prompt file that is gone: the other checks still run
+        template = recheck_template(draft)
     library = [s.text for s in draft.sentences if s.author == "library"]
     # the facts the model was given, and the moment's (a draft made by hand lists none: all of them)
     given = [*(f.id for f in draft.facts), *draft.moment.evidence,
