@@ -154,3 +154,19 @@ def test_executor_and_workers_are_checked_at_the_boundary() -> None:
 def test_errors_cross_a_process_boundary_as_themselves(error: pn.PersonalNoteError) -> None:
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is type(error) and str(again) == str(error) and vars(again) == vars(error)
+
+
+def test_an_experiment_drafts_each_customer_on_its_arm_in_the_workers(tmp_path: Path) -> None:
+    """Each customer's prompt (its arm) is chosen where it is planned: in a worker, the same arm."""
+    arms = {"note@3": 0.5, "note@4": 0.5}
+    histories = [numbered_flyer(i) for i in range(12)]
+    with pn.ReviewQueue(tmp_path / "review.sqlite3") as queue:
+        first = pn.draft_many(histories, as_of=AS_OF, model=SlowModel(), queue=queue, prompts=arms,
+                              experiment="wording", progress=False, workers=2)
+        assert first.counts["drafted"] == 12
+        again = pn.draft_many(histories, as_of=AS_OF, model=FakeChatModel([]), queue=queue, prompts=arms,
+                              experiment="wording", progress=False, workers=2)
+        assert again.counts["skipped"] == 12  # the same arms: no model call
+        drafted = {i.customer_id: i.draft.provenance.arm for i in queue.drafts()}
+    assert drafted == {h.customer.id: pn.assign_arm("wording", h.customer.id, arms) for h in histories}
+    assert set(drafted.values()) == {"note@3", "note@4"}
