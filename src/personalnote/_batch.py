@@ -139,14 +139,13 @@ class Planner:
         queue = queue if queue is not None else self.queue
         source = self.source_of(draft.customer_id)
         if queue is None:
-            item = None
+            queue_id = None
         elif self.default_policy and recheck_template(draft) == job.template:
             full = job.ctx.with_facts(draft.moment.facts)
-            item = queue._submit_checked(draft, full, source, draft.findings)
+            queue_id = queue._submit_checked(draft, full, source, draft.findings)
         else:
-            item = queue.submit(draft, job.ctx, source=source)
-        return self.outcome(job.ctx.customer_id, "drafted", "", job, draft=draft,
-                            queue_id=item.id if item else None)
+            queue_id = queue.submit(draft, job.ctx, source=source).id
+        return self.outcome(job.ctx.customer_id, "drafted", "", job, draft=draft, queue_id=queue_id)
 
     def source_of(self, customer_id: str) -> str | Path | None:
         if isinstance(self.source, Mapping):

@@ -270,12 +270,13 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         full = context.with_facts(draft.moment.facts)
         if full.customer_id != draft.customer_id or full.context_hash() != draft.provenance.context_hash:
             raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
-        return self._submit_checked(draft, full, source, check(draft, full, policy=self.policy))
+        return self.get(self._submit_checked(draft, full, source, check(draft, full, policy=self.policy)))
 
     def _submit_checked(self, draft: Draft, full: CustomerContext, source: str | Path | None,
-                        findings: Sequence[Finding]) -> QueuedDraft:
-        """``submit`` of a draft made from ``full`` and checked against it with this queue's policy:
-        batch drafting queues its own drafts with the findings it checked them for."""
+                        findings: Sequence[Finding]) -> int:
+        """``submit`` of a draft made from ``full`` and checked against it with this queue's policy, and
+        its queue id: batch drafting queues its own drafts with the findings it checked them for, and
+        reads nothing back."""
         p = draft.provenance
         key = DraftKey.of(draft)
         now = self._now()
@@ -297,7 +298,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
                 draft_id = int(cursor.lastrowid or 0)
             else:
                 draft_id = int(found[0])
-            return self._queued(self._row(draft_id, tx), tx)
+            return draft_id
 
     def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State],
                 source: sqlite3.Connection | Store | None = None) -> None:
