@@ -7,6 +7,7 @@ cost cap and the queue work as they do without an executor.
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 import personalnote as pn
+from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
 from .support import AS_OF, SlowModel, answer, numbered_flyer, quiet
@@ -170,3 +172,19 @@ def test_an_experiment_drafts_each_customer_on_its_arm_in_the_workers(tmp_path: 
         drafted = {i.customer_id: i.draft.provenance.arm for i in queue.drafts()}
     assert drafted == {h.customer.id: pn.assign_arm("wording", h.customer.id, arms) for h in histories}
     assert set(drafted.values()) == {"note@3", "note@4"}
+
+
+def test_the_cli_drafts_a_folder_with_worker_processes(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"c{i}.json").write_text(numbered_flyer(i).model_dump_json())
+    store = tmp_path / "review.sqlite3"
+    args = ["draft", str(folder), "--as-of", "2026-11-20T18:00:00Z", "--store", str(store), "--json"]
+    assert main([*args, "--workers", "2"], model=SlowModel()) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["drafted"] == 4
+    assert main([*args, "--workers", "2"], model=FakeChatModel([])) == 0  # no model call: all queued
+    assert json.loads(capsys.readouterr().out)["counts"]["skipped"] == 4
+    assert main([*args, "--workers", "0"], model=SlowModel()) == 2
+    assert "workers must be at least 1" in capsys.readouterr().err

@@ -246,7 +246,8 @@ def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: li
                                         queue=queue, source=sources, **options)
         else:
             result = draft_many(histories, as_of=as_of, model=_model(args), queue=queue, source=sources,
-                                concurrency=args.concurrency, max_cost_usd=args.max_cost, **options)
+                                concurrency=args.concurrency, max_cost_usd=args.max_cost,
+                                workers=args.workers, **options)
     except BatchError as exc:
         _print_batch(args, exc.result, queue)
         for customer_id, error in exc.errors.items():
@@ -393,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "skips customers queued")
     draft.add_argument("--concurrency", type=int, default=C.DRAFT_CONCURRENCY,
                        help=f"batch: customers drafted at once (default {C.DRAFT_CONCURRENCY})")
+    draft.add_argument("--workers", type=int, metavar="N",
+                       help="batch: plan and check in N worker processes; the model calls and the queue "
+                            "stay in this one (default: none, all here)")
     draft.add_argument("--max-cost", type=float, metavar="USD",
                        help="batch: never spend more than this; customers past it are 'not started'")
     draft.add_argument("--write-batch", type=Path, metavar="REQUESTS.jsonl",
