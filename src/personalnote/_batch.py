@@ -45,7 +45,7 @@ from ._batch_report import (
     OutcomeStatus,
     failure_reason,
 )
-from ._batch_work import NamedModel, Offload, WorkSettings, plan_customer
+from ._batch_work import Chunks, NamedModel, Offload, Outcome, WorkSettings, plan_customer, run_one
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._checks import CheckPolicy, recheck_template
 from ._context import CustomerContext
@@ -271,6 +271,8 @@ class _QueueWriter:
         self.queue, self.planner = queue, planner
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="personalnote-queue", initializer=self._open)
         self.local = threading.local()
+        #: the drafts ready at once go to the writer thread in one handoff (each is its own transaction)
+        self.handoff = Chunks(lambda items: self.worker.submit(self._submit_each, items), C.WORK_CHUNK)
 
     def _open(self) -> None:
         self.local.queue = ReviewQueue(self.queue.path, policy=self.queue.policy,
@@ -280,8 +282,12 @@ class _QueueWriter:
     def _submit(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
         return self.planner.drafted(job, draft, self.local.queue)
 
+    def _submit_each(self, items: list[tuple[DraftJob, Draft]]) -> list[Outcome]:
+        return [run_one(self._submit, job, draft) for job, draft in items]
+
     async def drafted(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
-        return await asyncio.get_running_loop().run_in_executor(self.worker, self._submit, job, draft)
+        outcome: CustomerOutcome = await self.handoff.run((job, draft))
+        return outcome
 
     def close(self) -> None:
         self.worker.submit(lambda: self.local.queue.close()).result()

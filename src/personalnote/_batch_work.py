@@ -44,8 +44,8 @@ from ._options import DraftOptions
 from ._prompts import PromptTemplate
 from ._queue_types import DraftKey
 
-__all__ = ["NamedModel", "Offload", "WorkSettings", "check_chunk", "check_work", "plan_chunk",
-           "plan_customer", "plan_work"]
+__all__ = ["Chunks", "NamedModel", "Offload", "Outcome", "WorkSettings", "check_chunk", "check_work",
+           "plan_chunk", "plan_customer", "plan_work", "run_one"]
 
 #: a customer's open drafts in the queue: what a re-run skips
 QueuedKeys = Mapping[DraftKey, int]
@@ -125,28 +125,28 @@ Outcome = tuple[bool, Any]  # (True, the result) or (False, the exception raised
 
 def plan_chunk(settings: bytes, items: list[tuple[Customer, QueuedKeys]]) -> list[Outcome]:
     """``plan_work`` for several customers in one task; each one's error stays its own."""
-    return [_outcome(plan_work, customer, settings, queued) for customer, queued in items]
+    return [run_one(plan_work, customer, settings, queued) for customer, queued in items]
 
 
 def check_chunk(items: list[tuple[DraftJob, CheckStep]]) -> list[Outcome]:
     """``check_work`` for several candidates in one task; each one's error stays its own."""
-    return [_outcome(check_work, job, step) for job, step in items]
+    return [run_one(check_work, job, step) for job, step in items]
 
 
-def _outcome(fn: Callable[..., Any], *args: Any) -> Outcome:
+def run_one(fn: Callable[..., Any], *args: Any) -> Outcome:
     try:
         return True, fn(*args)
     except Exception as exc:  # noqa: BLE001 - the customer's own outcome, raised where it awaits it
         return False, exc
 
 
-class _Chunks:
+class Chunks:
     """Work items sent to the executor together: those the event loop has ready in one turn, up to
     ``size`` (a task's round trip costs the caller 0.1-0.2 ms of CPU, whatever it carries). Each
     item's result, or its error, goes back to the customer awaiting it."""
 
-    def __init__(self, executor: Executor, send: Callable[[list[Any]], Any], size: int) -> None:
-        self.executor, self.send, self.size = executor, send, size
+    def __init__(self, send: Callable[[list[Any]], Any], size: int) -> None:
+        self.send, self.size = send, size
         self.waiting: list[tuple[Any, asyncio.Future[Any]]] = []
         self.scheduled = False
 
@@ -210,8 +210,8 @@ class Offload:
             # copies no thread, and no lock another thread holds)
             self.executor.submit(int).result()
         pool = self.executor
-        self.plans = _Chunks(pool, lambda items: pool.submit(plan_chunk, self.blob, items), C.WORK_CHUNK)
-        self.checks = _Chunks(pool, lambda items: pool.submit(check_chunk, items), C.WORK_CHUNK)
+        self.plans = Chunks(lambda items: pool.submit(plan_chunk, self.blob, items), C.WORK_CHUNK)
+        self.checks = Chunks(lambda items: pool.submit(check_chunk, items), C.WORK_CHUNK)
 
     async def plan(self, customer: Customer, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
         planned: CustomerOutcome | DraftJob = await self.plans.run((customer, queued))
