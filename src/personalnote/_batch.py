@@ -1,7 +1,10 @@
 """Drafting for many customers: bounded concurrency, a progress bar, resumable, a cost cap.
 
-``adraft_many`` drafts each customer as ``adraft_note`` does, at most ``concurrency`` at a
-time (an ``asyncio.Semaphore``); ``draft_many`` runs it from synchronous code.
+``adraft_many`` drafts each customer as ``adraft_note`` does, with at most ``concurrency`` model
+requests at a time (an ``asyncio.Semaphore``); ``draft_many`` runs it from synchronous code.
+Twice as many customers are in flight: the next customers are planned while the model answers,
+and a note is checked and queued after its request gave its place to the next one, so the model
+is never kept waiting on the client's own work.
 
 - **Resumable.** With a review queue, a customer whose draft for the same moment and context
   is already queued (the queue's idempotency key: customer, moment key, context hash, prompt
@@ -74,7 +77,8 @@ class ManyOptions(DraftOptions, total=False):
       that day in each customer's time zone)
     - ``model``: a ``ChatModel`` or a name [``resolve_model``: environment, else the embedded model]
     - ``queue``: a ``ReviewQueue`` to put drafts in and to resume from [none]
-    - ``concurrency``: customers drafted at once [``DRAFT_CONCURRENCY``]
+    - ``concurrency``: model requests at once (customers in flight: ``CUSTOMERS_AHEAD`` times as many)
+      [``DRAFT_CONCURRENCY``]
     - ``max_cost_usd``: never spend more than this [no cap]
     - ``progress``: True, False, or None for a bar only on a terminal or in a notebook [None]
     - ``source``: recorded with each queued draft: a path, or customer id → path [none]
@@ -294,11 +298,46 @@ class _QueueWriter:
         self.worker.shutdown()
 
 
+class _CustomerModel:
+    """The batch's model for one customer: each request takes one of the ``concurrency`` places.
+
+    The place for the first request is taken before the customer's drafting starts (``held``), so a
+    note's deadline runs from its first request, and a customer still waiting when the batch stops
+    is not started.
+    """
+
+    def __init__(self, model: ChatModel, slots: asyncio.Semaphore) -> None:
+        self.model, self.slots, self.held = model, slots, True
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def complete(self, request: ChatRequest) -> ChatResult:
+        raise AssertionError("batch drafting asks the model with acomplete")
+
+    async def acomplete(self, request: ChatRequest) -> ChatResult:
+        if self.held:
+            self.held = False
+            try:
+                return await self.model.acomplete(request)
+            finally:
+                self.slots.release()
+        async with self.slots:
+            return await self.model.acomplete(request)
+
+    def release_unused(self) -> None:
+        if self.held:
+            self.held = False
+            self.slots.release()
+
+
 class _Run:
     """One ``adraft_many`` call: the planner, the loop options, why it stopped, the progress bar."""
 
-    def __init__(self, planner: Planner, bar: Any, offload: Offload | None) -> None:
-        self.planner, self.bar, self.offload = planner, bar, offload
+    def __init__(self, planner: Planner, bar: Any, offload: Offload | None, slots: asyncio.Semaphore) -> None:
+        """``slots``: the model requests allowed at once."""
+        self.planner, self.bar, self.offload, self.slots = planner, bar, offload, slots
         self.writer = _QueueWriter(planner.queue, planner) if planner.queue is not None else None
         self.stopped: str | None = None  # why no more customers are started
         self.tally: Counter[str] = Counter()
@@ -320,7 +359,14 @@ class _Run:
             if isinstance(planned, CustomerOutcome):
                 return planned
             job = planned
-            draft = await arun_job(job, self.planner.model, offload.check if offload is not None else None)
+            await self.slots.acquire()  # a place for the first request: planned customers wait here
+            model = _CustomerModel(self.planner.model, self.slots)
+            try:
+                if self.stopped is not None:
+                    return Planner.outcome(customer_id, "not_started", self.stopped, job)
+                draft = await arun_job(job, model, offload.check if offload is not None else None)
+            finally:
+                model.release_unused()
             return await self.writer.drafted(job, draft) if self.writer else self.planner.drafted(job, draft)
         except CostCapError as exc:
             self.stopped = self.stopped or NOT_STARTED_COST_CAP
@@ -413,9 +459,9 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
     start = time.perf_counter()
     try:
         with progress_bar(histories, options.get("progress"), "drafting") as bar:
-            run = _Run(planner, bar, offload)
+            run = _Run(planner, bar, offload, asyncio.Semaphore(concurrency))
             try:
-                outcomes = await run.each(histories, asyncio.Semaphore(concurrency))
+                outcomes = await run.each(histories, asyncio.Semaphore(concurrency * C.CUSTOMERS_AHEAD))
             finally:
                 if run.writer is not None:
                     run.writer.close()

@@ -345,6 +345,9 @@ HTML_MAX_ROWS: Final = 100
 # --- batch drafting -------------------------------------------------------------------------
 #: customers drafted at once by draft_many (model calls in flight at most)
 DRAFT_CONCURRENCY: Final = 8
+#: customers in flight in a batch per model request allowed at once: while the model answers some, the
+#: next are planned, and those answered are checked and queued, without keeping a request waiting
+CUSTOMERS_AHEAD: Final = 2
 #: the OpenAI Batch API bills this fraction of the live price
 BATCH_API_PRICE_FACTOR: Final = 0.5
 #: the endpoint each Batch API request line names
