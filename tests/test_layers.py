@@ -25,22 +25,24 @@ STEPS: list[tuple[str, set[str]]] = [
                  "_presets", "_rows", "_tabular"}),
     ("context", {"_context"}),
     ("moments", {"_moment_types", "_items", "_detectors", "_memory", "_moments"}),
-    ("prompt", {"_redact", "_prompts", "_compose"}),
+    ("prompt", {"_redact", "_prompts", "_compose", "_examples"}),
     ("tokens", {"_tokens"}),
     ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),
     ("draft data", {"_draft_types", "_options"}),
-    ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
+    ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks",
+                "_example_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),
     ("review data", {"_store", "_signatures", "_queue_types"}),
-    ("export", {"_export"}),
+    ("export", {"_export", "_house_style", "_edits"}),
     ("review", {"_review"}),
+    ("evaluation", {"_eval"}),
     ("batch", {"_batch_report", "_batch", "_batch_api"}),
     ("notebooks", {"_display", "_widgets"}),
-    ("interface", {"__init__", "_cli_common", "_cli_review", "cli", "__main__"}),
+    ("interface", {"__init__", "_cli_common", "_cli_review", "_cli_eval", "cli", "__main__"}),
 ]
 
 #: the modules of the command line
-CLI_MODULES = {"cli", "_cli_common", "_cli_review"}
+CLI_MODULES = {"cli", "_cli_common", "_cli_review", "_cli_eval"}
 #: what the CLI may import besides the package's public names and its own modules
 CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of")}
 

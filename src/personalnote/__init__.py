@@ -18,6 +18,7 @@ from ._context import CustomerContext, Fact, Relationship, build_context
 from ._detectors import register_detector, registered_detectors
 from ._draft import adraft_note, draft_note
 from ._draft_types import Claim, Draft, Finding, Provenance, Sentence
+from ._edits import EditSummary
 from ._errors import (
     ArgumentError,
     BatchError,
@@ -56,6 +57,8 @@ from ._errors import (
     UnknownFactError,
     UnknownModelError,
 )
+from ._eval import EvalReport, ReplayedDraft, evaluate
+from ._examples import StyleExample
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import (
     BusinessEvent,
@@ -66,6 +69,7 @@ from ._history import (
     Dataset,
     LeftOutRows,
 )
+from ._house_style import HouseStyle
 from ._instants import AsOf
 from ._jsonl_stream import iter_customers
 from ._loaders import load, load_business_events, load_customers
@@ -116,6 +120,8 @@ __all__ = [
     "DraftNotFoundError",
     "DraftOptions",
     "DraftValidationError",
+    "EditSummary",
+    "EvalReport",
     "ExportError",
     "ExportFormat",
     "ExportPreset",
@@ -124,6 +130,7 @@ __all__ = [
     "FailedAttempt",
     "Finding",
     "HistoryValidationError",
+    "HouseStyle",
     "InputError",
     "InputFileError",
     "InstantError",
@@ -147,6 +154,7 @@ __all__ = [
     "QueuedDraft",
     "RecordProblem",
     "Relationship",
+    "ReplayedDraft",
     "ResponseCutOffError",
     "ReviewError",
     "ReviewQueue",
@@ -162,6 +170,7 @@ __all__ = [
     "StoreError",
     "StoreNotFoundError",
     "StoreSettingsError",
+    "StyleExample",
     "SuppressedMoment",
     "TamperedRecordError",
     "TransitionError",
@@ -174,6 +183,7 @@ __all__ = [
     "check_text",
     "draft_many",
     "draft_note",
+    "evaluate",
     "export_presets",
     "find_moments",
     "format_name",

@@ -249,6 +249,8 @@ DEFAULT_OPENAI_MODEL: Final = "gpt-4o-mini"
 #: bounds in the answer schema (small models loop without them)
 MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
+#: style examples put in the prompt when a house style is given (DraftOptions examples)
+STYLE_EXAMPLES: Final = 3
 #: check-guided drafting: candidates tried at most while blocking findings remain
 MAX_CANDIDATES: Final = 3
 #: a framed note's words (what follows the library's sentence): letters and plain punctuation only,

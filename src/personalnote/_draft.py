@@ -40,7 +40,7 @@ from ._prompts import load_prompt
 from ._resolve import resolve_model
 
 __all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
-           "prompt_name"]
+           "prompt_name", "run_job"]
 
 Customer = CustomerHistory | CustomerContext
 
@@ -138,6 +138,11 @@ def draft_note(customer: Customer, *, as_of: AsOf | None = None,
     job = _prepare(customer, as_of, model, settle(options), "draft_note")
     if isinstance(job, MomentReport):
         return job
+    return run_job(job)
+
+
+def run_job(job: DraftJob) -> Draft:
+    """Drive the drafting loop for a prepared job with the model's ``complete``."""
     loop = _drafting(job)
     request = next(loop)
     while True:

@@ -34,6 +34,7 @@ from . import _constants as C
 from ._checks import CheckPolicy, check
 from ._context import CustomerContext, Fact, Relationship, build_context
 from ._draft_types import Draft, Finding, blocking_findings
+from ._edits import EditSummary, edit_summary
 from ._errors import (
     BlockingFindingsError,
     ContextMismatchError,
@@ -45,9 +46,11 @@ from ._errors import (
     TamperedRecordError,
     TransitionError,
 )
+from ._examples import StyleExample
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
 from ._form import whole_note
 from ._history import CustomerHistory, CustomerProfile
+from ._house_style import HouseStyle
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
@@ -130,6 +133,7 @@ class ReviewQueue:
         self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._house_style: HouseStyle | None = None
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> ReviewQueue:
@@ -209,6 +213,21 @@ class ReviewQueue:
                                     list(states))
         return [self._queued(row, self.store) for row in rows]
 
+    def context(self, draft_id: int) -> CustomerContext:
+        """The context the draft was made from, as stored (profile, ``as_of``, facts, relationship; the
+        events are not kept): its ``context_hash()`` is the draft's own. What a replay drafts from."""
+        row = self._row(draft_id)
+        with reading_row(self.path, "drafts", row):
+            return _context_from(json.loads(row["context"]))
+
+    def style_examples(self, kind: str, about: str, customer_id: str, k: int) -> list[StyleExample]:
+        """The queue as a house style (``draft_note(..., house_style=queue, examples=3)``): at most ``k``
+        approved notes of moment ``kind`` most similar to ``about``, none to ``customer_id``, with
+        names and details replaced by placeholders (see ``HouseStyle``). Read again after a decision."""
+        if self._house_style is None:
+            self._house_style = HouseStyle(self)
+        return self._house_style.style_examples(kind, about, customer_id, k)
+
     def pending(self) -> list[QueuedDraft]:
         """Drafts waiting for a decision (``drafted`` or ``edited``), oldest first."""
         return self.drafts(DECIDABLE)
@@ -232,6 +251,18 @@ class ReviewQueue:
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
         return prompt_stats(self.store)
 
+    def edit_summary(self, top: int = 10) -> list[EditSummary]:
+        """Per prompt name and version: the ``top`` phrases (1 to 4 words) reviewers deleted most and
+        added most in the notes they approved after an edit: what the model should stop and start
+        saying.
+
+        Example::
+
+            for s in queue.edit_summary():
+                print(s.prompt, s.prompt_version, s.deleted[:3], s.added[:3])
+        """
+        return edit_summary(self.store, top)
+
     # --- transitions -----------------------------------------------------------------------
 
     def open_keys(self) -> dict[DraftKey, int]:
@@ -250,6 +281,9 @@ class ReviewQueue:
         if full.customer_id != draft.customer_id or full.context_hash() != draft.provenance.context_hash:
             raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
         findings = check(draft, full, policy=self.policy)
+        # what only drafting knew: another customer's name or detail from a style example
+        findings += [f for f in draft.findings if f.kind == "other_customer" and f not in findings]
+        findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
         p = draft.provenance
         key = DraftKey.of(draft)
         now = self._now()
@@ -283,6 +317,7 @@ class ReviewQueue:
                 reviewer: Reviewer, meaning: Meaning, reason: str | None,
                 update: dict[str, Any]) -> QueuedDraft:
         """One decision in one transaction: re-read, check the version, sign, update."""
+        self._house_style = None  # the approved notes change: read the house style again
         with self.store.write() as tx:
             row = self._row(draft_id, tx)
             self._expect(row, version, action, states)

@@ -63,6 +63,7 @@ from ._cli_common import (
     review_queue,
     store_option,
 )
+from ._cli_eval import eval_parser
 from ._cli_review import review_parsers
 from ._loaders import read_text
 
@@ -402,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     json_option(checker, "a JSON object with the findings")
     checker.set_defaults(run=_check)
     review_parsers(sub)
+    eval_parser(sub)
     return parser
 
 
