@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import personalnote as pn
-from personalnote.testing import FakeChatModel
+from personalnote.testing import FakeChatModel, answer_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -288,3 +288,48 @@ def closed_port_url() -> str:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+# -- Reviews to learn from (house style) and to test against (eval): three milestone customers of the
+# fixtures, drafted by the fake model with the `note` prompt, then decided by Alice: the flyer's note
+# had a clock time, which she edited out in the house style; Ingrid's was approved as it stood; the
+# gardening club's, with a clock time and a stock phrase, was rejected.
+
+#: the house style: how the reviewers like a milestone note to end
+HOUSE_LINE = "The whole crew is proud to have you on board."
+REVIEWED = {
+    "flyer_2m_miles": ("Congratulations on passing 2 million miles with SkyMiles at 3:41pm today.",
+                       "derived:milestone:L-5502",
+                       "Congratulations on passing 2 million miles with SkyMiles today, Margaret. "
+                       + HOUSE_LINE),
+    "earlier_notes": (f"Congratulations on passing 50 nights with Fjord Hotels. {HOUSE_LINE}",
+                      "derived:milestone:L-2602", None),
+    "club_five_years": ("You passed 5 years with Gardening Club at 9:12am, our valued customer.",
+                        "derived:milestone:L-2402", "reject"),
+}
+
+
+def fixture_context(name: str, as_of: datetime = AS_OF) -> pn.CustomerContext:
+    data = pn.load(FIXTURES / "customers" / f"{name}.json")
+    return pn.build_context(data.customers[0], as_of, business_events=data.business_events)
+
+
+def reviewed_queue(path: Path | str, reviews: dict[str, tuple[str, str, str | None]] | None = None,
+                   *, prompt: str = "note") -> pn.ReviewQueue:
+    """A review queue holding ``reviews`` (default ``REVIEWED``): per fixture customer, the fake model's
+    body, the fact it cites, and the decision: None approves, "reject" rejects, any other text is the
+    body Alice edits it to before approving. The clock is fixed, so two queues are alike."""
+    queue = pn.ReviewQueue(path, clock=lambda: LATER)
+    for name, (body, cite, decision) in (reviews or REVIEWED).items():
+        ctx = fixture_context(name)
+        fake = FakeChatModel([lambda request, body=body, cite=cite: answer_for(request, body, cite=cite)] * 3)
+        draft = pn.draft_note(ctx, model=fake, max_candidates=1, prompt=prompt)
+        assert isinstance(draft, pn.Draft)
+        item = queue.submit(draft, ctx)
+        if decision == "reject":
+            queue.reject(item.id, ALICE, version=item.version, reason="a clock time and a stock phrase")
+            continue
+        if decision is not None:
+            item = queue.edit(item.id, ALICE, version=item.version, text=decision)
+        queue.approve(item.id, ALICE, version=item.version, current=ctx)
+    return queue

@@ -64,7 +64,7 @@ def phrase_counts(changes: Iterable[set[tuple[str, ...]]], top: int) -> tuple[tu
         for phrase in phrases:
             notes[phrase].add(number)
     covered = {inner for q, seen in notes.items() for inner in _phrases(q)
-               if len(inner) < len(q) and len(seen) >= len(notes[inner])}
+               if len(inner) < len(q) and inner in notes and len(seen) >= len(notes[inner])}
     kept = {p for p in notes if p not in covered}
     longest = sorted(p for p in kept if len(p) == MAX_PHRASE_WORDS)
     following = {p: [q for q in longest if q[:-1] == p[1:] and notes[q] == notes[p]] for p in longest}
