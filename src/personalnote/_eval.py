@@ -190,7 +190,8 @@ def _stored_answer(draft: Draft) -> Any:
 
 
 def _replay(queue: ReviewQueue, queued: QueuedDraft, decision: Decision, model: ChatModel | None,
-            prompt: str, style: HouseStyle | None, examples: int) -> ReplayedDraft:
+            prompt: str, style: HouseStyle | None, examples: int,
+            max_candidates: int | None) -> ReplayedDraft:
     draft = queued.draft
     p = draft.provenance
     fixed = _fixed(queued, decision)
@@ -203,7 +204,7 @@ def _replay(queue: ReviewQueue, queued: QueuedDraft, decision: Decision, model: 
     ctx = queue.context(queued.id)
     options = settle({"moment": draft.moment, "channel": draft.channel, "signers": draft.signers,
                       "prompt": prompt, "max_seconds": _NO_TIME_LIMIT, "house_style": style,
-                      "examples": examples}, caller="evaluate")
+                      "examples": examples, "max_candidates": max_candidates}, caller="evaluate")
     try:
         job = new_job(ctx, draft.moment, chat, options)
         if job.context_hash != p.context_hash:
@@ -220,13 +221,14 @@ def _replay(queue: ReviewQueue, queued: QueuedDraft, decision: Decision, model: 
 
 
 def evaluate(queue: ReviewQueue, *, prompt: str, model: ChatModel | str | None = None, examples: int = 0,
-             draft_ids: Sequence[int] | None = None) -> EvalReport:
+             draft_ids: Sequence[int] | None = None, max_candidates: int | None = None) -> EvalReport:
     """Replay the queue's reviewed drafts through ``prompt`` on ``model`` (see the module docstring).
 
     ``prompt``: a shipped prompt's name, ``name@version`` or a ``.toml`` path. ``model``: a
     ``ChatModel``, a name as ``resolve_model`` takes it (``local``, a served model), or ``"fake"``
     (each draft's own stored answer). ``examples``: style examples from the queue's other approved
-    notes (never the customer's own). ``draft_ids``: only these drafts.
+    notes (never the customer's own). ``draft_ids``: only these drafts. ``max_candidates``: as in
+    drafting (default: the prompt's, else ``MAX_CANDIDATES``).
 
     Example::
 
@@ -242,6 +244,6 @@ def evaluate(queue: ReviewQueue, *, prompt: str, model: ChatModel | str | None =
         decision = _decision(queued)
         if decision is None or (wanted is not None and queued.id not in wanted):
             continue
-        replayed.append(_replay(queue, queued, decision, chat, prompt, style, examples))
+        replayed.append(_replay(queue, queued, decision, chat, prompt, style, examples, max_candidates))
     return EvalReport(prompt=f"{template.name}@{template.version}", prompt_sha256=template.sha256,
                       model=FAKE if chat is None else chat.name, examples=examples, drafts=tuple(replayed))
