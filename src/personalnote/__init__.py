@@ -41,6 +41,7 @@ from ._errors import (
     ModelChoiceError,
     ModelError,
     MomentGoneError,
+    OutcomeError,
     PersonalNoteError,
     PromptError,
     RecordProblem,
@@ -59,6 +60,8 @@ from ._errors import (
 )
 from ._eval import EvalReport, ReplayedDraft, evaluate
 from ._examples import StyleExample
+from ._experiment import Experiment, assign_arm
+from ._experiment_report import ArmStats, Comparison, ExperimentReport, Rate
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import (
     BusinessEvent,
@@ -79,8 +82,9 @@ from ._model import OpenAIChatModel
 from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
 from ._moments import find_moments
 from ._options import DraftOptions
+from ._outcomes import Outcome, OutcomeKind
 from ._presets import export_presets
-from ._prompts import PromptTemplate, load_prompt
+from ._prompts import PromptTemplate, load_prompt, shipped_prompts
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
 from ._review import ReviewQueue
@@ -90,6 +94,7 @@ from ._widgets import ReviewWidget
 
 __all__ = [
     "ArgumentError",
+    "ArmStats",
     "AsOf",
     "BatchError",
     "BatchResult",
@@ -103,6 +108,7 @@ __all__ = [
     "CheckPolicy",
     "Claim",
     "ColumnMapping",
+    "Comparison",
     "ConfigurationError",
     "ContextBudgetError",
     "ContextError",
@@ -122,6 +128,8 @@ __all__ = [
     "DraftValidationError",
     "EditSummary",
     "EvalReport",
+    "Experiment",
+    "ExperimentReport",
     "ExportError",
     "ExportFormat",
     "ExportPreset",
@@ -146,12 +154,16 @@ __all__ = [
     "MomentReport",
     "NoNoteReason",
     "OpenAIChatModel",
+    "Outcome",
+    "OutcomeError",
+    "OutcomeKind",
     "PersonalNoteError",
     "PromptError",
     "PromptStats",
     "PromptTemplate",
     "Provenance",
     "QueuedDraft",
+    "Rate",
     "RecordProblem",
     "Relationship",
     "ReplayedDraft",
@@ -178,6 +190,7 @@ __all__ = [
     "UnknownModelError",
     "adraft_many",
     "adraft_note",
+    "assign_arm",
     "build_context",
     "check",
     "check_text",
@@ -198,6 +211,7 @@ __all__ = [
     "register_detector",
     "registered_detectors",
     "resolve_model",
+    "shipped_prompts",
     "write_batch_requests",
 ]
 __version__ = "0.1.0"

@@ -28,6 +28,7 @@ from ._cli_common import (
     store_option,
 )
 from ._loaders import read_text
+from .cli_experiments import experiment_stats
 
 __all__ = ["review_parsers"]
 
@@ -159,6 +160,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    if args.experiment is not None:
+        return experiment_stats(args)
     with review_queue(args) as queue:
         stats = queue.stats()
         edits = queue.edit_summary(args.top) if args.edits else None
@@ -260,6 +263,9 @@ def review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                        help="per prompt version, the phrases reviewers deleted and added most")
     stats.add_argument("--top", type=_queue_number, default=10, metavar="N",
                        help="with --edits: how many phrases of each (default 10)")
+    stats.add_argument("--experiment", metavar="NAME",
+                       help="the experiment's report: per arm, approved unchanged, edited, rejected, "
+                            "requested changes and outcomes with their intervals, and the verdict")
     for parser in (export, stats):
         store_option(parser)
         json_option(parser)

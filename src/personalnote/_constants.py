@@ -109,7 +109,7 @@ BIRTHDAY_MENTIONS_AGE: Final = False
 # --- item matching (_items) -------------------------------------------------------------------
 #: two item names are the same item when rapidfuzz's token-set ratio (0-100) of their normalised
 #: forms reaches this and no guard below tells them apart (MomentPolicy.item_match_threshold).
-#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see the README, "Matching items"
+#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see docs/moments.md, "Matching items"
 ITEM_MATCH_THRESHOLD: Final = 90.0
 #: normalised names kept in memory (functools.lru_cache), per normaliser
 ITEM_CACHE_SIZE: Final = 8192
@@ -204,8 +204,26 @@ STORE_FILE_NAME: Final = "review.sqlite3"
 #: how long a write waits for other writers before StoreBusyError (milliseconds)
 STORE_BUSY_TIMEOUT_MS: Final = 5000
 #: the store's schema version (PRAGMA user_version); 2 has keyed (HMAC-SHA256) signatures, see the
-#: signature record section at the end
-STORE_SCHEMA_VERSION: Final = 2
+#: signature record section at the end; 3 adds each draft's experiment and arm, and the outcomes table
+STORE_SCHEMA_VERSION: Final = 3
+
+# --- experiments and outcomes ------------------------------------------------------------------
+#: the longest experiment name (it is hashed with each customer id to assign the arms)
+EXPERIMENT_NAME_MAX: Final = 100
+#: what can happen after a note went out, recorded with ReviewQueue.record_outcome
+OUTCOMES: Final = ("replied", "thanked", "complained", "unsubscribed", "bought")
+#: the longest note kept with an outcome (characters)
+OUTCOME_NOTE_MAX: Final = 1000
+#: the name of the custom event an outcome becomes in the customer's history (ReviewQueue.with_outcomes)
+OUTCOME_EVENT_NAME: Final = "note_outcome"
+#: the confidence level of every interval in an experiment's report
+EXPERIMENT_CONFIDENCE: Final = 0.95
+#: the difference in rate (0.10: ten points) an experiment should be able to tell, and the power to
+#: tell it with: "not enough reviews yet" says how many more per arm that takes
+EXPERIMENT_MIN_DIFFERENCE: Final = 0.10
+EXPERIMENT_POWER: Final = 0.80
+#: reject reasons listed per arm
+EXPERIMENT_TOP_REASONS: Final = 3
 
 # --- model ----------------------------------------------------------------------------------
 #: every model call has a timeout (seconds)

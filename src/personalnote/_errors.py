@@ -31,6 +31,7 @@ carries the data a caller needs to act on it, not only a message::
     │   ├── DraftNotFoundError      no draft with that queue id
     │   ├── StaleDraftError         someone decided first (.expected_version, .current_version, .state)
     │   ├── TransitionError         not allowed in the draft's state (.state, .action)
+    │   ├── OutcomeError            an outcome for a note that did not go out, or at a wrong time (.field)
     │   ├── ContextMismatchError    not the context the draft was made from (.expected_hash, .actual_hash)
     │   ├── BlockingFindingsError   blocking findings and no override reason (.findings)
     │   └── MomentGoneError         the moment is no longer true at approval (.no_note_reasons)
@@ -393,6 +394,15 @@ class DraftNotFoundError(ReviewError):
     def __init__(self, draft_id: int, path: str | Path) -> None:
         self.path = str(path)
         super().__init__(draft_id, f"no such draft in {self.path}; list them with `personalnote review list`")
+
+
+class OutcomeError(ReviewError):
+    """An outcome cannot be recorded for this draft (a note that did not go out, a time before its
+    approval or in the future); ``field`` names what is wrong (``outcome``, ``at``, ``note``)."""
+
+    def __init__(self, draft_id: int, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(draft_id, f"cannot record the outcome ({field}): {message}")
 
 
 class StaleDraftError(ReviewError):

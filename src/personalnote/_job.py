@@ -249,7 +249,10 @@ class DraftJob:
             prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
             attempts=len(self.results), candidates=candidates,
             cost_usd=None if cost is None else round(cost, 8),
-            mode="framed" if self.framed else "whole_body", examples=[e.draft_id for e in self.examples],
+            mode="framed" if self.framed else "whole_body",
+            experiment=self.options.get("experiment"),
+            arm=f"{self.template.name}@{self.template.version}" if self.options.get("experiment") else None,
+            examples=[e.draft_id for e in self.examples],
         )
 
     def draft(self, note: NoteBody, sentences: list[Sentence] | None = None) -> Draft:

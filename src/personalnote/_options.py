@@ -26,6 +26,7 @@ from ._compose import Signer, channel_from, signers_from
 from ._detectors import registered_detectors
 from ._errors import ArgumentError, ConfigurationError
 from ._examples import StyleSource
+from ._experiment import experiment_of
 from ._history import Channel
 from ._moment_types import Moment
 
@@ -60,6 +61,11 @@ class DraftOptions(TypedDict, total=False):
       ``HouseStyle`` [none]
     - ``examples``: how many of the most similar approved notes of the same moment kind go into the
       prompt, names and details replaced by placeholders [``STYLE_EXAMPLES`` with a house style, else 0]
+    - ``prompts``: an experiment's arms, prompt versions and their shares (``{"note@3": 0.5,
+      "note@4": 0.5}``): each customer drafts with one, assigned by a hash of ``experiment`` and the
+      customer id, the same on every run (instead of ``prompt``) [none]
+    - ``experiment``: the experiment's name, recorded with each draft and its arm (with ``prompts``)
+      [none]
     """
 
     moment: Moment | str | None
@@ -77,6 +83,8 @@ class DraftOptions(TypedDict, total=False):
     prices: dict[str, Price] | None
     house_style: StyleSource | None
     examples: int | None
+    prompts: Mapping[str, float] | None
+    experiment: str | None
 
 
 def _defaults() -> DraftOptions:
@@ -84,7 +92,7 @@ def _defaults() -> DraftOptions:
             "max_prompt_tokens": C.MAX_PROMPT_TOKENS, "max_completion_tokens": C.MAX_COMPLETION_TOKENS,
             "max_reasks": C.VALIDATION_REASKS, "max_candidates": None, "max_total_tokens": None,
             "max_seconds": None, "deadline_seconds": None, "prices": None, "house_style": None,
-            "examples": None}
+            "examples": None, "prompts": None, "experiment": None}
 
 
 def settle(options: Mapping[str, Any], *, caller: str = "draft_note",
@@ -107,6 +115,10 @@ def settle(options: Mapping[str, Any], *, caller: str = "draft_note",
     settled["moment"] = moment_from(settled["moment"], caller=caller)
     settled["deadline_seconds"] = deadline_seconds(settled["deadline_seconds"], caller=caller)
     settled["examples"] = examples_from(settled["house_style"], settled["examples"], caller=caller)
+    if experiment_of(settled["prompts"], settled["experiment"], caller=caller) is not None \
+            and settled["prompt"] is not None:
+        raise ArgumentError("prompt", settled["prompt"], "give prompt= or an experiment's prompts=, not "
+                            "both: in an experiment each customer's arm names the prompt", caller=caller)
     return settled
 
 

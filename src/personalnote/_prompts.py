@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ._errors import PromptError
 
-__all__ = ["PromptTemplate", "load_prompt", "shipped_prompts"]
+__all__ = ["PromptTemplate", "load_prompt", "shipped_prompts", "shipped_version"]
 
 
 class PromptTemplate(BaseModel):
@@ -117,9 +117,11 @@ def _parse(text: str, origin: str) -> PromptTemplate:
         raise PromptError(f"{origin}: invalid prompt template: {exc}") from None
 
 
-def _shipped_files() -> list[str]:
+@lru_cache(maxsize=1)
+def _shipped_files() -> tuple[str, ...]:
+    """The shipped prompt files' names (``note``, ``note@4``): read once, they ship with the package."""
     folder = resources.files("personalnote") / "prompts"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
 
 
 def shipped_prompts() -> list[str]:
@@ -127,6 +129,7 @@ def shipped_prompts() -> list[str]:
     return sorted(f"{t.name}@{t.version}" for t in (load_prompt(f) for f in _shipped_files()))
 
 
+@lru_cache(maxsize=32)
 def _shipped(file: str) -> PromptTemplate:
     resource = resources.files("personalnote") / "prompts" / f"{file}.toml"
     template = _parse(resource.read_text(encoding="utf-8"), f"prompts/{file}.toml")
@@ -157,12 +160,19 @@ def load_prompt(name_or_path: str = "note") -> PromptTemplate:
             return _parse(path.read_text(encoding="utf-8"), str(path))
         except OSError as exc:
             raise PromptError(f"cannot read prompt file {path}: {exc.strerror or exc}") from None
-    files = _shipped_files()
     name, at, version = name_or_path.partition("@")
-    if not at and name_or_path in files:
-        return _shipped(name_or_path)
-    if at and name in files and _shipped(name).version == version:
+    found = shipped_version(name, version) if at else _shipped(name) if name in _shipped_files() else None
+    if found is None:
+        raise PromptError(f"no prompt named {name_or_path!r}; shipped prompts: {shipped_prompts()}")
+    return found
+
+
+def shipped_version(name: str, version: str) -> PromptTemplate | None:
+    """The shipped prompt ``name`` at ``version``, or None (cheap: no error is built for a version that
+    was never shipped, as a re-check of an old draft may ask)."""
+    files = _shipped_files()
+    if f"{name}@{version}" in files:
+        return _shipped(f"{name}@{version}")
+    if name in files and _shipped(name).version == version:
         return _shipped(name)
-    if at and name_or_path in files:
-        return _shipped(name_or_path)
-    raise PromptError(f"no prompt named {name_or_path!r}; shipped prompts: {shipped_prompts()}")
+    return None

@@ -119,7 +119,7 @@ class QueuedDraft:
             "model_text": self.draft.text, "claims": [c.model_dump() for c in self.draft.claims],
             "findings": [f.to_json_dict() for f in self.findings],
             "provenance": {"model": p.model, "prompt": p.prompt, "prompt_version": p.prompt_version,
-                           "context_hash": p.context_hash},
+                           "context_hash": p.context_hash, "experiment": p.experiment, "arm": p.arm},
             "source": self.source, "created_at": self.created_at, "updated_at": self.updated_at,
             "approval": self.approval.to_json_dict() if self.approval else None,
             "first_exported_at": self.first_exported_at, "last_exported_at": self.last_exported_at,

@@ -47,6 +47,7 @@ from ._errors import (
     TransitionError,
 )
 from ._examples import StyleExample
+from ._experiment_stats import ExperimentQueries
 from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
 from ._form import whole_note
 from ._history import CustomerHistory, CustomerProfile
@@ -54,6 +55,7 @@ from ._house_style import HouseStyle
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
+from ._outcomes import OutcomeRecords
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
 from ._signatures import (
     DEV_KEYS,
@@ -113,7 +115,7 @@ def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
             and approval.expected_hash(keys) == approval.row_hash)
 
 
-class ReviewQueue:
+class ReviewQueue(OutcomeRecords, ExperimentQueries):
     """Drafts and their review history in one SQLite file (see the module docstring).
 
     ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default. ``policy`` is
@@ -121,6 +123,8 @@ class ReviewQueue:
     ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
     else the public development key, which ``verify()`` reports as not tamper-proof.
+    ``record_outcome`` records what a customer did after a note went out (``_outcomes``);
+    ``experiment(name)`` reports an experiment's arms (``_experiment_stats``).
     ``create=False`` (or ``ReviewQueue.open``) opens an existing store only: a path with no store
     is a ``StoreNotFoundError``, so a typo never becomes a new, empty store.
     """
@@ -295,13 +299,13 @@ class ReviewQueue:
                 cursor = tx.execute(
                     "INSERT INTO drafts (customer_id, moment_kind, moment_key, context_hash, prompt, "
                     "prompt_version, model, state, version, text, text_sha256, model_text, findings, draft, "
-                    "context, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'drafted', 1, "
-                    "?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "context, source, created_at, updated_at, experiment, arm) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                    "'drafted', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (draft.customer_id, draft.moment.kind, draft.moment.key, p.context_hash, p.prompt,
                      p.prompt_version, p.model, draft.text, sha256_text(draft.text), draft.text,
                      json.dumps([f.to_json_dict() for f in findings]), draft.model_dump_json(),
                      json.dumps(_context_payload(full), ensure_ascii=False),
-                     str(source) if source is not None else None, now, now))
+                     str(source) if source is not None else None, now, now, p.experiment, p.arm))
                 draft_id = int(cursor.lastrowid or 0)
             else:
                 draft_id = int(found[0])

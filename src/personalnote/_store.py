@@ -116,7 +116,39 @@ CREATE TABLE exports (
 {_APPEND_ONLY.format(table="exports")}
 """
 
+#: the schema version ``_SCHEMA`` makes; ``_MIGRATIONS`` then brings it to ``STORE_SCHEMA_VERSION``
+_BASE_SCHEMA_VERSION = 2
+
+#: from version N to N + 1, in portable SQL (a new store is made the same way, so both are the same)
+_MIGRATIONS: dict[int, str] = {
+    # 3: each draft's experiment and arm (the prompt as name@version); what happened after a note went
+    # out (append-only, like the signatures)
+    2: f"""
+ALTER TABLE drafts ADD COLUMN experiment TEXT;
+ALTER TABLE drafts ADD COLUMN arm TEXT;
+CREATE INDEX drafts_by_experiment ON drafts (experiment, arm);
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    customer_id TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ({", ".join(f"'{o}'" for o in C.OUTCOMES)})),
+    at TEXT NOT NULL,
+    note TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX outcomes_by_draft ON outcomes (draft_id, id);
+{_APPEND_ONLY.format(table="outcomes")}
+""",
+}
+
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def _run(tx: sqlite3.Connection, script: str) -> None:
+    """Run a schema script one statement at a time (a trigger's body ends in "; END;")."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            tx.execute(statement)
 
 
 def store_path(path: str | Path | None = None) -> Path:
@@ -232,14 +264,17 @@ class Store:
                                             "(its record is an unkeyed hash chain that anyone who can write "
                                             "the file can recompute); export what it holds with the "
                                             "personalnote version that made it, then start a new store")
-            if found != 0:
+            if found != 0 and found not in _MIGRATIONS:
                 raise StoreError(self.path, f"schema version {found} is not {C.STORE_SCHEMA_VERSION}: it was "
                                             "made by another version of personalnote; use that version")
-            if tx.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise StoreError(self.path, "this SQLite file holds other tables: choose a new file")
-            for statement in _SCHEMA.split(";\n"):
-                if statement.strip():
-                    tx.execute(statement)
+            if found == 0:
+                if tx.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    raise StoreError(self.path, "this SQLite file holds other tables: choose a new file")
+                _run(tx, _SCHEMA)
+                found = _BASE_SCHEMA_VERSION
+            while found < C.STORE_SCHEMA_VERSION:  # an older store is brought up to date, in this transaction
+                _run(tx, _MIGRATIONS[found])
+                found += 1
             tx.execute(f"PRAGMA user_version = {C.STORE_SCHEMA_VERSION}")
 
     def _translate(self, exc: sqlite3.OperationalError) -> StoreError:
