@@ -146,15 +146,17 @@ def test_truncated_answer_is_a_cut_off_error(vcr: Cassette, monkeypatch: pytest.
 
 
 @pytest.mark.vcr
-def test_eval_replays_reviews_through_note4(vcr: Cassette, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_replays_reviews_through_note4(vcr: Cassette, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """`personalnote eval --prompt note@4 --examples 1` on three reviewed fixture drafts (support.REVIEWED),
     through the server: the report is byte for byte the one recorded with the cassette (stable enough
     for CI), and its figures agree with the drafts it reports."""
     store = tmp_path / "review.sqlite3"
     reviewed_queue(store).close()
+    # recording on a loaded machine: time limits (not in any request) that never cut a draft short
+    monkeypatch.setenv(_constants.ENV_NOTE_DEADLINE, "3600")
     status = main(["eval", "--store", str(store), "--prompt", "note@4", "--examples", "1", "--json"],
-                  model=_model())
+                  model=_model(timeout=900, max_attempts=1))
     out = capsys.readouterr().out
     if vcr.record_mode != RecordMode.NONE:
         EVAL_REPORT.write_text(out, encoding="utf-8")

@@ -16,7 +16,7 @@ from personalnote._options import settle
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel, answer_for
 
-from .support import ALICE, HOUSE_LINE, LATER, fixture_context, reviewed_queue
+from .support import ALICE, AS_OF, FIXTURES, HOUSE_LINE, LATER, fixture_context, reviewed_queue
 
 #: what the flyer's file and her approved note say that no other customer's prompt may show
 FLYER_PRIVATE = ["Margaret", "Okafor", "SkyMiles", "JFK", "LHR", "NA 117", "2A", "Platinum", "2 million",
@@ -275,3 +275,19 @@ def test_stats_edits_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["stats", "--store", str(tmp_path / "r.sqlite3"), "--edits", "--top", "1"]) == 0
     out = capsys.readouterr().out
     assert "deleted most: 'at 3:41pm' x1" in out and "added most:" in out
+
+
+def test_draft_on_the_command_line_takes_examples_from_its_store(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "r.sqlite3"
+    reviewed_queue(store).close()
+    customer = str(FIXTURES / "customers" / "milestone_ahead_booked.json")
+    body = "You will pass 2 million miles with SkyMiles on your trip."
+    fake = FakeChatModel([lambda r: answer_for(r, body)])
+    argv = ["draft", customer, "--as-of", AS_OF.isoformat(), "--store", str(store), "--examples", "2",
+            "--json"]
+    assert main(argv, model=fake) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["provenance"]["examples"]) == 2 and out["queue"]["id"] == 4
+    assert main(["draft", customer, "--as-of", AS_OF.isoformat(), "--examples", "2"], model=fake) == 2
+    assert "--examples takes the notes reviewers approved" in capsys.readouterr().err

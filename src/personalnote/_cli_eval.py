@@ -11,10 +11,28 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from . import ChatModel, evaluate
+from . import ChatModel, ConfigurationError, DraftOptions, ReviewQueue, evaluate
 from ._cli_common import json_option, review_queue, store_option
 
-__all__ = ["eval_parser"]
+__all__ = ["eval_parser", "examples_option", "style_options"]
+
+
+def examples_option(parser: argparse.ArgumentParser) -> None:
+    """``--examples K`` of ``draft``: style examples from the store's approved notes."""
+    parser.add_argument("--examples", type=_count, default=0, metavar="K",
+                        help="put the K most similar notes the store's reviewers approved for other "
+                             "customers (same moment kind, names and details replaced) in the prompt as "
+                             "style examples; needs --store (default 0)")
+
+
+def style_options(args: argparse.Namespace, queue: ReviewQueue | None) -> DraftOptions:
+    """The drafting options of ``--examples`` (none when it is 0)."""
+    if not args.examples:
+        return {}
+    if queue is None:
+        raise ConfigurationError("--examples takes the notes reviewers approved in a review store: pass "
+                                 "--store PATH")
+    return {"house_style": queue, "examples": args.examples}
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -63,7 +63,7 @@ from ._cli_common import (
     review_queue,
     store_option,
 )
-from ._cli_eval import eval_parser
+from ._cli_eval import eval_parser, examples_option, style_options
 from ._cli_review import review_parsers
 from ._loaders import read_text
 from .cli_experiments import experiment_option, experiment_options, outcome_parsers
@@ -136,7 +136,7 @@ def _draft(args: argparse.Namespace) -> int:
         histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
     queue = review_queue(args, create=True) if args.store or os.environ.get(C.ENV_STORE) else None
     signers = [_signer(s) for s in args.signer]
-    experiment = experiment_options(args)
+    experiment: DraftOptions = {**experiment_options(args), **style_options(args, queue)}
     if args.path.is_dir() or len(histories) > 1 or args.write_batch or args.read_batch:
         return _draft_batch(args, as_of, histories, events, sources, queue, signers, experiment)
     status = 0
@@ -144,7 +144,8 @@ def _draft(args: argparse.Namespace) -> int:
         ctx = build_context(history, as_of, business_events=events)
         result = draft_note(ctx, model=_model(args), moment=args.moment, channel=args.channel,
                             signers=signers, prompts=experiment.get("prompts"),
-                            experiment=experiment.get("experiment"))
+                            experiment=experiment.get("experiment"),
+                            house_style=experiment.get("house_style"), examples=experiment.get("examples"))
         if isinstance(result, Draft):
             queued = queue.submit(result, ctx, source=args.path.resolve()) if queue else None
             if args.json:
@@ -396,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--read-batch", type=Path, nargs="+", metavar="RESULTS.jsonl",
                        help="read Batch API result (and error) files back into drafts")
     experiment_option(draft)
+    examples_option(draft)
     draft.set_defaults(run=_draft)
 
     checker = sub.add_parser(
