@@ -291,3 +291,16 @@ def test_draft_on_the_command_line_takes_examples_from_its_store(tmp_path: Path,
     assert len(out["provenance"]["examples"]) == 2 and out["queue"]["id"] == 4
     assert main(["draft", customer, "--as-of", AS_OF.isoformat(), "--examples", "2"], model=fake) == 2
     assert "--examples takes the notes reviewers approved" in capsys.readouterr().err
+
+
+def test_a_batch_reads_the_house_style_once(queue: pn.ReviewQueue) -> None:
+    style = pn.HouseStyle(queue)
+    histories = [pn.load(FIXTURES / "customers" / f"{name}.json").customers[0]
+                 for name in ("milestone_ahead_booked", "earlier_notes")]
+    fake = FakeChatModel([lambda r: answer_for(r, "Congratulations on this milestone with us.")] * 4)
+    result = pn.draft_many(histories, as_of=AS_OF, model=fake, house_style=style, examples=1, prompt="note",
+                           max_candidates=1, progress=False, concurrency=1)
+    drafts = {d.customer_id: d for d in result.drafts}
+    assert drafts["C-2626"].provenance.examples == [1]  # the flyer's note: Ingrid's own is never hers
+    assert len(drafts["C-2301"].provenance.examples) == 1
+    assert all("<style_examples>" in r.messages[-1]["content"] for r in fake.requests)
