@@ -24,7 +24,7 @@ Example::
 
     example = style_example(draft_id=7, customer_id="C-1", kind="milestone", prompt="note",
                             prompt_version="3", body=body, about=about, names=["Ada", "Lovelace"],
-                            details={"SkyMiles": "[detail]"})
+                            details=fact_details(ctx.facts.values()))
     chosen = most_similar(about_now, pool, k=3, exclude_customer="C-2")
     block = examples_block(chosen)
 """
@@ -38,12 +38,12 @@ from typing import Any, Protocol, runtime_checkable
 
 from rapidfuzz import fuzz
 
-from ._context import MONTHS, CustomerContext, Fact
+from ._context import MONTHS, Fact
 from ._moment_types import Moment
 from ._redact import data_text
 
-__all__ = ["StyleExample", "StyleSource", "about_text", "context_about", "examples_block", "fact_details",
-           "most_similar", "placeholders", "style_example"]
+__all__ = ["StyleExample", "StyleSource", "about_text", "examples_block", "fact_details", "most_similar",
+           "placeholders", "style_example"]
 
 #: fact data keys whose values are a customer's specific details, and the placeholder each becomes;
 #: True: distinctive enough that a note stating it for another customer is blocked (colours, cabins
@@ -110,11 +110,6 @@ def about_text(moment: Moment, facts: Mapping[str, Fact]) -> str:
     parts = [moment.kind.replace("_", " "), moment.why_now,
              *(known[i].text for i in moment.evidence if i in known)]
     return _MONTH.sub("#", re.sub(r"\d+", "#", " ".join(parts)))
-
-
-def context_about(moment: Moment, ctx: CustomerContext) -> str:
-    """``about_text`` of a moment in its customer's context."""
-    return about_text(moment, ctx.facts)
 
 
 def _values(value: Any) -> Iterable[str]:
