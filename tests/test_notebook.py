@@ -102,7 +102,9 @@ def test_it_exports_the_one_approved_note_and_reports_the_stats(executed: tuple[
     assert note["text_sha256"] == sha256_text(note["text"]) and "2 million miles" in note["text"]
     assert [s["meaning"] for s in note["signatures"]][0] == "edit"
     card = (work / "cards.html").read_text(encoding="utf-8")
-    assert card.count('<section class="card"') == 1 and "Alice Smith" in card
+    assert card.count('class="page card"') == 1 and "J. Reyes, First Officer" in card
+    assert "Alice Smith" not in card  # the approver is in the manifest, not on the card
+    assert "Alice Smith" in (work / "cards.html.manifest.csv").read_text(encoding="utf-8")
     shown = "\n".join(_text(c) for c in notebook.cells if c.cell_type == "code")
     assert f"exported 1 approved note(s) to {work / 'notes.jsonl'}" in shown
     assert "1 approved after an edit" in shown

@@ -31,6 +31,7 @@ from ._errors import (
     DamagedStoreError,
     DraftNotFoundError,
     DraftValidationError,
+    ExpiredDraftError,
     ExportError,
     FailedAttempt,
     HistoryValidationError,
@@ -47,6 +48,7 @@ from ._errors import (
     RecordProblem,
     ResponseCutOffError,
     ReviewError,
+    RoleError,
     SignatureMismatchError,
     StaleDraftError,
     StoreBusyError,
@@ -84,15 +86,18 @@ from ._moments import find_moments
 from ._options import DraftOptions
 from ._outcomes import Outcome, OutcomeKind
 from ._presets import export_presets
+from ._printing import PageSize
 from ._prompts import PromptTemplate, load_prompt, shipped_prompts
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
 from ._review import ReviewQueue
+from ._reviewers import ApprovalPolicy, ReviewerAccount
 from ._signatures import ChainReport, SignatureRecord
 from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "ApprovalPolicy",
     "ArgumentError",
     "ArmStats",
     "AsOf",
@@ -130,6 +135,7 @@ __all__ = [
     "EvalReport",
     "Experiment",
     "ExperimentReport",
+    "ExpiredDraftError",
     "ExportError",
     "ExportFormat",
     "ExportPreset",
@@ -157,6 +163,7 @@ __all__ = [
     "Outcome",
     "OutcomeError",
     "OutcomeKind",
+    "PageSize",
     "PersonalNoteError",
     "PromptError",
     "PromptStats",
@@ -172,6 +179,8 @@ __all__ = [
     "ReviewQueue",
     "ReviewWidget",
     "Reviewer",
+    "ReviewerAccount",
+    "RoleError",
     "Sentence",
     "SignatureMismatchError",
     "SignatureRecord",

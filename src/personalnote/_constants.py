@@ -204,8 +204,13 @@ STORE_FILE_NAME: Final = "review.sqlite3"
 #: how long a write waits for other writers before StoreBusyError (milliseconds)
 STORE_BUSY_TIMEOUT_MS: Final = 5000
 #: the store's schema version (PRAGMA user_version); 2 has keyed (HMAC-SHA256) signatures, see the
-#: signature record section at the end; 3 adds each draft's experiment and arm, and the outcomes table
-STORE_SCHEMA_VERSION: Final = 3
+#: signature record section at the end; 3 adds each draft's experiment and arm, and the outcomes table;
+#: 4 adds reviewer accounts and the ``request_change`` signature (older stores are migrated when opened)
+STORE_SCHEMA_VERSION: Final = 4
+#: the schema version of keyed signatures, before experiments, outcomes and reviewer accounts
+KEYED_STORE_SCHEMA_VERSION: Final = 2
+#: the longest guidance a reviewer may give when requesting a change (characters)
+GUIDANCE_MAX_CHARS: Final = 1000
 
 # --- experiments and outcomes ------------------------------------------------------------------
 #: the longest experiment name (it is hashed with each customer id to assign the arms)
@@ -359,6 +364,33 @@ SIGNING_KEY_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
 #: the schema version of stores made before keyed signatures (refused: see StoreError)
 UNKEYED_STORE_SCHEMA_VERSION: Final = 1
 
+# --- printing (cards and letters) -----------------------------------------------------------------
+#: the channels whose notes are printed (export formats ``pdf`` and ``card``); others are left out
+PRINTED_CHANNELS: Final = ("card", "letter")
+#: card sizes by name (width, height in mm): A6 is the default; 5x7 and 4x6 are inches
+CARD_SIZES: Final[dict[str, tuple[float, float]]] = {
+    "A6": (105.0, 148.0), "A5": (148.0, 210.0), "5x7": (127.0, 177.8), "4x6": (101.6, 152.4),
+}
+DEFAULT_CARD_SIZE: Final = "A6"
+#: letter pages by name (width, height in mm)
+LETTER_SIZES: Final[dict[str, tuple[float, float]]] = {"A4": (210.0, 297.0), "letter": (215.9, 279.4)}
+DEFAULT_LETTER_SIZE: Final = "A4"
+#: the smallest and largest side of a page size given as WxHmm or WxHin (mm)
+PAGE_SIDE_MM: Final = (50.0, 500.0)
+#: the TrueType font a printed note is set in, looked for in FONT_DIRS in this order (DejaVu Serif is
+#: Debian's fonts-dejavu-core); without any, ReportLab's own Vera (a sans) is used
+CARD_FONT_FILES: Final = ("DejaVuSerif.ttf", "LiberationSerif-Regular.ttf", "NotoSerif-Regular.ttf")
+FONT_DIRS: Final = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation",
+                    "/usr/share/fonts/truetype/noto", "/usr/share/fonts/TTF", "/usr/share/fonts/dejavu",
+                    "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts/Supplemental")
+#: the note's type size on an A6 card and on a letter (points); a long note is set smaller, down to
+#: PRINT_MIN_POINTS, and one that does not fit its page even then is left out of the export
+CARD_POINTS: Final = 11.5
+LETTER_POINTS: Final = 11.0
+PRINT_MIN_POINTS: Final = 8.0
+#: room left above each signing line for a hand signature (mm)
+SIGNING_SPACE_MM: Final = 11.0
+
 # --- personal data --------------------------------------------------------------------------------
 #: regions whose national phone formats ("020 7946 0958", "06 12 34 56 78", "(212) 555-0199") are read
 #: in every text, after the customer's own region (from the profile's locale); a number written with
@@ -373,3 +405,27 @@ LANGUAGE_REGIONS: Final[dict[str, str]] = {
     "ga": "IE", "is": "IS", "tr": "TR", "ru": "RU", "uk": "UA", "he": "IL", "ja": "JP", "ko": "KR",
     "zh": "CN", "vi": "VN", "th": "TH", "id": "ID", "ms": "MY", "hi": "IN",
 }
+
+# --- reviewer accounts and the web app (personalnote serve) -------------------------------------------
+#: who may approve which channel: a channel listed here may be approved only by these roles; a channel
+#: not listed, by any role (``ApprovalPolicy.default()``; ``personalnote serve --approve card=crew``)
+DEFAULT_APPROVAL_ROLES: Final[dict[str, tuple[str, ...]]] = {"card": ("crew",)}
+#: a reviewer account id: short, printable, no spaces
+REVIEWER_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}"
+#: the shortest password `personalnote reviewer add` accepts (characters)
+PASSWORD_MIN_CHARS: Final = 10
+#: the web app binds here unless told otherwise (another host is announced with a warning)
+WEB_HOST: Final = "127.0.0.1"
+WEB_PORT: Final = 8000
+#: a signed session cookie stops being accepted after this long (seconds)
+SESSION_MAX_AGE_SECONDS: Final = 12 * 3600
+#: the secret that signs session cookies (else a random one per process: sessions end at a restart)
+ENV_WEB_SECRET: Final = "PERSONALNOTE_WEB_SECRET"
+#: failed logins allowed (per account and per client address) before each further try must wait
+LOGIN_FREE_FAILURES: Final = 3
+#: the wait after the first failure past the free ones (seconds); it doubles with each further failure
+LOGIN_BACKOFF_SECONDS: Final = 2.0
+#: the longest wait between tries (seconds)
+LOGIN_BACKOFF_MAX_SECONDS: Final = 300.0
+#: failed logins are forgotten this long after the last one (seconds)
+LOGIN_FORGET_SECONDS: Final = 3600.0
