@@ -244,6 +244,7 @@ def test_a_phrase_held_by_a_longer_one_changed_as_often_is_left_out() -> None:
     assert phrase_counts(changes, 10) == (("customer", 2), ("valued", 2), ("valued customer", 1))
     changes = [{("valued",), ("valued", "customer"), ("customer",)}] * 2
     assert phrase_counts(changes, 10) == (("valued customer", 2),)
+    assert phrase_counts([{("and",), ("of", "the"), ("of", "the", "crew")}] * 3, 10) == (("of the crew", 3),)
     runs = [{("the", "whole", "crew", "is"), ("whole", "crew", "is", "proud")}] * 2
     assert phrase_counts(runs, 10) == (("the whole crew is proud", 2),)
 

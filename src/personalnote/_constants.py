@@ -274,6 +274,13 @@ MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
 #: style examples put in the prompt when a house style is given (DraftOptions examples)
 STYLE_EXAMPLES: Final = 3
+#: words too common to say what reviewers changed: a phrase of these alone ("and", "of the") is left
+#: out of the edit summary (``ReviewQueue.edit_summary``)
+FUNCTION_WORDS: Final = frozenset(
+    "a an the and or but so of to in on at by for from with as into about than then that this these those "
+    "it its is are was were be been being am has have had do does did will would can could shall should "
+    "may might must i me my we us our you your he him his she her they them their there here what which "
+    "who not no yes all any each if when".split())
 #: check-guided drafting: candidates tried at most while blocking findings remain
 MAX_CANDIDATES: Final = 3
 #: a framed note's words (what follows the library's sentence): letters and plain punctuation only,

@@ -3,8 +3,9 @@
 For every note approved after an edit, the model's text and the approved text are split into words
 (lower case) and compared with difflib; each run of words deleted (or replaced) and each run added
 gives its phrases of 1 to 4 words. A phrase counts once per note, so one long letter does not
-outweigh many notes. A phrase is left out when a longer phrase holding it was changed in as many
-notes ("valued" under "our valued customer"), so the list names what was really cut or written.
+outweigh many notes. A phrase of function words alone ("and", "of the": ``FUNCTION_WORDS``) says
+nothing and is left out, and so is a phrase held by a longer one changed in as many notes ("valued"
+under "our valued customer"), so the list names what was really cut or written.
 
 Example::
 
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import _constants as C
 from ._store import Store
 
 __all__ = ["EditSummary", "changed_phrases", "edit_summary", "phrase_counts", "words"]
@@ -37,6 +39,11 @@ def words(text: str) -> list[str]:
 
 def _phrases(run: Sequence[str]) -> set[tuple[str, ...]]:
     return {tuple(run[i:i + n]) for n in range(1, MAX_PHRASE_WORDS + 1) for i in range(len(run) - n + 1)}
+
+
+def _telling(phrase: tuple[str, ...]) -> bool:
+    """A phrase with a word that says something: not "and", "of the" (``FUNCTION_WORDS``)."""
+    return any(word not in C.FUNCTION_WORDS for word in phrase)
 
 
 def changed_phrases(before: str, after: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
@@ -78,7 +85,7 @@ def phrase_counts(changes: Iterable[set[tuple[str, ...]]], top: int) -> tuple[tu
             kept.discard(head)
             kept.add(tuple(run))
             notes[tuple(run)] = notes[head]
-    ranked = sorted(kept, key=lambda p: (-len(notes[p]), -len(p), p))
+    ranked = sorted(filter(_telling, kept), key=lambda p: (-len(notes[p]), -len(p), p))
     return tuple((" ".join(p), len(notes[p])) for p in ranked[:top])
 
 
