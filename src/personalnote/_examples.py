@@ -12,7 +12,7 @@ reviewers keep. But it was written to *another* customer, so before it goes into
 
 The names and distinctive details taken out are kept beside the example (``withheld``), never put
 in the prompt: the drafting checks block a note that states one of them when this customer's own
-facts do not (``_example_checks``), so a model that guesses another customer's details anyway cannot
+facts do not (``_names.example_findings``), so a model that guesses another customer's details anyway cannot
 slip them through. A placeholder the model copies is itself a blocking ``placeholder`` finding.
 
 Similarity: rapidfuzz's token-set ratio (tie: token-sort ratio, then the newer note) between what the

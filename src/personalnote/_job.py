@@ -28,10 +28,10 @@ from ._compose import CHANNELS, Signer, closing_line, salutation, tone_for
 from ._context import CustomerContext, Fact
 from ._draft_types import Claim, Draft, NoteBody, Provenance, Sentence, WarmWords, blocking_findings
 from ._errors import ContextBudgetError, DraftValidationError, FailedAttempt, ResponseCutOffError
-from ._example_checks import example_findings
 from ._examples import StyleExample, about_text, examples_block
 from ._history import Channel
 from ._moment_types import Moment
+from ._names import example_findings
 from ._options import DraftOptions, cost_usd, price_table
 from ._prompts import PromptTemplate
 from ._redact import data_text, locale_region
