@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import note_quality as nq  # noqa: E402
 import note_quality_customers as generated  # noqa: E402
-from _common import machine, machine_line, table, write_result  # noqa: E402
+from _common import code_version, machine, machine_line, table, write_result  # noqa: E402
 
 import personalnote as pn  # noqa: E402
 from personalnote._sentences import moment_sentence  # noqa: E402
@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, help="results file [bench/results/house_style.json; with "
                                                     "--model fake, a file in the temporary folder]")
     args = parser.parse_args(argv)
+    code = code_version()  # the code that drafts, not the checkout an hour later
     cases = nq.fixture_cases() + nq.interleaved(nq.generated_cases(generated.generate()))
     if args.limit is not None:
         cases = cases[:args.limit]
@@ -206,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "model": model_name, "prompt": prompt, "prompt_sha256": without.prompt_sha256,
         "as_of": AS_OF.isoformat(),
         "examples": args.examples, "customers": len(cases), "limit": args.limit, "queue": counts,
-        "max_candidates": args.max_candidates,
+        "max_candidates": args.max_candidates, "code": code,
         "usable_examples": usable, "house_lines": HOUSE_LINES,
         "house_lines_sha256": hashlib.sha256(repr(sorted(HOUSE_LINES.items())).encode()).hexdigest(),
         "seconds": {"build": build_seconds, "without": without_seconds, "with": with_seconds},
