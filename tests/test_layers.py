@@ -31,16 +31,16 @@ STEPS: list[tuple[str, set[str]]] = [
     ("draft data", {"_draft_types", "_options"}),
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),
-    ("review data", {"_store", "_signatures", "_queue_types"}),
+    ("review data", {"_store_dialect", "_store_pg", "_store", "_signatures", "_queue_types"}),
     ("export", {"_export"}),
-    ("review", {"_review"}),
+    ("review", {"_review", "_store_copy"}),
     ("batch", {"_batch_report", "_batch", "_batch_api"}),
     ("notebooks", {"_display", "_widgets"}),
-    ("interface", {"__init__", "_cli_common", "_cli_review", "cli", "__main__"}),
+    ("interface", {"__init__", "_cli_common", "_cli_review", "cli_store", "cli", "__main__"}),
 ]
 
 #: the modules of the command line
-CLI_MODULES = {"cli", "_cli_common", "_cli_review"}
+CLI_MODULES = {"cli", "_cli_common", "_cli_review", "cli_store"}
 #: what the CLI may import besides the package's public names and its own modules
 CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of")}
 

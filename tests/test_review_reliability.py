@@ -1,7 +1,8 @@
 """Reliability of the review store: writers killed at random moments, reviewers racing each other.
 
-Writers run in forked child processes (importing personalnote in a fresh interpreter takes
-most of a second, so forking keeps 40 rounds within a few seconds). The figures are printed:
+Each test runs on SQLite and on PostgreSQL (conftest.py). Writers run in forked child processes
+(importing personalnote in a fresh interpreter takes most of a second, so forking keeps 40 rounds
+within a few seconds); each opens its own connection after the fork. The figures are printed:
 run with ``-s`` to see them.
 """
 
@@ -11,16 +12,15 @@ import multiprocessing
 import os
 import random
 import signal
-import sqlite3
 import time
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
 import personalnote as pn
 
-from .support import ALICE, LATER, clean_draft, flyer, flyer_context
+from .support import ALICE, LATER, Target, clean_draft, flyer, flyer_context
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POS
 CRASH_ROUNDS = int(os.environ.get("PERSONALNOTE_CRASH_ROUNDS", "40"))
 
 
-def _writer(path: Path, round_number: int, out_fd: int) -> None:
+def _writer(path: Target, round_number: int, out_fd: int) -> None:
     """Submit and approve drafts until killed; write one line per committed write to stdout."""
     os.dup2(out_fd, 1)
     queue = pn.ReviewQueue(path)
@@ -42,7 +42,9 @@ def _writer(path: Path, round_number: int, out_fd: int) -> None:
         os.write(1, f"approve {approved.id} {approved.version} {approved.text_sha256}\n".encode())
 
 
-def _one_round(path: Path, round_number: int, rng: random.Random) -> list[list[str]]:
+def _one_round(path: Target, round_number: int, rng: random.Random) -> list[list[str]]:
+    """Fork a writer, wait for its first acknowledged write (however slow the machine), kill it with
+    SIGKILL at a random moment up to 120 ms later, and return what it acknowledged."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -52,17 +54,23 @@ def _one_round(path: Path, round_number: int, rng: random.Random) -> list[list[s
         finally:
             os._exit(0)
     os.close(write_fd)
+    output = b""
+    while b"\n" not in output:  # a child that fails closes the pipe: no hang
+        chunk = os.read(read_fd, 4096)
+        if not chunk:
+            break
+        output += chunk
     time.sleep(rng.uniform(0.0, 0.12))
     os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     with os.fdopen(read_fd, "rb") as pipe:
-        output = pipe.read().decode()
-    return [line.split() for line in output.splitlines()]
+        output += pipe.read()
+    return [line.split() for line in output.decode().splitlines()]
 
 
-def test_writers_killed_at_random_moments_lose_no_acknowledged_write(tmp_path: Path) -> None:
-    path = tmp_path / "crash.sqlite3"
+def test_writers_killed_at_random_moments_lose_no_acknowledged_write(store_url: Target) -> None:
+    path = store_url
     pn.ReviewQueue(path).close()  # the schema exists before the first kill
     clean_draft(), flyer_context()  # built before forking
     rng = random.Random(20261120)
@@ -102,7 +110,7 @@ DRAFTS = int(os.environ.get("PERSONALNOTE_RACE_DRAFTS", "12"))
 _ACTIONS = ("approve", "edit", "reject", "approve")
 
 
-def _racer(path: Path, worker: int, draft_ids: list[int], barrier: Any, results: Any) -> None:
+def _racer(path: Target, worker: int, draft_ids: list[int], barrier: Any, results: Any) -> None:
     queue = pn.ReviewQueue(path)
     reviewer = pn.Reviewer(f"reviewer-{worker}", f"Reviewer {worker}", "racer")
     action = _ACTIONS[worker % len(_ACTIONS)]
@@ -124,8 +132,8 @@ def _racer(path: Path, worker: int, draft_ids: list[int], barrier: Any, results:
     queue.close()
 
 
-def test_concurrent_reviewers_one_winner_per_version_and_typed_errors(tmp_path: Path) -> None:
-    path = tmp_path / "race.sqlite3"
+def test_concurrent_reviewers_one_winner_per_version_and_typed_errors(store_url: Target) -> None:
+    path = store_url
     with pn.ReviewQueue(path) as queue:
         ids = [queue.submit(clean_draft(f"race-{n}"), flyer_context()).id for n in range(DRAFTS)]
     flyer()
@@ -158,18 +166,17 @@ def test_concurrent_reviewers_one_winner_per_version_and_typed_errors(tmp_path: 
     assert all(p.exitcode == 0 for p in workers)
 
 
-def test_no_database_is_locked_escapes_under_write_contention(tmp_path: Path) -> None:
-    path = tmp_path / "contended.sqlite3"
+def test_no_database_is_locked_escapes_under_write_contention(store_url: Target) -> None:
+    path = store_url
     with pn.ReviewQueue(path) as queue:
         ids = [queue.submit(clean_draft(f"hold-{n}"), flyer_context()).id for n in range(3)]
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another writer holding the lock for longer than the timeout
-    with pn.ReviewQueue(path, busy_timeout_ms=200) as queue:
+    with ExitStack() as holding, pn.ReviewQueue(path, busy_timeout_ms=200) as queue:
+        holder = holding.enter_context(pn.ReviewQueue(path))
+        holding.enter_context(holder.store.write())  # another writer, holding it longer than the timeout
         for draft_id in ids:
             with pytest.raises(pn.StoreBusyError) as info:
                 queue.approve(draft_id, ALICE, version=1, current=flyer(), as_of=LATER)
-            assert "database is locked" not in str(info.value)
-        holder.execute("ROLLBACK")
-        holder.close()
+            assert "database is locked" not in str(info.value) and "lock" not in str(info.value.detail)
+        holding.close()
         assert all(queue.approve(i, ALICE, version=1, current=flyer(), as_of=LATER).state == "approved"
                    for i in ids)

@@ -32,7 +32,6 @@ import hmac
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ from typing import Any, Literal
 
 from . import _constants as C
 from ._errors import ConfigurationError, ReviewError
-from ._store import GENESIS_HASH, Store
+from ._store import GENESIS_HASH, Row, Store, Tx
 
 __all__ = ["ChainReport", "Meaning", "SignatureRecord", "SigningKeys", "append_signature", "decision_subject",
            "diff_against", "draft_problems", "resolve_signing_keys", "sha256_text", "signature_at",
@@ -222,11 +221,11 @@ def _head_mac(key: bytes, seq: int, last_hash: str) -> str:
     return hmac.new(key, f"personalnote chain head\n{seq}\n{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
-def _record(row: sqlite3.Row) -> SignatureRecord:
+def _record(row: Row) -> SignatureRecord:
     return SignatureRecord(**{key: row[key] for key in row.keys()})
 
 
-def decision_subject(row: sqlite3.Row) -> dict[str, str]:
+def decision_subject(row: Row) -> dict[str, str]:
     """What a decision on this draft row goes out as: its customer id, channel and signers (JSON)."""
     try:
         draft = json.loads(row["draft"])
@@ -237,7 +236,7 @@ def decision_subject(row: sqlite3.Row) -> dict[str, str]:
             "signers": json.dumps(signers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
 
 
-def _head_problem(tx: sqlite3.Connection, keys: SigningKeys) -> str | None:
+def _head_problem(tx: Tx, keys: SigningKeys) -> str | None:
     head = tx.execute("SELECT seq, hash, key_id, mac FROM chain_head WHERE id = 1").fetchone()
     if head is None:
         return "its chain head is missing"
@@ -264,7 +263,7 @@ def _head_problem(tx: sqlite3.Connection, keys: SigningKeys) -> str | None:
     return None
 
 
-def append_signature(tx: sqlite3.Connection, keys: SigningKeys = DEV_KEYS, **fields: Any) -> SignatureRecord:
+def append_signature(tx: Tx, keys: SigningKeys = DEV_KEYS, **fields: Any) -> SignatureRecord:
     """Append one row inside the caller's write transaction and move the chain head to it.
 
     ``fields`` are every signed name but ``seq`` and ``key_id``. The head is verified first, so a
@@ -288,13 +287,13 @@ def append_signature(tx: sqlite3.Connection, keys: SigningKeys = DEV_KEYS, **fie
     return record
 
 
-def _fetch(source: Store | sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+def _fetch(source: Store | Tx, sql: str, params: tuple[Any, ...] = ()) -> list[Row]:
     if isinstance(source, Store):
         return source.query(sql, params)
     return source.execute(sql, params).fetchall()
 
 
-def signature_rows(source: Store | sqlite3.Connection, draft_id: int | None = None) -> list[SignatureRecord]:
+def signature_rows(source: Store | Tx, draft_id: int | None = None) -> list[SignatureRecord]:
     """Signature rows in order, for one draft or all (from a store or inside a transaction)."""
     if draft_id is None:
         return [_record(row) for row in _fetch(source, "SELECT * FROM signatures ORDER BY seq")]
@@ -302,7 +301,7 @@ def signature_rows(source: Store | sqlite3.Connection, draft_id: int | None = No
     return [_record(row) for row in rows]
 
 
-def signature_at(source: Store | sqlite3.Connection, seq: int | None) -> SignatureRecord | None:
+def signature_at(source: Store | Tx, seq: int | None) -> SignatureRecord | None:
     """The signature row with this sequence number, if any."""
     rows = _fetch(source, "SELECT * FROM signatures WHERE seq = ?", (seq,)) if seq is not None else []
     return _record(rows[0]) if rows else None
@@ -352,7 +351,7 @@ def _row_problem(record: SignatureRecord, previous: str, keys: SigningKeys) -> s
     return None
 
 
-def draft_problems(row: sqlite3.Row, signatures: list[SignatureRecord]) -> list[tuple[str, str]]:
+def draft_problems(row: Row, signatures: list[SignatureRecord]) -> list[tuple[str, str]]:
     """How a draft row disagrees with its own signatures, as ``(kind, reason)``.
 
     ``kind`` is ``decision`` when the row claims a decision, customer, channel or signers its
@@ -405,7 +404,7 @@ def draft_problems(row: sqlite3.Row, signatures: list[SignatureRecord]) -> list[
     return found
 
 
-def verify_record(source: Store | sqlite3.Connection, keys: SigningKeys = DEV_KEYS) -> ChainReport:
+def verify_record(source: Store | Tx, keys: SigningKeys = DEV_KEYS) -> ChainReport:
     """Verify every row's MAC and link in order, the chain head and its MAC, then every draft
     against its own signatures; the report names the first broken row and each draft that disagrees.
     """

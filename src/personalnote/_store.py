@@ -1,4 +1,5 @@
-"""The review store: one SQLite file, opened with safe settings, written one transaction at a time.
+"""The review store: a SQLite file (or a PostgreSQL database), opened with safe settings, written one
+transaction at a time.
 
 At open the settings are set and then read back (WAL journal, ``synchronous=FULL``, a busy
 timeout, foreign keys); a value that does not stick is a ``StoreSettingsError``. Every write
@@ -6,13 +7,19 @@ is one ``BEGIN IMMEDIATE`` transaction, so two writers never interleave. A write
 longer than the busy timeout gets ``StoreBusyError``: "database is locked" never reaches the
 caller, and it is never swallowed either.
 
+A ``postgresql://`` URL opens the same store in PostgreSQL instead (``_store_pg``, psycopg 3):
+the same schema and queries, translated by a thin dialect; writers take turns on an advisory
+lock as they do here. Write the store's SQL once, portably: ``?`` parameters, TEXT, INTEGER
+and REAL columns, ``INTEGER PRIMARY KEY`` ids, no SQLite-only functions; an append-only table
+gets the ``_APPEND_ONLY`` triggers; ``read()`` gives a consistent snapshot for several reads.
+
 The schema's ``signatures`` and ``exports`` tables are append-only: triggers refuse UPDATE
 and DELETE on them. Each signature row and the chain head carry a keyed MAC (``_signatures``); a
 store of schema version 1 (before keyed signatures) is refused with a ``StoreError``.
 
 Example::
 
-    store = Store(store_path(None))           # argument > $PERSONALNOTE_STORE > the default
+    store = Store(store_location(None))       # argument > $PERSONALNOTE_STORE > the default
     with store.write() as tx:
         tx.execute("INSERT INTO ...", params)
     rows = store.query("SELECT * FROM drafts WHERE state = ?", ("drafted",))
@@ -21,16 +28,58 @@ Example::
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import _constants as C
-from ._errors import DamagedStoreError, StoreBusyError, StoreError, StoreNotFoundError, StoreSettingsError
+from ._errors import (
+    ConfigurationError,
+    DamagedStoreError,
+    StoreBusyError,
+    StoreError,
+    StoreNotFoundError,
+    StoreSettingsError,
+)
+from ._store_dialect import is_postgres_url, setup_script
+from ._store_pg import PostgresDatabase
 
-__all__ = ["GENESIS_HASH", "Store", "store_path"]
+__all__ = ["GENESIS_HASH", "Row", "Store", "Tx", "init_postgres_store", "is_postgres_url",
+           "postgres_setup_sql", "store_location", "store_path", "store_tables"]
+
+
+class Row(Protocol):
+    """A row of the store, read by column name or position (``sqlite3.Row``, or its PostgreSQL twin)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def lastrowid(self) -> int | None: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
+
+
+class Tx(Protocol):
+    """What a transaction runs statements on: ``execute(sql, params)`` with ``?`` parameters."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object: ...
+
 
 #: the "previous hash" of the first signature row
 GENESIS_HASH = "0" * 64
@@ -119,6 +168,11 @@ CREATE TABLE exports (
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
+def store_tables() -> list[str]:
+    """The store's tables, in the order its schema creates them."""
+    return re.findall(r"CREATE TABLE (\w+)", _SCHEMA)
+
+
 def store_path(path: str | Path | None = None) -> Path:
     """The store file: ``path``, else ``$PERSONALNOTE_STORE``, else the per-user default.
 
@@ -134,6 +188,15 @@ def store_path(path: str | Path | None = None) -> Path:
     return Path(base) / C.STORE_DIR_NAME / C.STORE_FILE_NAME
 
 
+def store_location(target: str | Path | None = None) -> Path | str:
+    """The store: ``target``, else ``$PERSONALNOTE_STORE``, else the default file; a ``postgresql://``
+    URL (argument or variable) is kept as the URL, anything else is a SQLite file's path."""
+    if target is not None and str(target):
+        return target if is_postgres_url(target) else Path(target)
+    env = os.environ.get(C.ENV_STORE)
+    return env if env and is_postgres_url(env) else store_path(None)
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     if isinstance(code, int):
@@ -143,7 +206,7 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 
 @contextmanager
-def reading_row(path: Path, table: str, row: Any) -> Iterator[None]:
+def reading_row(path: str | Path, table: str, row: Any) -> Iterator[None]:
     """Turn what a damaged row raises (bad JSON, a failed validation, a column gone) into a
     ``DamagedStoreError`` naming the row."""
     try:
@@ -156,39 +219,54 @@ def reading_row(path: Path, table: str, row: Any) -> Iterator[None]:
         raise DamagedStoreError(path, table, row_id, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
-class Store:
-    """An open review store. Use ``query`` to read and ``write()`` for one transaction.
+class _Database(Protocol):
+    """What a store's backend does (``_SQLiteDatabase`` here, ``PostgresDatabase`` in ``_store_pg``)."""
 
-    ``create=False`` opens an existing store only: a path with no file, or a database without a
-    store's tables, is a ``StoreNotFoundError`` and nothing is created.
-    """
+    name: Any
+    dialect: str
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
-                 create: bool = True) -> None:
-        self.path = Path(path)
+    def query(self, sql: str, params: Sequence[Any] = ...) -> list[Any]: ...
+    def write(self) -> AbstractContextManager[Any]: ...
+    def read(self) -> AbstractContextManager[Any]: ...
+    def schema_version(self, tx: Any) -> int: ...
+    def set_schema_version(self, tx: Any, version: int) -> None: ...
+    def table_count(self, tx: Any) -> int: ...
+    def not_found(self) -> StoreNotFoundError: ...
+    def other_tables(self) -> StoreError: ...
+    def create_schema(self, tx: Any, script: str, version: int) -> None: ...
+    def defer_foreign_keys(self, tx: Any) -> None: ...
+    def reset_sequences(self, tx: Any) -> None: ...
+    def integrity_check(self) -> str: ...
+    def close(self) -> None: ...
+
+
+class _SQLiteDatabase:
+    """The store's SQLite file: settings read back at open, ``BEGIN IMMEDIATE`` writes."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path, busy_timeout_ms: int, create: bool) -> None:
+        self.name = path
         self.busy_timeout_ms = busy_timeout_ms
-        self.create = create
         memory = str(path) == ":memory:"
         target = str(path)
         if not memory and not create:
-            if not self.path.is_file():
-                raise StoreNotFoundError(self.path, "a folder, not a review store" if self.path.is_dir()
-                                         else "no such file")
-            target = f"{self.path.resolve().as_uri()}?mode=rw"  # SQLite itself refuses to create it
+            if not path.is_file():
+                raise StoreNotFoundError(path, "a folder, not a review store" if path.is_dir() else "no such file")
+            target = f"{path.resolve().as_uri()}?mode=rw"  # SQLite itself refuses to create it
         elif not memory:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(self.path, f"cannot create its folder: {exc.strerror or exc}") from None
+                raise StoreError(path, f"cannot create its folder: {exc.strerror or exc}") from None
         try:
             self._conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, isolation_level=None,
                                          uri=target.startswith("file:"))
         except sqlite3.Error as exc:
-            raise StoreError(self.path, f"cannot open it: {exc}") from None
+            raise StoreError(path, f"cannot open it: {exc}") from None
         self._conn.row_factory = sqlite3.Row
         try:
             self._configure()
-            self._create_schema()
         except BaseException:
             self._conn.close()
             raise
@@ -207,7 +285,7 @@ class Store:
             if isinstance(actual, str):
                 actual = actual.lower()
             if actual != expected:
-                raise StoreSettingsError(self.path, name, expected, actual)
+                raise StoreSettingsError(self.name, name, expected, actual)
 
     def _pragma(self, sql: str) -> list[Any]:
         try:
@@ -215,40 +293,14 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise self._translate(exc) from exc
         except sqlite3.DatabaseError as exc:  # not a database, corrupt
-            raise StoreError(self.path, f"not a usable SQLite database ({exc})") from None
-
-    def _create_schema(self) -> None:
-        found = self._pragma("PRAGMA user_version")[0][0]
-        if found == C.STORE_SCHEMA_VERSION:
-            return
-        if not self.create and found == 0 and not self.query("SELECT count(*) FROM sqlite_master")[0][0]:
-            raise StoreNotFoundError(self.path, "an empty database, not a review store")
-        with self.write() as tx:
-            found = tx.execute("PRAGMA user_version").fetchone()[0]
-            if found == C.STORE_SCHEMA_VERSION:
-                return
-            if found == C.UNKEYED_STORE_SCHEMA_VERSION:
-                raise StoreError(self.path, f"schema version {found} is a store made before keyed signatures "
-                                            "(its record is an unkeyed hash chain that anyone who can write "
-                                            "the file can recompute); export what it holds with the "
-                                            "personalnote version that made it, then start a new store")
-            if found != 0:
-                raise StoreError(self.path, f"schema version {found} is not {C.STORE_SCHEMA_VERSION}: it was "
-                                            "made by another version of personalnote; use that version")
-            if tx.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise StoreError(self.path, "this SQLite file holds other tables: choose a new file")
-            for statement in _SCHEMA.split(";\n"):
-                if statement.strip():
-                    tx.execute(statement)
-            tx.execute(f"PRAGMA user_version = {C.STORE_SCHEMA_VERSION}")
+            raise StoreError(self.name, f"not a usable SQLite database ({exc})") from None
 
     def _translate(self, exc: sqlite3.OperationalError) -> StoreError:
         if _is_busy(exc):
-            return StoreBusyError(self.path, self.busy_timeout_ms)
-        return StoreError(self.path, f"SQLite refused the operation: {exc}")
+            return StoreBusyError(self.name, self.busy_timeout_ms)
+        return StoreError(self.name, f"SQLite refused the operation: {exc}")
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """Run a read and return its rows (busy or locked becomes ``StoreBusyError``)."""
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
@@ -256,7 +308,6 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, started with ``BEGIN IMMEDIATE``: commit on success, else roll back."""
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -271,13 +322,162 @@ class Store:
             self._rollback()
             raise
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        if self._conn.in_transaction:
+            yield self._conn
+            return
+        try:
+            self._conn.execute("BEGIN")  # in WAL mode, one snapshot from the first read to the end
+            yield self._conn
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+        finally:
+            self._rollback()
+
     def _rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
+    def schema_version(self, tx: Any) -> int:
+        return int(self._pragma("PRAGMA user_version")[0][0])
+
+    def set_schema_version(self, tx: Any, version: int) -> None:
+        self._conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def table_count(self, tx: Any) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+
+    def not_found(self) -> StoreNotFoundError:
+        return StoreNotFoundError(self.name, "an empty database, not a review store")
+
+    def other_tables(self) -> StoreError:
+        return StoreError(self.name, "this SQLite file holds other tables: choose a new file")
+
+    def create_schema(self, tx: Any, script: str, version: int) -> None:
+        for statement in script.split(";\n"):
+            if statement.strip():
+                self._conn.execute(statement)
+        self.set_schema_version(tx, version)
+
+    def defer_foreign_keys(self, tx: Any) -> None:
+        self._conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT
+
+    def reset_sequences(self, tx: Any) -> None:
+        return None  # AUTOINCREMENT follows the largest id inserted
+
     def integrity_check(self) -> str:
-        """SQLite's ``PRAGMA integrity_check``: 'ok' when the file is sound."""
         return "; ".join(str(row[0]) for row in self.query("PRAGMA integrity_check"))
 
     def close(self) -> None:
         self._conn.close()
+
+
+class Store:
+    """An open review store. Use ``query`` to read, ``read()`` for a snapshot and ``write()`` for one
+    transaction.
+
+    ``path`` is a SQLite file, or a ``postgresql://`` URL (then ``path`` shows the URL without its
+    password, and ``target`` keeps what reopens it). ``create=False`` opens an existing store only:
+    a path with no file, or a database without a store's tables, is a ``StoreNotFoundError`` and
+    nothing is created.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
+                 create: bool = True) -> None:
+        self.busy_timeout_ms = busy_timeout_ms
+        self.create = create
+        self.target: str | Path = path if is_postgres_url(path) else Path(path)
+        self._db: _Database = (PostgresDatabase(str(path), busy_timeout_ms) if is_postgres_url(path)
+                               else _SQLiteDatabase(Path(path), busy_timeout_ms, create))
+        self.path: str | Path = self._db.name
+        self.dialect = self._db.dialect
+        try:
+            self._create_schema()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _create_schema(self) -> None:
+        found = self._db.schema_version(None)
+        if found == C.STORE_SCHEMA_VERSION:
+            return
+        if not self.create and found == 0 and not self._db.table_count(None):
+            raise self._db.not_found()
+        with self.write() as tx:
+            found = self._db.schema_version(tx)
+            if found == C.STORE_SCHEMA_VERSION:
+                return
+            if found == C.UNKEYED_STORE_SCHEMA_VERSION:
+                raise StoreError(self.path, f"schema version {found} is a store made before keyed signatures "
+                                            "(its record is an unkeyed hash chain that anyone who can write "
+                                            "the file can recompute); export what it holds with the "
+                                            "personalnote version that made it, then start a new store")
+            if found != 0:
+                raise StoreError(self.path, f"schema version {found} is not {C.STORE_SCHEMA_VERSION}: it was "
+                                            "made by another version of personalnote; use that version")
+            if self._db.table_count(tx):
+                raise self._db.other_tables()
+            self._db.create_schema(tx, _SCHEMA, C.STORE_SCHEMA_VERSION)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a read and return its rows (busy or locked becomes ``StoreBusyError``)."""
+        return self._db.query(sql, params)
+
+    def write(self) -> AbstractContextManager[Tx]:
+        """One write transaction: commit on success, else roll back. On SQLite it starts with ``BEGIN
+        IMMEDIATE``; on PostgreSQL it takes the store's advisory lock: one writer at a time."""
+        return self._db.write()
+
+    def read(self) -> AbstractContextManager[Tx]:
+        """One read transaction: every query in it sees the same snapshot of the store."""
+        return self._db.read()
+
+    def defer_foreign_keys(self, tx: Tx) -> None:
+        """Check foreign keys at the end of this write transaction (``store copy`` inserts tables in turn)."""
+        self._db.defer_foreign_keys(tx)
+
+    def reset_sequences(self, tx: Tx) -> None:
+        """After ids were inserted as given: new rows get ids past them (PostgreSQL's identity columns)."""
+        self._db.reset_sequences(tx)
+
+    def integrity_check(self) -> str:
+        """'ok' when the store is sound: SQLite's ``PRAGMA integrity_check``; in PostgreSQL, every table
+        reads and no index of the store is invalid."""
+        return self._db.integrity_check()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def postgres_setup_sql(*, app_role: str = C.POSTGRES_APP_ROLE, owner_role: str = C.POSTGRES_OWNER_ROLE) -> str:
+    """The SQL that sets a PostgreSQL database up for a review store: what the owner role runs (the
+    tables, the append-only triggers, the schema version) and the application role's rights.
+
+    Example::
+
+        print(postgres_setup_sql(app_role="notes_app"))    # or: personalnote store init-postgres
+    """
+    return setup_script(_SCHEMA, C.STORE_SCHEMA_VERSION, app_role, owner_role)
+
+
+def init_postgres_store(owner_url: str, *, app_role: str = C.POSTGRES_APP_ROLE) -> str:
+    """Create the review store in PostgreSQL as its owner (``owner_url``), and grant ``app_role`` what the
+    application needs: SELECT, INSERT, and UPDATE where rows may change; never DELETE, never the right
+    to drop the append-only triggers. Refused when ``app_role`` is the owner, a superuser or a member
+    of the owner. Safe to run again. Returns where the store is (the URL without its password).
+
+    Example::
+
+        init_postgres_store("postgresql://personalnote_owner@db/personalnote", app_role="personalnote_app")
+        queue = ReviewQueue("postgresql://personalnote_app@db/personalnote")
+    """
+    if not is_postgres_url(owner_url):
+        raise ConfigurationError(f"init_postgres_store needs a postgresql:// URL, not {str(owner_url)[:60]!r}")
+    store = Store(owner_url, create=True)
+    try:
+        if isinstance(store._db, PostgresDatabase):
+            store._db.grant(_SCHEMA, app_role)
+        return str(store.path)
+    finally:
+        store.close()

@@ -65,6 +65,7 @@ from ._cli_common import (
 )
 from ._cli_review import review_parsers
 from ._loaders import read_text
+from .cli_store import store_parsers
 
 __all__ = ["EXIT_BLOCKED", "main"]
 
@@ -402,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     json_option(checker, "a JSON object with the findings")
     checker.set_defaults(run=_check)
     review_parsers(sub)
+    store_parsers(sub)
     return parser
 
 
