@@ -8,12 +8,16 @@ run with ``-s`` to see them.
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import random
 import signal
+import sys
 import time
 from contextlib import ExitStack
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -180,3 +184,92 @@ def test_no_database_is_locked_escapes_under_write_contention(store_url: Target)
         holding.close()
         assert all(queue.approve(i, ALICE, version=1, current=flyer(), as_of=LATER).state == "approved"
                    for i in ids)
+
+
+def _own_drafts(path: Target, worker: int, draft_ids: list[int], barrier: Any, results: Any) -> None:
+    """Reject this reviewer's own drafts, all reviewers at once: only the chain is shared."""
+    queue = pn.ReviewQueue(path)
+    reviewer = pn.Reviewer(f"reviewer-{worker}", f"Reviewer {worker}", "racer")
+    barrier.wait(timeout=60)
+    for draft_id in draft_ids:
+        try:
+            queue.reject(draft_id, reviewer, version=1, reason=f"reviewer {worker} says no")
+            results.put((draft_id, "won", None))
+        except Exception as exc:  # anything at all is a failure the parent reports
+            results.put((draft_id, type(exc).__name__, str(exc)))
+    queue.close()
+
+
+def test_reviewers_on_different_drafts_append_to_one_unbroken_chain(store_url: Target) -> None:
+    with pn.ReviewQueue(store_url) as queue:
+        ids = [queue.submit(clean_draft(f"own-{n}"), flyer_context()).id for n in range(PROCESSES * 5)]
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(PROCESSES), context.Queue()
+    workers = [context.Process(target=_own_drafts, args=(store_url, w, ids[w::PROCESSES], barrier, results))
+               for w in range(PROCESSES)]
+    for process in workers:
+        process.start()
+    outcomes = [results.get(timeout=120) for _ in ids]
+    for process in workers:
+        process.join(timeout=60)
+    assert [o for o in outcomes if o[1] != "won"] == [] and sorted(o[0] for o in outcomes) == ids
+    with pn.ReviewQueue(store_url) as queue:
+        report = queue.verify()
+        assert report.ok and report.rows == len(ids)
+        assert [s.seq for s in queue.signatures()] == list(range(1, len(ids) + 1))
+        assert {d.state for d in queue.drafts()} == {"rejected"}
+    assert all(p.exitcode == 0 for p in workers)
+
+
+def _submitter(path: Target, barrier: Any, results: Any) -> None:
+    queue = pn.ReviewQueue(path)
+    barrier.wait(timeout=60)
+    try:
+        results.put(sorted(queue.submit(clean_draft(f"same-{n}"), flyer_context()).id for n in range(6)))
+    except Exception as exc:
+        results.put(f"{type(exc).__name__}: {exc}")
+    queue.close()
+
+
+def test_the_same_drafts_submitted_at_once_are_queued_once(store_url: Target) -> None:
+    pn.ReviewQueue(store_url).close()
+    clean_draft(), flyer_context()  # built before forking
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(PROCESSES), context.Queue()
+    workers = [context.Process(target=_submitter, args=(store_url, barrier, results)) for _ in range(PROCESSES)]
+    for process in workers:
+        process.start()
+    answers = [results.get(timeout=120) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+    with pn.ReviewQueue(store_url) as queue:
+        queued = sorted(d.id for d in queue.drafts())
+    assert len(queued) == 6 and answers == [queued] * PROCESSES  # every submitter got the same six ids
+
+
+def _queue_bench() -> ModuleType:
+    """bench/queue_concurrency.py (bench/ is not a package: loaded from its file, beside its _common)."""
+    folder = Path(__file__).resolve().parent.parent / "bench"
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location("queue_concurrency", folder / "queue_concurrency.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(folder))
+
+
+@pytest.mark.parametrize("scenario", ["contended", "own drafts"])
+def test_the_queue_bench_with_fewer_reviewers_lets_nothing_else_escape(store_url: Target, scenario: str) -> None:
+    """What bench/queue_concurrency.py measures with 8 reviewers, with 3: every exception but
+    StaleDraftError fails it, every draft is decided once and the record verifies."""
+    bench = _queue_bench()
+    result = bench.run(store_url, scenario, 3, 15)
+    bench.check(result)
+    assert result["other"] == 0 and result["decided"] == 15 and result["chain_ok"]
+    if scenario == "own drafts":
+        assert result["stale"] == 0 and result["already_decided"] == 0
+    else:
+        assert result["stale"] + result["already_decided"] == 2 * 15  # the two who did not win each draft
