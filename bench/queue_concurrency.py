@@ -50,7 +50,8 @@ ACTIONS = ("approve", "edit", "reject")
 def _flyer() -> tuple[pn.CustomerHistory, pn.CustomerContext, pn.Draft]:
     history = pn.load(ROOT / "fixtures" / "customers" / "flyer_2m_miles.json").customers[0]
     context = pn.build_context(history, AS_OF)
-    draft = pn.draft_note(context, model=FakeChatModel([BODY]), signers=[pn.Signer("Captain")], max_candidates=1)
+    draft = pn.draft_note(context, model=FakeChatModel([BODY]), signers=[pn.Signer("Captain")],
+                          max_candidates=1)
     assert isinstance(draft, pn.Draft)
     return history, context, draft
 

@@ -336,7 +336,8 @@ class RawStore:
             self.without_foreign_keys()
 
     def without_foreign_keys(self) -> None:
-        self.execute("SET session_replication_role = replica" if self.postgres else "PRAGMA foreign_keys = OFF")
+        self.execute("SET session_replication_role = replica" if self.postgres
+                     else "PRAGMA foreign_keys = OFF")
 
     def edit_draft_json(self, change: Callable[[dict[str, Any]], None], draft_id: int | None = None) -> None:
         """Change each draft's stored JSON (or one draft's) as json_set would."""

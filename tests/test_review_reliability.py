@@ -236,7 +236,8 @@ def test_the_same_drafts_submitted_at_once_are_queued_once(store_url: Target) ->
     clean_draft(), flyer_context()  # built before forking
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(PROCESSES), context.Queue()
-    workers = [context.Process(target=_submitter, args=(store_url, barrier, results)) for _ in range(PROCESSES)]
+    workers = [context.Process(target=_submitter, args=(store_url, barrier, results))
+               for _ in range(PROCESSES)]
     for process in workers:
         process.start()
     answers = [results.get(timeout=120) for _ in workers]
@@ -262,7 +263,8 @@ def _queue_bench() -> ModuleType:
 
 
 @pytest.mark.parametrize("scenario", ["contended", "own drafts"])
-def test_the_queue_bench_with_fewer_reviewers_lets_nothing_else_escape(store_url: Target, scenario: str) -> None:
+def test_the_queue_bench_with_fewer_reviewers_lets_nothing_else_escape(store_url: Target,
+                                                                      scenario: str) -> None:
     """What bench/queue_concurrency.py measures with 8 reviewers, with 3: every exception but
     StaleDraftError fails it, every draft is decided once and the record verifies."""
     bench = _queue_bench()

@@ -107,7 +107,8 @@ def _store_arg(text: str) -> Path | str:
 def store_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
     default = f"${C.ENV_STORE}, else ~/.local/share/personalnote/{C.STORE_FILE_NAME}"
     parser.add_argument("--store", type=_store_arg, metavar="PATH_OR_URL",
-                        help=help or f"the review store: a SQLite file or a postgresql:// URL (default: {default})")
+                        help=help or f"the review store: a SQLite file or a postgresql:// URL (default: "
+                                     f"{default})")
 
 
 def as_of_option(parser: argparse.ArgumentParser, what: str = "the instant to work at") -> None:

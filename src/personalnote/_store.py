@@ -252,7 +252,8 @@ class _SQLiteDatabase:
         target = str(path)
         if not memory and not create:
             if not path.is_file():
-                raise StoreNotFoundError(path, "a folder, not a review store" if path.is_dir() else "no such file")
+                raise StoreNotFoundError(path, "a folder, not a review store" if path.is_dir()
+                                         else "no such file")
             target = f"{path.resolve().as_uri()}?mode=rw"  # SQLite itself refuses to create it
         elif not memory:
             try:
@@ -450,7 +451,8 @@ class Store:
         self._db.close()
 
 
-def postgres_setup_sql(*, app_role: str = C.POSTGRES_APP_ROLE, owner_role: str = C.POSTGRES_OWNER_ROLE) -> str:
+def postgres_setup_sql(*, app_role: str = C.POSTGRES_APP_ROLE,
+                       owner_role: str = C.POSTGRES_OWNER_ROLE) -> str:
     """The SQL that sets a PostgreSQL database up for a review store: what the owner role runs (the
     tables, the append-only triggers, the schema version) and the application role's rights.
 
@@ -473,7 +475,8 @@ def init_postgres_store(owner_url: str, *, app_role: str = C.POSTGRES_APP_ROLE) 
         queue = ReviewQueue("postgresql://personalnote_app@db/personalnote")
     """
     if not is_postgres_url(owner_url):
-        raise ConfigurationError(f"init_postgres_store needs a postgresql:// URL, not {str(owner_url)[:60]!r}")
+        raise ConfigurationError(f"init_postgres_store needs a postgresql:// URL, not "
+                                 f"{str(owner_url)[:60]!r}")
     store = Store(owner_url, create=True)
     try:
         if isinstance(store._db, PostgresDatabase):

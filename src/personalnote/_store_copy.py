@@ -54,7 +54,8 @@ def _copy_table(source: Tx, target: Tx, table: str) -> int:
             return copied
         columns = rows[0].keys()
         key, last = columns[0], rows[-1][0]
-        target.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        marks = ", ".join("?" * len(columns))
+        target.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                            [[row[c] for c in columns] for row in rows])
         copied += len(rows)
 
@@ -64,7 +65,8 @@ def _empty(tx: Tx, path: str | Path) -> None:
         if table == "chain_head":
             seq = tx.execute("SELECT seq FROM chain_head WHERE id = 1").fetchone()
             if seq is None or seq[0] != 0:
-                raise StoreError(path, "is not empty (its signature record has rows): copy into a new, empty store")
+                raise StoreError(path, "is not empty (its signature record has rows): copy into a new, "
+                                       "empty store")
             continue
         count = tx.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         if count:
@@ -101,8 +103,8 @@ def _copy(origin: Store, destination: Store, keys: Any) -> StoreCopy:
     with origin.read() as source, destination.write() as target:
         before = verify_record(source, keys)
         if not before.ok:
-            raise StoreError(origin.path, f"its signature record fails verification ({before.problem}); nothing "
-                                          "was copied: run `personalnote review verify`")
+            raise StoreError(origin.path, f"its signature record fails verification ({before.problem}); "
+                                          "nothing was copied: run `personalnote review verify`")
         _empty(target, destination.path)
         destination.defer_foreign_keys(target)
         rows: dict[str, int] = {}

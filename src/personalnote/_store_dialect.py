@@ -31,8 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 from . import _constants as C
 from ._errors import ConfigurationError
 
-__all__ = ["PgSchema", "grant_statements", "is_postgres_url", "masked_url", "quote_role", "schema_statements", "setup_script",
-           "translate_query", "translate_schema"]
+__all__ = ["PgSchema", "grant_statements", "is_postgres_url", "masked_url", "quote_role", "schema_statements",
+           "setup_script", "translate_query", "translate_schema"]
 
 #: what raises the append-only triggers' error (the message is the trigger's argument)
 _REFUSE = """CREATE FUNCTION personalnote_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -43,7 +43,8 @@ $$"""
 _META = "CREATE TABLE personalnote_schema (id BIGINT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)"
 _ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
-_TRIGGER = re.compile(r"CREATE TRIGGER (\w+) BEFORE (UPDATE|DELETE) ON (\w+)\s+BEGIN\s+SELECT RAISE\(ABORT,\s*"
+_TRIGGER = re.compile(r"CREATE TRIGGER (\w+) BEFORE (UPDATE|DELETE) ON (\w+)\s+BEGIN\s+"
+                      r"SELECT RAISE\(ABORT,\s*"
                       r"'((?:[^']|'')*)'\);\s*END;?", re.I | re.S)
 _TABLE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)\s*\((.*)\)", re.I | re.S)
 _IDENTITY = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b", re.I)
@@ -130,8 +131,8 @@ class PgSchema:
                 if reference is not None and defer_references:
                     item = _REFERENCES.sub("", item)
                     if item.upper().startswith("FOREIGN KEY"):
-                        later.append(f"ALTER TABLE {name} ADD {item} REFERENCES {reference[1]} ({reference[2]}) "
-                                     "DEFERRABLE INITIALLY IMMEDIATE")
+                        later.append(f"ALTER TABLE {name} ADD {item} REFERENCES {reference[1]} "
+                                     f"({reference[2]}) DEFERRABLE INITIALLY IMMEDIATE")
                         continue
                     later.append(f"ALTER TABLE {name} ADD FOREIGN KEY ({item.split()[0]}) REFERENCES "
                                  f"{reference[1]} ({reference[2]}) DEFERRABLE INITIALLY IMMEDIATE")
@@ -176,8 +177,8 @@ def grant_statements(script: str, app_role: str) -> list[str]:
     """The application role's rights: USAGE on the schema, SELECT and INSERT on every table, UPDATE on
     those that are not append-only, the identity sequences (``store copy`` moves them on); no DELETE."""
     schema, role = translate_schema(script), quote_role(app_role)
-    grants = [f"DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), '{app_role}'); "
-              "END $$", f"GRANT SELECT ON personalnote_schema TO {role}"]
+    grants = [f"DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), "
+              f"'{app_role}'); END $$", f"GRANT SELECT ON personalnote_schema TO {role}"]
     for table in schema.tables:
         rights = "SELECT, INSERT" if table in schema.append_only else "SELECT, INSERT, UPDATE"
         grants.append(f"GRANT {rights} ON {table} TO {role}")

@@ -125,8 +125,8 @@ class PostgresDatabase:
         if "application_name" not in given:
             options["application_name"] = "personalnote"
         try:
-            self.conn: psycopg.Connection[Any] = psycopg.connect(url, autocommit=True, row_factory=_row_factory,
-                                                                 **options)
+            self.conn: psycopg.Connection[Any] = psycopg.connect(url, autocommit=True,
+                                                                 row_factory=_row_factory, **options)
         except psycopg.Error as exc:
             raise StoreError(self.name, f"cannot connect: {str(exc).strip().splitlines()[0]}") from None
         self._identity: dict[str, str] | None = None
@@ -137,8 +137,8 @@ class PostgresDatabase:
             raise
 
     def _configure(self) -> None:
-        self._run("SELECT set_config('lock_timeout', %s, false), set_config('synchronous_commit', 'on', false)",
-                  [f"{int(self.busy_timeout_ms)}ms"])
+        self._run("SELECT set_config('lock_timeout', %s, false), "
+                  "set_config('synchronous_commit', 'on', false)", [f"{int(self.busy_timeout_ms)}ms"])
         settings = {r[0]: r[1] for r in self._run(
             "SELECT name, setting FROM pg_settings WHERE name IN ('lock_timeout', 'synchronous_commit', "
             "'fsync', 'server_version_num')", [])}
@@ -147,7 +147,8 @@ class PostgresDatabase:
         if int(settings["server_version_num"]) < C.POSTGRES_MIN_SERVER_VERSION:
             raise StoreError(self.name, f"PostgreSQL {settings['server_version_num']} is too old: the store "
                                         "needs PostgreSQL 12 or later")
-        wanted = [("fsync", "on", settings["fsync"]), ("synchronous_commit", "on", settings["synchronous_commit"]),
+        wanted = [("fsync", "on", settings["fsync"]),
+                  ("synchronous_commit", "on", settings["synchronous_commit"]),
                   ("lock_timeout", str(int(self.busy_timeout_ms)), settings["lock_timeout"])]
         for name, expected, actual in wanted:
             if actual != expected:
@@ -172,11 +173,11 @@ class PostgresDatabase:
         if isinstance(exc, errors.LockNotAvailable | errors.DeadlockDetected | errors.SerializationFailure):
             return StoreBusyError(self.name, self.busy_timeout_ms)
         if isinstance(exc, errors.InsufficientPrivilege):
-            return StoreError(self.name, f"role {self.user} may not do this ({message}): the application's role "
-                                         "is granted only what `personalnote store init-postgres` grants")
+            return StoreError(self.name, f"role {self.user} may not do this ({message}): the application's "
+                                         "role has only what `personalnote store init-postgres` grants")
         if isinstance(exc, self._pg.OperationalError):
-            return StoreError(self.name, f"lost its connection or the server refused ({message}); what was not "
-                                         "committed was not written")
+            return StoreError(self.name, f"lost its connection or the server refused ({message}); what was "
+                                         "not committed was not written")
         return StoreError(self.name, f"PostgreSQL refused the operation: {message}")
 
     # --- statements ---------------------------------------------------------------------------
@@ -265,7 +266,8 @@ class PostgresDatabase:
 
     def table_count(self, tx: Any) -> int:
         return int(self._run("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                             "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')", [])[0][0])
+                             "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')",
+                             [])[0][0])
 
     def not_found(self) -> StoreNotFoundError:
         return StoreNotFoundError(self.name, f"no review store in schema {self.schema}", hint=(
@@ -273,18 +275,18 @@ class PostgresDatabase:
             "creates it with `personalnote store init-postgres --apply OWNER_URL`"))
 
     def other_tables(self) -> StoreError:
-        return StoreError(self.name, f"schema {self.schema} holds other tables: give the store a schema of its "
-                                     "own (options=-c search_path=NAME in the URL)")
+        return StoreError(self.name, f"schema {self.schema} holds other tables: give the store a schema of "
+                                     "its own (options=-c search_path=NAME in the URL)")
 
     def create_schema(self, tx: Any, script: str, version: int) -> None:
         try:
             for statement in schema_statements(script, version):
                 self.conn.execute(statement)
         except self._pg.errors.InsufficientPrivilege as exc:
-            raise StoreError(self.name, f"holds no review store in schema {self.schema}, and role {self.user} "
-                                        "may not create one: as the owner, run `personalnote store init-postgres "
-                                        f"--apply OWNER_URL --app-role {self.user}` (without --apply it prints "
-                                        "the SQL)") from exc
+            raise StoreError(self.name, f"holds no review store in schema {self.schema}, and role "
+                                        f"{self.user} may not create one: as the owner, run `personalnote "
+                                        f"store init-postgres --apply OWNER_URL --app-role {self.user}` "
+                                        "(without --apply it prints the SQL)") from exc
         except self._pg.Error as exc:
             raise self._translate(exc) from exc
         self._identity = None
@@ -300,8 +302,8 @@ class PostgresDatabase:
         if app_role == self.user or superuser or member:
             why = ("is the owner" if app_role == self.user else "is a superuser" if superuser
                    else f"is a member of the owner {self.user}")
-            raise ConfigurationError(f"the application's role {app_role!r} {why}: it could drop the append-only "
-                                     "triggers; give the application a role of its own")
+            raise ConfigurationError(f"the application's role {app_role!r} {why}: it could drop the "
+                                     "append-only triggers; give the application a role of its own")
         with self.write():
             for statement in grant_statements(script, app_role):
                 self._run(statement, None)

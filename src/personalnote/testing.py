@@ -241,8 +241,8 @@ class TemporaryPostgres:
             return
         try:
             if (self.folder / "data" / "postmaster.pid").exists():
-                self._run(_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "-t",
-                          str(C.POSTGRES_START_TIMEOUT_S), "stop")
+                self._run(_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w",
+                          "-t", str(C.POSTGRES_START_TIMEOUT_S), "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
