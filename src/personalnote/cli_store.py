@@ -65,8 +65,8 @@ def store_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "init-postgres", help="print (or --apply) the SQL that sets a PostgreSQL database up for the store",
         description="Print the SQL that creates the review store in PostgreSQL as an owner role and grants "
                     "the application's role SELECT, INSERT and UPDATE only where it needs them (never "
-                    "DELETE; it cannot drop the append-only triggers). With --apply OWNER_URL, run it as that "
-                    "owner (safe to run again).")
+                    "DELETE; it cannot drop the append-only triggers). With --apply OWNER_URL, run it as "
+                    "that owner (safe to run again).")
     init.add_argument("--app-role", default=C.POSTGRES_APP_ROLE,
                       help=f"the role the application connects as (default {C.POSTGRES_APP_ROLE})")
     init.add_argument("--owner-role", default=C.POSTGRES_OWNER_ROLE,
