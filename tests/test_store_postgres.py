@@ -157,6 +157,12 @@ def test_settings_are_read_back_at_open(pg: Stores) -> None:
                                   "current_setting('synchronous_commit'), current_setting('fsync'), "
                                   "current_setting('default_transaction_read_only')")
         assert tuple(row) == ("1234ms", "on", "on", "off")
+        with queue.store.write() as tx:  # each statement sees what committed before it, after the lock
+            assert tx.execute("SHOW transaction_isolation").fetchone()[0] == "read committed"
+        with queue.store.read() as tx:  # one snapshot, and no writing in it
+            assert tx.execute("SHOW transaction_isolation").fetchone()[0] == "repeatable read"
+            with pytest.raises(pn.StoreError, match="read-only transaction"):
+                tx.execute("UPDATE drafts SET state = 'approved'")
 
 
 def test_readers_never_wait_for_a_writer(store_url: Target) -> None:

@@ -234,7 +234,8 @@ class PostgresDatabase:
     def write(self) -> Iterator[PostgresDatabase]:
         """One write transaction, holding the store's advisory lock: commit on success, else roll back."""
         try:
-            with self.conn.transaction():
+            self.conn.isolation_level, self.conn.read_only = self._pg.IsolationLevel.READ_COMMITTED, False
+            with self.conn.transaction():  # BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE
                 self._run("SELECT pg_advisory_xact_lock(%s)", [self.lock_key])
                 yield self
         except self._pg.Error as exc:
@@ -247,8 +248,8 @@ class PostgresDatabase:
             yield self
             return
         try:
-            with self.conn.transaction():
-                self._run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", None)
+            self.conn.isolation_level, self.conn.read_only = self._pg.IsolationLevel.REPEATABLE_READ, True
+            with self.conn.transaction():  # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY
                 yield self
         except self._pg.Error as exc:
             raise self._translate(exc) from exc
