@@ -1,6 +1,7 @@
 """Shared test material: where the fixtures are and the time the tests run at, the flyer and the
 fake model's answers about her, the review queue's drafts and reviewers, the batch tests' customers
-and models, and a scripted HTTP server standing in for an OpenAI-compatible one.
+and models, a scripted HTTP server standing in for an OpenAI-compatible one, and a stand-in that
+answers any request with a valid note (NoteServer, which the docs' code drafts with).
 
 Test modules import from here (``from .support import ...``), never from one another or from
 conftest.py; the pytest fixtures they share (``scripted``, ``stores``, ``store_url``) are in conftest.py.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import sqlite3
 import threading
@@ -83,6 +85,20 @@ def clean_draft(prompt_version: str | None = None) -> pn.Draft:
 def blocking_draft(prompt_version: str | None = None) -> pn.Draft:
     """A draft with blocking findings (a clock time, an invented place)."""
     return _with_prompt_version(_drafted("paris"), prompt_version)
+
+
+@lru_cache(maxsize=4)
+def _on_channel(channel: pn.Channel) -> pn.Draft:
+    draft = pn.draft_note(flyer_context(), model=FakeChatModel([GOOD]), signers=CREW, channel=channel,
+                          max_candidates=1)
+    assert isinstance(draft, pn.Draft)
+    return draft
+
+
+def channel_draft(channel: pn.Channel, prompt_version: str | None = None) -> pn.Draft:
+    """The flyer's clean milestone note on ``channel`` (a letter, an email); a prompt version makes
+    another."""
+    return _with_prompt_version(_on_channel(channel), prompt_version)
 
 
 def _with_prompt_version(draft: pn.Draft, prompt_version: str | None) -> pn.Draft:
@@ -293,6 +309,122 @@ def closed_port_url() -> str:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+class NoteServer:
+    """An OpenAI-compatible stand-in that answers every chat completion with a valid, plain note.
+
+    It serves one model (``GET /v1/models``: ``gpt-4o-mini``, a model with a price) and answers
+    what the prompt asks: a framed note's warm words, or a whole body that restates the prompt's
+    moment line and cites the moment's first fact. Token counts are word counts, as in
+    ``FakeChatModel``, so a run prints the same figures every time. The docs' code runs against it
+    (tests/test_docs_code.py), where a reader's would run against the model they configured.
+    """
+
+    MODEL = "gpt-4o-mini"
+    WORDS = "Thank you for being with us all this time."
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                listed = [{"id": outer.MODEL, "object": "model", "created": 0, "owned_by": "stand-in"}]
+                self._send(200, {"object": "list", "data": listed})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                outer.requests.append(body)
+                content = json.dumps(outer.answer(body))
+                prompt = sum(len(m["content"].split()) for m in body["messages"])
+                self._send(200, {
+                    "id": f"c{len(outer.requests)}", "object": "chat.completion", "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": prompt, "completion_tokens": len(content.split()),
+                              "total_tokens": prompt + len(content.split())}})
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def answer(cls, body: dict[str, Any]) -> dict[str, Any]:
+        """The answer to a request body: ``{"words": ...}`` or ``{"body": ..., "claims": [...]}``."""
+        response_format = body["response_format"]
+        schema = (response_format["json_schema"]["schema"] if response_format["type"] == "json_schema"
+                  else response_format["schema"])
+        properties = schema["properties"]
+        if "words" in properties:
+            return {"words": cls.WORDS}
+        moment = re.search(r"^Moment: [a-z_]+: (.+)$", body["messages"][-1]["content"], re.MULTILINE)
+        assert moment is not None, "the prompt states its moment"
+        what = re.sub(r",? (asked for )?on \d+ \w+ \d{4},?", "", moment.group(1))
+        cited = properties["claims"]["items"]["properties"]["fact_ids"]["items"]["enum"][:1]
+        return {"body": f"We wanted to write to you about this: {what[0].lower()}{what[1:]}. "
+                        "Thank you for being with us.",
+                "claims": [{"text": what, "fact_ids": cited}]}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+# -- Experiments (issue 17): numbered flyers drafted in an experiment, decided by a script.
+
+ARMS = {"note@3": 0.5, "note@4": 0.5}
+#: what ``decide`` returns for a draft: approve as it is, edit then approve, reject (with the reason), or
+#: leave it pending (None)
+Decision = tuple[str, str] | None
+EDITED_BODY = "You passed 100,000 miles with SkyMiles on yesterday's flight. Thank you for flying with us."
+
+
+def experiment_queue(path: Path, customers: int, decide: Callable[[pn.QueuedDraft, int], Decision], *,
+                     experiment: str = "wording", arms: dict[str, float] | None = None,
+                     days: int = 1) -> pn.ReviewQueue:
+    """A queue whose drafts for C-000 .. C-<customers - 1> were made in ``experiment`` (FakeChatModel answers)
+    and decided by ``decide(item, n)``: ``n`` counts the drafts of the item's arm so far. Decisions are
+    spread over ``days`` days (the queue's clock), starting an hour after AS_OF."""
+    now = [AS_OF]
+    queue = pn.ReviewQueue(path, clock=lambda: now[0])
+    histories = [numbered_flyer(i) for i in range(customers)]
+    pn.draft_many(histories, as_of=AS_OF, model=FakeChatModel([answer] * customers), queue=queue,
+                  prompts=arms or ARMS, experiment=experiment, progress=False, concurrency=1)
+    seen: dict[str, int] = {}
+    items = queue.drafts()
+    for position, item in enumerate(items):
+        arm = item.draft.provenance.arm or ""
+        decision = decide(item, seen.get(arm, 0))
+        seen[arm] = seen.get(arm, 0) + 1
+        now[0] = AS_OF + timedelta(hours=1, days=position * days // max(len(items), 1))
+        current = pn.build_context(numbered_flyer(int(item.customer_id[2:])), AS_OF)
+        if decision is None:
+            continue
+        action, reason = decision
+        if action == "approve":
+            queue.approve(item.id, ALICE, version=1, current=current)
+        elif action == "edit":
+            edited = queue.edit(item.id, ALICE, version=1, text=EDITED_BODY, reason=reason or None)
+            queue.approve(item.id, ALICE, version=edited.version, current=current)
+        else:
+            queue.reject(item.id, ALICE, version=1, reason=reason)
+    now[0] = AS_OF + timedelta(days=days + 7)
+    return queue
 
 
 # -- Review stores on each backend (the ``stores`` and ``store_url`` fixtures in conftest.py).

@@ -1,6 +1,6 @@
 """One layer per step: a module may import only modules of its own step or of the steps before it.
 
-The steps are the data flow in the README, with each step's data types ahead of the process
+The steps are the data flow in docs/design.md, with each step's data types ahead of the process
 that makes them (the checks read a ``Draft`` from ``_draft_types``; drafting calls the checks).
 Two kinds of import may point up: ``_repr_html_`` methods importing the notebook display (the
 way pandas and httpx keep rich display out of the core), and type-only imports in ``_errors``
@@ -28,19 +28,20 @@ STEPS: list[tuple[str, set[str]]] = [
     ("prompt", {"_redact", "_prompts", "_compose"}),
     ("tokens", {"_tokens"}),
     ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),
-    ("draft data", {"_draft_types", "_options"}),
+    ("draft data", {"_draft_types", "_experiment", "_options"}),
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft"}),
-    ("review data", {"_store_dialect", "_store_pg", "_store", "_signatures", "_queue_types"}),
-    ("export", {"_export"}),
+    ("review data", {"_store_dialect", "_store_pg", "_store", "_signatures", "_queue_types", "_outcomes"}),
+    ("export", {"_printing", "_pdf", "_export", "_intervals", "_experiment_report", "_experiment_stats"}),
     ("review", {"_review", "_store_copy"}),
     ("batch", {"_batch_report", "_batch", "_batch_api"}),
     ("notebooks", {"_display", "_widgets"}),
-    ("interface", {"__init__", "_cli_common", "_cli_review", "cli_store", "cli", "__main__"}),
+    ("interface", {"__init__", "_cli_common", "_cli_review", "cli", "cli_experiments", "cli_store",
+                   "__main__"}),
 ]
 
 #: the modules of the command line
-CLI_MODULES = {"cli", "_cli_common", "_cli_review", "cli_store"}
+CLI_MODULES = {"cli", "_cli_common", "_cli_review", "cli_experiments", "cli_store"}
 #: what the CLI may import besides the package's public names and its own modules
 CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of")}
 

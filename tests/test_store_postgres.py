@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import personalnote as pn
+from personalnote import _constants as C
 from personalnote._store import store_location
 from personalnote._store_dialect import masked_url, translate_query, translate_schema
 from personalnote.cli import main
@@ -39,10 +40,11 @@ def _connect(url: str) -> Any:
 
 
 def _filled(queue: pn.ReviewQueue, out: Path) -> list[pn.QueuedDraft]:
-    """A queue with a draft in every state, edits, an export and a pending draft."""
+    """A queue with a draft in every state, edits, an export, an outcome and a pending draft."""
     exported = queue.submit(clean_draft("exported"), flyer_context())
     queue.approve(exported.id, ALICE, version=1, current=flyer(), as_of=LATER)
     queue.export("jsonl", out)
+    queue.record_outcome(exported.id, "replied", note="a card back from Ms Okafor")
     edited = queue.submit(clean_draft("edited"), flyer_context())
     edited = queue.edit(edited.id, BOB, version=1, text=edited.text.replace("with us", "with SkyMiles"))
     queue.approve(edited.id, ALICE, version=edited.version, current=flyer(), as_of=LATER)
@@ -204,6 +206,27 @@ def test_a_store_of_another_schema_version_is_refused(pg: Stores, postgres: Temp
         pn.ReviewQueue(target)
 
 
+def test_an_older_store_is_brought_up_to_date_by_its_owner_not_by_the_app(pg: Stores,
+                                                                          postgres: TemporaryPostgres) -> None:
+    target = str(pg.new())
+    owner = postgres.url("owner", schema=pg.schemas[target])
+    with pn.ReviewQueue(target) as queue:
+        item = queue.submit(clean_draft(), flyer_context())
+        queue.approve(item.id, ALICE, version=1, current=flyer(), as_of=LATER)
+    with _connect(owner) as conn:  # back to schema version 2: before experiments and outcomes
+        conn.execute("DROP TABLE outcomes")
+        conn.execute("ALTER TABLE drafts DROP COLUMN experiment, DROP COLUMN arm")
+        conn.execute("UPDATE personalnote_schema SET version = 2")
+    with pytest.raises(pn.StoreError, match="the owner brings it up to date"):
+        pn.ReviewQueue(target)
+    pn.init_postgres_store(owner, app_role=postgres.app)  # migrates, and grants the new table
+    with pn.ReviewQueue(target) as queue:
+        assert queue.record_outcome(item.id, "thanked").outcome == "thanked"
+        assert queue.verify().ok and queue.get(item.id).state == "approved"
+    with _connect(owner) as conn:
+        assert conn.execute("SELECT version FROM personalnote_schema").fetchone()[0] == C.STORE_SCHEMA_VERSION
+
+
 # --- init-postgres ----------------------------------------------------------------------------------
 
 
@@ -265,10 +288,11 @@ def test_a_queue_moves_from_sqlite_to_postgresql_and_back(pg: Stores, tmp_path: 
     target = pg.new("copy")
     copied = pn.copy_store(source, target)
     assert copied.report.ok and copied.report.keyed and copied.report.head == head
-    assert copied.rows == {"drafts": 4, "signatures": 4, "chain_head": 1, "exports": 1}
+    assert copied.rows == {"drafts": 4, "signatures": 4, "chain_head": 1, "exports": 1, "outcomes": 1}
     with pn.ReviewQueue(target) as queue:
         assert queue.drafts() == before and queue.verify().head == head
         assert queue.store.query("SELECT format FROM exports")[0][0] == "jsonl"
+        assert [o.note for o in queue.outcomes()] == ["a card back from Ms Okafor"]
         new = queue.submit(clean_draft("after the move"), flyer_context())  # ids go on from the copy's
         signed = queue.reject(new.id, BOB, version=1, reason="after the move")
         assert new.id == max(d.id for d in before) + 1 and signed.signatures[-1].seq == 5

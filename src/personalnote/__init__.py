@@ -30,6 +30,7 @@ from ._errors import (
     DamagedStoreError,
     DraftNotFoundError,
     DraftValidationError,
+    ExpiredDraftError,
     ExportError,
     FailedAttempt,
     HistoryValidationError,
@@ -40,6 +41,7 @@ from ._errors import (
     ModelChoiceError,
     ModelError,
     MomentGoneError,
+    OutcomeError,
     PersonalNoteError,
     PromptError,
     RecordProblem,
@@ -56,6 +58,8 @@ from ._errors import (
     UnknownFactError,
     UnknownModelError,
 )
+from ._experiment import Experiment, assign_arm
+from ._experiment_report import ArmStats, Comparison, ExperimentReport, Rate
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import (
     BusinessEvent,
@@ -75,8 +79,10 @@ from ._model import OpenAIChatModel
 from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
 from ._moments import find_moments
 from ._options import DraftOptions
+from ._outcomes import Outcome, OutcomeKind
 from ._presets import export_presets
-from ._prompts import PromptTemplate, load_prompt
+from ._printing import PageSize
+from ._prompts import PromptTemplate, load_prompt, shipped_prompts
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
 from ._review import ReviewQueue
@@ -88,6 +94,7 @@ from ._widgets import ReviewWidget
 
 __all__ = [
     "ArgumentError",
+    "ArmStats",
     "AsOf",
     "BatchError",
     "BatchResult",
@@ -101,6 +108,7 @@ __all__ = [
     "CheckPolicy",
     "Claim",
     "ColumnMapping",
+    "Comparison",
     "ConfigurationError",
     "ContextBudgetError",
     "ContextError",
@@ -118,6 +126,9 @@ __all__ = [
     "DraftNotFoundError",
     "DraftOptions",
     "DraftValidationError",
+    "Experiment",
+    "ExperimentReport",
+    "ExpiredDraftError",
     "ExportError",
     "ExportFormat",
     "ExportPreset",
@@ -141,12 +152,17 @@ __all__ = [
     "MomentReport",
     "NoNoteReason",
     "OpenAIChatModel",
+    "Outcome",
+    "OutcomeError",
+    "OutcomeKind",
+    "PageSize",
     "PersonalNoteError",
     "PromptError",
     "PromptStats",
     "PromptTemplate",
     "Provenance",
     "QueuedDraft",
+    "Rate",
     "RecordProblem",
     "Relationship",
     "ResponseCutOffError",
@@ -172,6 +188,7 @@ __all__ = [
     "UnknownModelError",
     "adraft_many",
     "adraft_note",
+    "assign_arm",
     "build_context",
     "check",
     "check_text",
@@ -194,6 +211,7 @@ __all__ = [
     "register_detector",
     "registered_detectors",
     "resolve_model",
+    "shipped_prompts",
     "write_batch_requests",
 ]
 __version__ = "0.1.0"

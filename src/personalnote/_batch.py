@@ -47,9 +47,10 @@ from ._batch_report import (
 )
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._context import CustomerContext
-from ._draft import Customer, arun_job, new_job, plan_note, prompt_name
+from ._draft import Customer, arun_job, new_job, plan_note, prompt_name, template_for
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._experiment import experiment_of
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob
 from ._moment_types import MomentReport
@@ -106,7 +107,8 @@ class Planner:
         self.as_of = parse_instant(as_of, caller=caller) if as_of is not None else None
         self.model, self.queue, self.source, self.caller = model, queue, source, caller
         self.options = options
-        self.template = load_prompt(prompt_name(options, model))
+        self.experiment = experiment_of(options["prompts"], options["experiment"], caller=caller)
+        self.template = None if self.experiment else load_prompt(prompt_name(options, model))
         self.queued = queue.open_keys() if queue is not None else {}
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
@@ -118,8 +120,9 @@ class Planner:
             return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
                                    no_note_reasons=reasons)
         ctx, moment = plan
-        key = DraftKey(ctx.customer_id, moment.key, ctx.context_hash(), self.template.name,
-                       self.template.version)
+        # in an experiment, the customer's arm: the same on a re-run, so a queued draft is skipped
+        template = self.template or template_for(self.options, self.model, ctx.customer_id)
+        key = DraftKey(ctx.customer_id, moment.key, ctx.context_hash(), template.name, template.version)
         if key in self.queued:
             return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=self.queued[key])
         return new_job(ctx, moment, self.model, self.options)

@@ -109,7 +109,7 @@ BIRTHDAY_MENTIONS_AGE: Final = False
 # --- item matching (_items) -------------------------------------------------------------------
 #: two item names are the same item when rapidfuzz's token-set ratio (0-100) of their normalised
 #: forms reaches this and no guard below tells them apart (MomentPolicy.item_match_threshold).
-#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see the README, "Matching items"
+#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see docs/moments.md, "Matching items"
 ITEM_MATCH_THRESHOLD: Final = 90.0
 #: normalised names kept in memory (functools.lru_cache), per normaliser
 ITEM_CACHE_SIZE: Final = 8192
@@ -204,8 +204,8 @@ STORE_FILE_NAME: Final = "review.sqlite3"
 #: how long a write waits for other writers before StoreBusyError (milliseconds)
 STORE_BUSY_TIMEOUT_MS: Final = 5000
 #: the store's schema version (PRAGMA user_version); 2 has keyed (HMAC-SHA256) signatures, see the
-#: signature record section at the end
-STORE_SCHEMA_VERSION: Final = 2
+#: signature record section at the end; 3 adds each draft's experiment and arm, and the outcomes table
+STORE_SCHEMA_VERSION: Final = 3
 #: what a store URL starts with when the store is a PostgreSQL database (psycopg 3, personalnote[postgres])
 POSTGRES_URL_SCHEMES: Final = ("postgresql://", "postgres://")
 #: the roles `personalnote store init-postgres` names by default: the owner creates the tables and
@@ -218,6 +218,24 @@ POSTGRES_CONNECT_TIMEOUT_S: Final = 10
 POSTGRES_MIN_SERVER_VERSION: Final = 120000
 #: how long personalnote.testing.TemporaryPostgres waits for initdb and for the server to start (seconds)
 POSTGRES_START_TIMEOUT_S: Final = 600
+
+# --- experiments and outcomes ------------------------------------------------------------------
+#: the longest experiment name (it is hashed with each customer id to assign the arms)
+EXPERIMENT_NAME_MAX: Final = 100
+#: what can happen after a note went out, recorded with ReviewQueue.record_outcome
+OUTCOMES: Final = ("replied", "thanked", "complained", "unsubscribed", "bought")
+#: the longest note kept with an outcome (characters)
+OUTCOME_NOTE_MAX: Final = 1000
+#: the name of the custom event an outcome becomes in the customer's history (ReviewQueue.with_outcomes)
+OUTCOME_EVENT_NAME: Final = "note_outcome"
+#: the confidence level of every interval in an experiment's report
+EXPERIMENT_CONFIDENCE: Final = 0.95
+#: the difference in rate (0.10: ten points) an experiment should be able to tell, and the power to
+#: tell it with: "not enough reviews yet" says how many more per arm that takes
+EXPERIMENT_MIN_DIFFERENCE: Final = 0.10
+EXPERIMENT_POWER: Final = 0.80
+#: reject reasons listed per arm
+EXPERIMENT_TOP_REASONS: Final = 3
 
 # --- model ----------------------------------------------------------------------------------
 #: every model call has a timeout (seconds)
@@ -350,6 +368,33 @@ DEV_KEY: Final = b"personalnote development key: public, not a secret"
 SIGNING_KEY_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
 #: the schema version of stores made before keyed signatures (refused: see StoreError)
 UNKEYED_STORE_SCHEMA_VERSION: Final = 1
+
+# --- printing (cards and letters) -----------------------------------------------------------------
+#: the channels whose notes are printed (export formats ``pdf`` and ``card``); others are left out
+PRINTED_CHANNELS: Final = ("card", "letter")
+#: card sizes by name (width, height in mm): A6 is the default; 5x7 and 4x6 are inches
+CARD_SIZES: Final[dict[str, tuple[float, float]]] = {
+    "A6": (105.0, 148.0), "A5": (148.0, 210.0), "5x7": (127.0, 177.8), "4x6": (101.6, 152.4),
+}
+DEFAULT_CARD_SIZE: Final = "A6"
+#: letter pages by name (width, height in mm)
+LETTER_SIZES: Final[dict[str, tuple[float, float]]] = {"A4": (210.0, 297.0), "letter": (215.9, 279.4)}
+DEFAULT_LETTER_SIZE: Final = "A4"
+#: the smallest and largest side of a page size given as WxHmm or WxHin (mm)
+PAGE_SIDE_MM: Final = (50.0, 500.0)
+#: the TrueType font a printed note is set in, looked for in FONT_DIRS in this order (DejaVu Serif is
+#: Debian's fonts-dejavu-core); without any, ReportLab's own Vera (a sans) is used
+CARD_FONT_FILES: Final = ("DejaVuSerif.ttf", "LiberationSerif-Regular.ttf", "NotoSerif-Regular.ttf")
+FONT_DIRS: Final = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation",
+                    "/usr/share/fonts/truetype/noto", "/usr/share/fonts/TTF", "/usr/share/fonts/dejavu",
+                    "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts/Supplemental")
+#: the note's type size on an A6 card and on a letter (points); a long note is set smaller, down to
+#: PRINT_MIN_POINTS, and one that does not fit its page even then is left out of the export
+CARD_POINTS: Final = 11.5
+LETTER_POINTS: Final = 11.0
+PRINT_MIN_POINTS: Final = 8.0
+#: room left above each signing line for a hand signature (mm)
+SIGNING_SPACE_MM: Final = 11.0
 
 # --- personal data --------------------------------------------------------------------------------
 #: regions whose national phone formats ("020 7946 0958", "06 12 34 56 78", "(212) 555-0199") are read

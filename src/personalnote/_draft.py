@@ -30,17 +30,18 @@ from ._compose import signers_from
 from ._context import CustomerContext, build_context
 from ._draft_types import Draft
 from ._errors import ArgumentError
+from ._experiment import experiment_of
 from ._history import Channel, CustomerHistory
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob, InvalidAnswer
 from ._moment_types import Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
 from ._options import DraftOptions, deadline_seconds, settle
-from ._prompts import load_prompt
+from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 
 __all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
-           "prompt_name"]
+           "prompt_name", "template_for"]
 
 Customer = CustomerHistory | CustomerContext
 
@@ -87,7 +88,16 @@ def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
     return DraftJob(ctx, moment, channel, list(signers_from(options["signers"])), chat_model,
-                    load_prompt(prompt_name(options, chat_model)), options)
+                    template_for(options, chat_model, ctx.customer_id), options)
+
+
+def template_for(options: DraftOptions, model: ChatModel, customer_id: str) -> PromptTemplate:
+    """The prompt to draft the customer's note with: in an experiment (``prompts`` and ``experiment``),
+    the customer's arm; else ``prompt_name``'s."""
+    experiment = experiment_of(options.get("prompts"), options.get("experiment"))
+    if experiment is not None:
+        return experiment.arm_for(customer_id).template
+    return load_prompt(prompt_name(options, model))
 
 
 def prompt_name(options: DraftOptions, model: ChatModel) -> str:

@@ -9,8 +9,9 @@ never overwriting their decision.
 
 Approval re-checks the facts: it takes the customer's current history, runs moment detection
 again and refuses (``MomentGoneError``, with the no-note reasons) when the draft's moment is
-no longer found. Blocking findings refuse approval unless the reviewer overrides them with a
-reason (an ``override`` signature).
+no longer found; a draft whose moment is no longer fresh at that instant is refused first
+(``ExpiredDraftError``, a ``MomentGoneError`` with the reason ``stale``). Blocking findings refuse
+approval unless the reviewer overrides them with a reason (an ``override`` signature).
 
 Example::
 
@@ -37,6 +38,7 @@ from ._errors import (
     BlockingFindingsError,
     ContextMismatchError,
     DraftNotFoundError,
+    ExpiredDraftError,
     MomentGoneError,
     ReviewError,
     SignatureMismatchError,
@@ -44,12 +46,23 @@ from ._errors import (
     TamperedRecordError,
     TransitionError,
 )
-from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
+from ._experiment_stats import ExperimentQueries
+from ._export import (
+    ExportFormat,
+    ExportResult,
+    PrintSettings,
+    PromptStats,
+    prompt_stats,
+    render_files,
+    write_atomically,
+)
 from ._form import whole_note
 from ._history import CustomerHistory, CustomerProfile
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
+from ._outcomes import OutcomeRecords
+from ._printing import PageSize, manifest_path
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
 from ._signatures import (
     DEV_KEYS,
@@ -109,7 +122,7 @@ def approval_in_force(row: Row, approval: SignatureRecord | None,
             and approval.expected_hash(keys) == approval.row_hash)
 
 
-class ReviewQueue:
+class ReviewQueue(OutcomeRecords, ExperimentQueries):
     """Drafts and their review history in one SQLite file, or in PostgreSQL (see the module docstring).
 
     ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default; a ``postgresql://``
@@ -119,6 +132,8 @@ class ReviewQueue:
     ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
     else the public development key, which ``verify()`` reports as not tamper-proof.
+    ``record_outcome`` records what a customer did after a note went out (``_outcomes``);
+    ``experiment(name)`` reports an experiment's arms (``_experiment_stats``).
     ``create=False`` (or ``ReviewQueue.open``) opens an existing store only: a path with no store
     is a ``StoreNotFoundError``, so a typo never becomes a new, empty store.
     """
@@ -162,7 +177,7 @@ class ReviewQueue:
     def _repr_html_(self) -> str:
         from ._display import queue_html
 
-        return queue_html(self)
+        return queue_html(self, as_of=self._clock())  # expiry judged at the queue's clock
 
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="seconds")
@@ -178,6 +193,7 @@ class ReviewQueue:
         signatures = tuple(signature_rows(tx, row["id"]))
         in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
                     and signatures[-1] == approval and not draft_problems(row, list(signatures)))
+        context = json.loads(row["context"])
         return QueuedDraft(
             id=row["id"], state=row["state"], version=row["version"], text=row["text"],
             text_sha256=row["text_sha256"], draft=Draft.model_validate_json(row["draft"]),
@@ -186,8 +202,8 @@ class ReviewQueue:
             approval=approval if in_force else None,
             first_exported_at=row["first_exported_at"], last_exported_at=row["last_exported_at"],
             export_count=row["export_count"],
-            facts=tuple(Fact.model_validate(f) for f in json.loads(row["context"])["facts"]),
-            signatures=signatures,
+            facts=tuple(Fact.model_validate(f) for f in context["facts"]),
+            signatures=signatures, time_zone=str(context["customer"].get("time_zone") or "UTC"),
         )
 
     def _row(self, draft_id: int, tx: Tx | None = None) -> Row:
@@ -265,13 +281,13 @@ class ReviewQueue:
                 cursor = tx.execute(
                     "INSERT INTO drafts (customer_id, moment_kind, moment_key, context_hash, prompt, "
                     "prompt_version, model, state, version, text, text_sha256, model_text, findings, draft, "
-                    "context, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'drafted', 1, "
-                    "?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "context, source, created_at, updated_at, experiment, arm) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                    "'drafted', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (draft.customer_id, draft.moment.kind, draft.moment.key, p.context_hash, p.prompt,
                      p.prompt_version, p.model, draft.text, sha256_text(draft.text), draft.text,
                      json.dumps([f.to_json_dict() for f in findings]), draft.model_dump_json(),
                      json.dumps(_context_payload(full), ensure_ascii=False),
-                     str(source) if source is not None else None, now, now))
+                     str(source) if source is not None else None, now, now, p.experiment, p.arm))
                 draft_id = int(cursor.lastrowid or 0)
             else:
                 draft_id = int(found[0])
@@ -314,8 +330,9 @@ class ReviewQueue:
         """Approve the version the reviewer read, after re-checking its moment on ``current``.
 
         ``current`` is the customer's current history (with ``as_of``) or a context built from
-        it. Refused with ``MomentGoneError`` when the moment is no longer found, and with
-        ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given.
+        it. Refused with ``ExpiredDraftError`` when the moment is no longer fresh at that instant
+        (``QueuedDraft.expired``), with ``MomentGoneError`` when the moment is no longer found, and
+        with ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given.
 
         Example::
 
@@ -326,7 +343,17 @@ class ReviewQueue:
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             findings = [Finding.model_validate(f) for f in json.loads(row["findings"])]
-        reasons = self._moment_reasons(draft, current, as_of, business_events, extra_moments)
+        ctx = self._current_context(draft, current, as_of, business_events)
+        moment = draft.moment
+        if ctx.as_of > moment.fresh_until:
+            until = moment.fresh_until.isoformat(timespec="minutes")
+            now = ctx.as_of.isoformat(timespec="minutes")
+            raise ExpiredDraftError(draft_id, NoNoteReason(
+                code="stale", moment_key=moment.key,
+                message=f"the {moment.kind} moment of {ctx.local_date(moment.at)} was fresh for "
+                        f"{moment.fresh_for.days} days, until {until}; it is now {now}"),
+                moment.fresh_until, ctx.as_of)
+        reasons = self._moment_reasons(draft, ctx, extra_moments)
         if reasons:
             raise MomentGoneError(draft_id, draft.moment.key, reasons)
         blocking = blocking_findings(findings)
@@ -336,9 +363,8 @@ class ReviewQueue:
         return self._decide(draft_id, version, "approve", DECIDABLE, reviewer,
                             "override" if blocking else "approve", override, {"state": "approved"})
 
-    def _moment_reasons(self, draft: Draft, current: CustomerHistory | CustomerContext,
-                        as_of: AsOf | None, business_events: Sequence[Any],
-                        extra_moments: Sequence[Moment]) -> list[NoNoteReason]:
+    def _current_context(self, draft: Draft, current: CustomerHistory | CustomerContext,
+                         as_of: AsOf | None, business_events: Sequence[Any]) -> CustomerContext:
         if isinstance(current, CustomerContext):
             ctx = current
         elif as_of is None:
@@ -349,6 +375,10 @@ class ReviewQueue:
         if ctx.customer_id != draft.customer_id:
             raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, ctx.context_hash(),
                                        found_customer=ctx.customer_id)
+        return ctx
+
+    def _moment_reasons(self, draft: Draft, ctx: CustomerContext,
+                        extra_moments: Sequence[Moment]) -> list[NoNoteReason]:
         report = find_moments(ctx, extra=extra_moments)
         moment = draft.moment
         if any(m.kind == moment.kind and m.key == moment.key for m in report.moments):
@@ -394,21 +424,34 @@ class ReviewQueue:
         return self._decide(draft_id, version, "reject", EDITABLE, reviewer, "reject", reason.strip(),
                             {"state": "rejected"})
 
-    def export(self, format: ExportFormat, out: str | Path, *, again: bool = False) -> ExportResult:
+    def export(self, format: ExportFormat, out: str | Path, *, again: bool = False,
+               card_size: str | PageSize = C.DEFAULT_CARD_SIZE,
+               letter_size: str | PageSize = C.DEFAULT_LETTER_SIZE,
+               font: str | Path | None = None) -> ExportResult:
         """Write approved drafts whose approval matches their current version and text.
 
-        Formats: ``jsonl``, ``csv``, ``card`` (print-ready HTML). Exported drafts are marked and
-        recorded; the next export leaves them out unless ``again`` (a reprint).
+        Formats: ``jsonl``, ``csv``; for printing ``pdf`` and ``card`` (HTML): card and letter notes
+        only, one per page at ``card_size`` (A6, A5, 5x7, 4x6, WxHmm) or ``letter_size`` (A4, letter),
+        set in ``font`` (a .ttf), with a manifest CSV beside the file (``cards.manifest.csv``); email
+        and sms notes are listed in ``not_printed`` and stay approved. Exported drafts are marked and
+        recorded; the next export leaves them out unless ``again`` (a reprint). With nothing new,
+        nothing is written and an earlier file is kept (``written=False``); files are written to a
+        temporary file and renamed.
 
         The signature record is verified first, in the same transaction: a broken or forged record
         is ``TamperedRecordError`` and a draft that claims a decision its own signatures do not make
-        (not its last decision; another version, customer, channel or signers) is
-        ``SignatureMismatchError``: nothing is written or marked. A draft whose text is no longer
-        the text its approval signed is left out, and listed in ``ExportResult.left_out`` with the
-        reason.
+        is ``SignatureMismatchError``: nothing is written or marked. A draft whose text is not the
+        text its approval signed, or that does not fit its page, is in ``left_out`` with the reason.
+
+        Example::
+
+            result = queue.export("pdf", "cards.pdf", card_size="5x7")
+            result.written, result.manifest       # False when nothing new was approved
         """
         states = ("approved", "exported") if again else ("approved",)
         path = Path(out)
+        settings = PrintSettings(PageSize.parse(card_size), PageSize.parse(letter_size, letter=True,
+                                                                           argument="letter_size"), font)
         with self.store.write() as tx:
             report = verify_record(tx, self.keys)
             if report.first_broken is not None:
@@ -431,14 +474,24 @@ class ReviewQueue:
                     items.append(queued)
             if mismatches:
                 raise SignatureMismatchError(mismatches)
-            write_atomically(path, render_export(items, format))
+            files = render_files(items, format, settings)
+            left_out.extend(files.left_out)
+            manifest = manifest_path(path) if files.manifest is not None else None
+            if files.data is None:
+                return ExportResult(format=format, path=path, draft_ids=(), left_out=tuple(left_out),
+                                    keyed=report.keyed, written=False, not_printed=files.not_printed)
+            written: list[tuple[Path, str | bytes]] = [(path, files.data)]
+            if manifest is not None and files.manifest is not None:
+                written.append((manifest, files.manifest))
+            write_atomically(written)
             now = self._now()
-            for queued in items:
+            for queued in files.items:
                 tx.execute("UPDATE drafts SET state = 'exported', first_exported_at = "
                            "coalesce(first_exported_at, ?), last_exported_at = ?, export_count = "
                            "export_count + 1 WHERE id = ?", (now, now, queued.id))
                 tx.execute("INSERT INTO exports (draft_id, version, text_sha256, format, path, exported_at) "
                            "VALUES (?, ?, ?, ?, ?, ?)",
                            (queued.id, queued.version, queued.text_sha256, format, str(path), now))
-        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q in items),
-                            left_out=tuple(left_out), keyed=report.keyed)
+        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q in files.items),
+                            left_out=tuple(sorted(left_out)), keyed=report.keyed, manifest=manifest,
+                            not_printed=files.not_printed)

@@ -165,12 +165,42 @@ CREATE TABLE exports (
 {_APPEND_ONLY.format(table="exports")}
 """
 
+#: the schema version ``_SCHEMA`` makes; ``_MIGRATIONS`` then brings it to ``STORE_SCHEMA_VERSION``
+_BASE_SCHEMA_VERSION = 2
+
+#: from version N to N + 1, in portable SQL (a new store is made the same way, so both are the same)
+_MIGRATIONS: dict[int, str] = {
+    # 3: each draft's experiment and arm (the prompt as name@version); what happened after a note went
+    # out (append-only, like the signatures)
+    2: f"""
+ALTER TABLE drafts ADD COLUMN experiment TEXT;
+ALTER TABLE drafts ADD COLUMN arm TEXT;
+CREATE INDEX drafts_by_experiment ON drafts (experiment, arm);
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    customer_id TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ({", ".join(f"'{o}'" for o in C.OUTCOMES)})),
+    at TEXT NOT NULL,
+    note TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX outcomes_by_draft ON outcomes (draft_id, id);
+{_APPEND_ONLY.format(table="outcomes")}
+""",
+}
+
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def _schema_script() -> str:
+    """A new store's whole schema: the base and then every migration, in order."""
+    return _SCHEMA + "".join(_MIGRATIONS[version] for version in sorted(_MIGRATIONS))
 
 
 def store_tables() -> list[str]:
     """The store's tables, in the order its schema creates them."""
-    return re.findall(r"CREATE TABLE (\w+)", _SCHEMA)
+    return re.findall(r"CREATE TABLE (\w+)", _schema_script())
 
 
 def store_path(path: str | Path | None = None) -> Path:
@@ -234,6 +264,7 @@ class _Database(Protocol):
     def not_found(self) -> StoreNotFoundError: ...
     def other_tables(self) -> StoreError: ...
     def create_schema(self, tx: Any, script: str, version: int) -> None: ...
+    def migrate(self, tx: Any, script: str) -> None: ...
     def defer_foreign_keys(self, tx: Any) -> None: ...
     def reset_sequences(self, tx: Any) -> None: ...
     def integrity_check(self) -> str: ...
@@ -356,10 +387,14 @@ class _SQLiteDatabase:
         return StoreError(self.name, "this SQLite file holds other tables: choose a new file")
 
     def create_schema(self, tx: Any, script: str, version: int) -> None:
+        self.migrate(tx, script)
+        self.set_schema_version(tx, version)
+
+    def migrate(self, tx: Any, script: str) -> None:
+        """Run a schema script one statement at a time (a trigger's body ends in "; END;")."""
         for statement in script.split(";\n"):
             if statement.strip():
                 self._conn.execute(statement)
-        self.set_schema_version(tx, version)
 
     def defer_foreign_keys(self, tx: Any) -> None:
         self._conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT
@@ -414,12 +449,18 @@ class Store:
                                             "(its record is an unkeyed hash chain that anyone who can write "
                                             "the file can recompute); export what it holds with the "
                                             "personalnote version that made it, then start a new store")
-            if found != 0:
+            if found != 0 and found not in _MIGRATIONS:
                 raise StoreError(self.path, f"schema version {found} is not {C.STORE_SCHEMA_VERSION}: it was "
                                             "made by another version of personalnote; use that version")
-            if self._db.table_count(tx):
-                raise self._db.other_tables()
-            self._db.create_schema(tx, _SCHEMA, C.STORE_SCHEMA_VERSION)
+            if found == 0:  # a new store: the base schema and every migration, in order
+                if self._db.table_count(tx):
+                    raise self._db.other_tables()
+                self._db.create_schema(tx, _schema_script(), C.STORE_SCHEMA_VERSION)
+                return
+            while found < C.STORE_SCHEMA_VERSION:  # an older store is brought up to date, in this transaction
+                self._db.migrate(tx, _MIGRATIONS[found])
+                found += 1
+            self._db.set_schema_version(tx, C.STORE_SCHEMA_VERSION)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read and return its rows (busy or locked becomes ``StoreBusyError``)."""
@@ -460,7 +501,7 @@ def postgres_setup_sql(*, app_role: str = C.POSTGRES_APP_ROLE,
 
         print(postgres_setup_sql(app_role="notes_app"))    # or: personalnote store init-postgres
     """
-    return setup_script(_SCHEMA, C.STORE_SCHEMA_VERSION, app_role, owner_role)
+    return setup_script(_schema_script(), C.STORE_SCHEMA_VERSION, app_role, owner_role)
 
 
 def init_postgres_store(owner_url: str, *, app_role: str = C.POSTGRES_APP_ROLE) -> str:
@@ -480,7 +521,7 @@ def init_postgres_store(owner_url: str, *, app_role: str = C.POSTGRES_APP_ROLE) 
     store = Store(owner_url, create=True)
     try:
         if isinstance(store._db, PostgresDatabase):
-            store._db.grant(_SCHEMA, app_role)
+            store._db.grant(_schema_script(), app_role)
         return str(store.path)
     finally:
         store.close()

@@ -292,6 +292,18 @@ class PostgresDatabase:
             raise self._translate(exc) from exc
         self._identity = None
 
+    def migrate(self, tx: Any, script: str) -> None:
+        """Bring an older store up to date (statement by statement, translated): the tables' owner only."""
+        owned = self._run("SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+                          "WHERE schemaname = current_schema() AND tablename = 'drafts'", [])
+        if not owned or not owned[0][0]:
+            raise StoreError(self.name, f"its schema version is older than {C.STORE_SCHEMA_VERSION} and role "
+                                        f"{self.user} may not change its tables: the owner brings it up to "
+                                        "date with `personalnote store init-postgres --apply OWNER_URL`")
+        for statement in script.split(";\n"):
+            if statement.strip():
+                self.execute(statement)
+
     def grant(self, script: str, app_role: str) -> None:
         """Grant the application's role its rights, after checking it cannot drop the triggers."""
         rows = self._run("SELECT rolsuper, pg_has_role(rolname, current_user, 'USAGE') FROM pg_roles "
