@@ -206,8 +206,8 @@ def test_a_store_of_another_schema_version_is_refused(pg: Stores, postgres: Temp
         pn.ReviewQueue(target)
 
 
-def test_an_older_store_is_brought_up_to_date_by_its_owner_not_by_the_app(pg: Stores,
-                                                                          postgres: TemporaryPostgres) -> None:
+def test_an_older_store_is_brought_up_to_date_by_its_owner_not_by_the_app(
+        pg: Stores, postgres: TemporaryPostgres) -> None:
     target = str(pg.new())
     owner = postgres.url("owner", schema=pg.schemas[target])
     with pn.ReviewQueue(target) as queue:
@@ -224,7 +224,8 @@ def test_an_older_store_is_brought_up_to_date_by_its_owner_not_by_the_app(pg: St
         assert queue.record_outcome(item.id, "thanked").outcome == "thanked"
         assert queue.verify().ok and queue.get(item.id).state == "approved"
     with _connect(owner) as conn:
-        assert conn.execute("SELECT version FROM personalnote_schema").fetchone()[0] == C.STORE_SCHEMA_VERSION
+        [(version,)] = conn.execute("SELECT version FROM personalnote_schema").fetchall()
+        assert version == C.STORE_SCHEMA_VERSION
 
 
 # --- init-postgres ----------------------------------------------------------------------------------
