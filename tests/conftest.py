@@ -113,3 +113,11 @@ def stores(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Stor
 def store_url(stores: Stores) -> Target:
     """A new, empty store of the test's backend: a SQLite file's path, or a postgresql:// URL."""
     return stores.new()
+
+
+@pytest.fixture
+def web_store_path(tmp_path: Path) -> Path:
+    """A review store of fake-model drafts and three reviewer accounts (support.web_store)."""
+    from .support import web_store
+
+    return web_store(tmp_path / "review.sqlite3")

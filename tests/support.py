@@ -27,7 +27,7 @@ from typing import Any
 
 import personalnote as pn
 from personalnote._store_dialect import translate_query
-from personalnote.testing import FakeChatModel, TemporaryPostgres
+from personalnote.testing import FakeChatModel, TemporaryPostgres, answer_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -203,6 +203,108 @@ class SlowModel:
             return FakeChatModel([reply], name=self._name).complete(request)  # tokens: word counts
         finally:
             self.in_flight -= 1
+
+
+# -- The review web app: a store of fake-model drafts for a few fixture customers, and reviewer accounts
+# (tests/test_web_*.py and scripts/screenshots).
+
+WEB_PASSWORD = "correct horse battery staple"
+#: customers with a moment at AS_OF: a card (blocking findings: a clock time and an invented place),
+#: an email, a letter drafted ahead ("for 21 November"), a birthday card, a tenth purchase
+WEB_CUSTOMERS = ("flyer_2m_miles", "grey_trousers", "anniversary_ahead_letter", "birthday_card",
+                 "tenth_purchase")
+WEB_BODIES = {
+    "grey_trousers": "The grey trousers you asked about are back in your size, and we have kept a pair for "
+                     "you.",
+    "anniversary_ahead_letter": "Thank you for the years you have spent with us; it has been a pleasure to "
+                                "know you.",
+    "birthday_card": "Happy birthday from all of us, and thank you for coming back to see us so often.",
+    "tenth_purchase": "Thank you for your tenth purchase with us, the tea caddy; it means a great deal to "
+                      "the whole team.",
+}
+#: a note that passes the checks, for editing the flyer's blocking draft in the web app
+WEB_CLEAN_BODY = GOOD["body"]
+#: markup a page must show as text, never run
+SCRIPT = "<script>alert('pwned')</script>"
+
+
+def web_draft(name: str, body: str | None = None) -> tuple[pn.Draft, pn.CustomerContext, Path]:
+    """A fake-model draft for a fixture customer (the flyer's has blocking findings unless ``body``)."""
+    path = FIXTURES / "customers" / f"{name}.json"
+    data = pn.load(path)
+    ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
+    if name == "flyer_2m_miles" and body is None:
+        reply: Any = PARIS
+    else:
+        text = body or WEB_BODIES[name]
+        def reply(request: pn.ChatRequest) -> dict[str, Any]:
+            return answer_for(request, text)
+    signers = CREW if name == "flyer_2m_miles" else [pn.Signer("Store manager", "Dana Ruiz")]
+    draft = pn.draft_note(ctx, model=FakeChatModel([reply]), signers=signers, max_candidates=1)
+    assert isinstance(draft, pn.Draft), draft
+    return draft, ctx, path
+
+
+def web_store(path: Path, customers: Sequence[str] = WEB_CUSTOMERS) -> Path:
+    """A review store with a fake-model draft for each customer (queue ids in order) and three accounts:
+    alice (Alice Smith, crew), bob (Bob Jones, crew) and sam (Sam Lee, store; may not approve cards)."""
+    from personalnote.web import hash_password
+
+    password_hash = hash_password(WEB_PASSWORD)
+    with pn.ReviewQueue(path) as queue:
+        for name in customers:
+            draft, ctx, source = web_draft(name)
+            queue.submit(draft, ctx, source=source)
+        for account, printed, role in (("alice", "Alice Smith", "crew"), ("bob", "Bob Jones", "crew"),
+                                       ("sam", "Sam Lee", "store")):
+            queue.add_reviewer(account, printed, role, password_hash=password_hash)
+    return path
+
+
+class LiveServer:
+    """The web app served by uvicorn in a thread on 127.0.0.1 and a free port, for a real browser.
+
+    Example::
+
+        with LiveServer(create_app(store)) as server:
+            page.goto(server.url + "/login")
+    """
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        ready = threading.Event()
+        for _ in range(1200):  # up to a minute on a loaded machine; usually a few hundredths of a second
+            if self.server.started or not self.thread.is_alive():
+                break
+            ready.wait(0.05)
+        assert self.server.started, "the web app did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=60)
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (``apt-get install chromium``; .ci/run installs it), never a downloaded browser."""
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+#: how Playwright starts Debian's Chromium: headless, no sandbox (CI runs as root), no background traffic
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
 
 
 # -- A scripted local HTTP server (the ``scripted`` fixture in conftest.py starts and stops them).
@@ -425,6 +527,27 @@ def experiment_queue(path: Path, customers: int, decide: Callable[[pn.QueuedDraf
             queue.reject(item.id, ALICE, version=1, reason=reason)
     now[0] = AS_OF + timedelta(days=days + 7)
     return queue
+
+
+def downgrade_to_schema_2(path: Path) -> None:
+    """Make the store at ``path`` the store schema 2 made (keyed signatures, before experiments,
+    outcomes and reviewer accounts): no experiment columns, no outcomes or reviewers table, and the
+    signatures' meanings without ``request_change``. Its rows and record stay as they were."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'signatures'").fetchone()[0]
+    conn.executescript(
+        "PRAGMA foreign_keys = OFF; BEGIN;"
+        f"{sql.replace('signatures', 'sig2', 1).replace(', ' + repr('request_change'), '')};"
+        "INSERT INTO sig2 SELECT * FROM signatures; DROP TABLE signatures; DROP TABLE reviewers;"
+        "ALTER TABLE sig2 RENAME TO signatures;"
+        "CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);"
+        "DROP TABLE outcomes; DROP INDEX drafts_by_experiment;"
+        "ALTER TABLE drafts DROP COLUMN experiment; ALTER TABLE drafts DROP COLUMN arm;"
+        "PRAGMA user_version = 2; COMMIT;"
+    )
+    conn.close()
 
 
 # -- Review stores on each backend (the ``stores`` and ``store_url`` fixtures in conftest.py).

@@ -3,7 +3,8 @@
 The store's behaviour (transitions, signatures, tampering, export, concurrency, crashes) is tested
 on both backends by the store's own test modules; this one tests what PostgreSQL adds: the
 translation of the schema and queries, the application role that cannot drop the append-only
-triggers, the settings read back at open, the setup SQL, and moving a queue between backends.
+triggers, the settings read back at open, the setup SQL, moving a queue between backends, and the
+review web app over a queue in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 import personalnote as pn
 from personalnote import _constants as C
@@ -21,10 +23,24 @@ from personalnote._store import store_location
 from personalnote._store_dialect import masked_url, translate_query, translate_schema
 from personalnote.cli import main
 from personalnote.testing import TemporaryPostgres
+from personalnote.web import create_app
 
-from .support import ALICE, BOB, LATER, Stores, Target, clean_draft, flyer, flyer_context
+from .support import (
+    ALICE,
+    BOB,
+    LATER,
+    WEB_PASSWORD,
+    Stores,
+    Target,
+    clean_draft,
+    flyer,
+    flyer_context,
+    web_store,
+)
 
 KEY = "a signing key of enough length for the copy tests"
+#: what a reviewer account stores (the form of an argon2id hash; no test here logs in with it)
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$not-a-real-hash"
 
 
 @pytest.fixture
@@ -40,11 +56,13 @@ def _connect(url: str) -> Any:
 
 
 def _filled(queue: pn.ReviewQueue, out: Path) -> list[pn.QueuedDraft]:
-    """A queue with a draft in every state, edits, an export, an outcome and a pending draft."""
+    """A queue with a draft in every state, edits, an export, an outcome, a reviewer account and a
+    pending draft."""
     exported = queue.submit(clean_draft("exported"), flyer_context())
     queue.approve(exported.id, ALICE, version=1, current=flyer(), as_of=LATER)
     queue.export("jsonl", out)
     queue.record_outcome(exported.id, "replied", note="a card back from Ms Okafor")
+    queue.add_reviewer("carol", "Carol King", "crew", password_hash=HASH)
     edited = queue.submit(clean_draft("edited"), flyer_context())
     edited = queue.edit(edited.id, BOB, version=1, text=edited.text.replace("with us", "with SkyMiles"))
     queue.approve(edited.id, ALICE, version=edited.version, current=flyer(), as_of=LATER)
@@ -213,9 +231,12 @@ def test_an_older_store_is_brought_up_to_date_by_its_owner_not_by_the_app(
     with pn.ReviewQueue(target) as queue:
         item = queue.submit(clean_draft(), flyer_context())
         queue.approve(item.id, ALICE, version=1, current=flyer(), as_of=LATER)
-    with _connect(owner) as conn:  # back to schema version 2: before experiments and outcomes
+    with _connect(owner) as conn:  # back to schema version 2: before experiments, outcomes and reviewers
         conn.execute("DROP TABLE outcomes")
+        conn.execute("DROP TABLE reviewers")
         conn.execute("ALTER TABLE drafts DROP COLUMN experiment, DROP COLUMN arm")
+        conn.execute("ALTER TABLE signatures DROP CONSTRAINT signatures_meaning_check, ADD CONSTRAINT "
+                     "signatures_meaning_check CHECK (meaning IN ('approve', 'edit', 'reject', 'override'))")
         conn.execute("UPDATE personalnote_schema SET version = 2")
     with pytest.raises(pn.StoreError, match="the owner brings it up to date"):
         pn.ReviewQueue(target)
@@ -223,6 +244,8 @@ def test_an_older_store_is_brought_up_to_date_by_its_owner_not_by_the_app(
     with pn.ReviewQueue(target) as queue:
         assert queue.record_outcome(item.id, "thanked").outcome == "thanked"
         assert queue.verify().ok and queue.get(item.id).state == "approved"
+        queue.add_reviewer("carol", "Carol King", "crew", password_hash=HASH)
+        assert [a.id for a in queue.reviewer_accounts()] == ["carol"]
     with _connect(owner) as conn:
         [(version,)] = conn.execute("SELECT version FROM personalnote_schema").fetchall()
         assert version == C.STORE_SCHEMA_VERSION
@@ -289,11 +312,13 @@ def test_a_queue_moves_from_sqlite_to_postgresql_and_back(pg: Stores, tmp_path: 
     target = pg.new("copy")
     copied = pn.copy_store(source, target)
     assert copied.report.ok and copied.report.keyed and copied.report.head == head
-    assert copied.rows == {"drafts": 4, "signatures": 4, "chain_head": 1, "exports": 1, "outcomes": 1}
+    assert copied.rows == {"drafts": 4, "signatures": 4, "chain_head": 1, "exports": 1, "outcomes": 1,
+                           "reviewers": 1}
     with pn.ReviewQueue(target) as queue:
         assert queue.drafts() == before and queue.verify().head == head
         assert queue.store.query("SELECT format FROM exports")[0][0] == "jsonl"
         assert [o.note for o in queue.outcomes()] == ["a card back from Ms Okafor"]
+        assert [(a.id, a.printed_name) for a in queue.reviewer_accounts()] == [("carol", "Carol King")]
         new = queue.submit(clean_draft("after the move"), flyer_context())  # ids go on from the copy's
         signed = queue.reject(new.id, BOB, version=1, reason="after the move")
         assert new.id == max(d.id for d in before) + 1 and signed.signatures[-1].seq == 5
@@ -334,3 +359,20 @@ def test_store_copy_on_the_command_line(stores: Stores, tmp_path: Path,
     assert copied["rows"]["signatures"] == 4 and copied["report"]["ok"] is True
     assert main(["store", "copy", str(source), str(target)]) == 2
     assert "is not empty" in capsys.readouterr().err
+
+
+# --- the review web app on PostgreSQL ----------------------------------------------------------------
+
+
+def test_the_review_web_app_serves_a_queue_in_postgresql(pg: Stores, tmp_path: Path) -> None:
+    target = str(pg.new("web"))
+    with pytest.raises(pn.ConfigurationError, match="export_dir"):
+        create_app(target)
+    web_store(target)  # type: ignore[arg-type]
+    client = TestClient(create_app(target, as_of=LATER, export_dir=tmp_path / "exports"))
+    page = client.get("/login").text
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    inbox = client.post("/login", data={"csrf": csrf, "reviewer": "alice", "password": WEB_PASSWORD,
+                                        "next": "/"})
+    assert inbox.status_code == 200 and inbox.text.count('class="row') == 5
+    assert "Margaret Okafor" in inbox.text

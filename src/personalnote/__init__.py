@@ -47,6 +47,7 @@ from ._errors import (
     RecordProblem,
     ResponseCutOffError,
     ReviewError,
+    RoleError,
     SignatureMismatchError,
     StaleDraftError,
     StoreBusyError,
@@ -86,6 +87,7 @@ from ._prompts import PromptTemplate, load_prompt, shipped_prompts
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
 from ._review import ReviewQueue
+from ._reviewers import ApprovalPolicy, ReviewerAccount
 from ._signatures import ChainReport, SignatureRecord
 from ._store import init_postgres_store, postgres_setup_sql
 from ._store_copy import StoreCopy, copy_store
@@ -93,6 +95,7 @@ from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "ApprovalPolicy",
     "ArgumentError",
     "ArmStats",
     "AsOf",
@@ -170,6 +173,8 @@ __all__ = [
     "ReviewQueue",
     "ReviewWidget",
     "Reviewer",
+    "ReviewerAccount",
+    "RoleError",
     "Sentence",
     "SignatureMismatchError",
     "SignatureRecord",

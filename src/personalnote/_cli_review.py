@@ -204,7 +204,8 @@ def _stats(args: argparse.Namespace) -> int:
         distance = "-" if s.mean_edit_distance is None else f"{s.mean_edit_distance:.1f}"
         print(f"{s.prompt} v{s.prompt_version}: {s.drafts} draft(s), approval rate {rate}; "
               f"{s.approved_unchanged} approved unchanged, {s.approved_edited} edited (mean edit distance "
-              f"{distance} characters), {s.rejected} rejected, {s.pending} pending")
+              f"{distance} characters), {s.rejected} rejected, {s.pending} pending, "
+              f"{s.changes_requested} change(s) requested")
         for reason, count in s.rejection_reasons:
             print(f"    rejected ×{count}: {reason}")
     if not stats:

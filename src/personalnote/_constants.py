@@ -204,8 +204,13 @@ STORE_FILE_NAME: Final = "review.sqlite3"
 #: how long a write waits for other writers before StoreBusyError (milliseconds)
 STORE_BUSY_TIMEOUT_MS: Final = 5000
 #: the store's schema version (PRAGMA user_version); 2 has keyed (HMAC-SHA256) signatures, see the
-#: signature record section at the end; 3 adds each draft's experiment and arm, and the outcomes table
-STORE_SCHEMA_VERSION: Final = 3
+#: signature record section at the end; 3 adds each draft's experiment and arm, and the outcomes table;
+#: 4 adds reviewer accounts and the ``request_change`` signature (older stores are migrated when opened)
+STORE_SCHEMA_VERSION: Final = 4
+#: the schema version of keyed signatures, before experiments, outcomes and reviewer accounts
+KEYED_STORE_SCHEMA_VERSION: Final = 2
+#: the longest guidance a reviewer may give when requesting a change (characters)
+GUIDANCE_MAX_CHARS: Final = 1000
 #: what a store URL starts with when the store is a PostgreSQL database (psycopg 3, personalnote[postgres])
 POSTGRES_URL_SCHEMES: Final = ("postgresql://", "postgres://")
 #: the roles `personalnote store init-postgres` names by default: the owner creates the tables and
@@ -410,3 +415,27 @@ LANGUAGE_REGIONS: Final[dict[str, str]] = {
     "ga": "IE", "is": "IS", "tr": "TR", "ru": "RU", "uk": "UA", "he": "IL", "ja": "JP", "ko": "KR",
     "zh": "CN", "vi": "VN", "th": "TH", "id": "ID", "ms": "MY", "hi": "IN",
 }
+
+# --- reviewer accounts and the web app (personalnote serve) -------------------------------------------
+#: who may approve which channel: a channel listed here may be approved only by these roles; a channel
+#: not listed, by any role (``ApprovalPolicy.default()``; ``personalnote serve --approve card=crew``)
+DEFAULT_APPROVAL_ROLES: Final[dict[str, tuple[str, ...]]] = {"card": ("crew",)}
+#: a reviewer account id: short, printable, no spaces
+REVIEWER_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}"
+#: the shortest password `personalnote reviewer add` accepts (characters)
+PASSWORD_MIN_CHARS: Final = 10
+#: the web app binds here unless told otherwise (another host is announced with a warning)
+WEB_HOST: Final = "127.0.0.1"
+WEB_PORT: Final = 8000
+#: a signed session cookie stops being accepted after this long (seconds)
+SESSION_MAX_AGE_SECONDS: Final = 12 * 3600
+#: the secret that signs session cookies (else a random one per process: sessions end at a restart)
+ENV_WEB_SECRET: Final = "PERSONALNOTE_WEB_SECRET"
+#: failed logins allowed (per account and per client address) before each further try must wait
+LOGIN_FREE_FAILURES: Final = 3
+#: the wait after the first failure past the free ones (seconds); it doubles with each further failure
+LOGIN_BACKOFF_SECONDS: Final = 2.0
+#: the longest wait between tries (seconds)
+LOGIN_BACKOFF_MAX_SECONDS: Final = 300.0
+#: failed logins are forgotten this long after the last one (seconds)
+LOGIN_FORGET_SECONDS: Final = 3600.0

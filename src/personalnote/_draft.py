@@ -41,7 +41,7 @@ from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 
 __all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
-           "prompt_name", "template_for"]
+           "prompt_name", "run_job", "template_for"]
 
 Customer = CustomerHistory | CustomerContext
 
@@ -148,6 +148,11 @@ def draft_note(customer: Customer, *, as_of: AsOf | None = None,
     job = _prepare(customer, as_of, model, settle(options), "draft_note")
     if isinstance(job, MomentReport):
         return job
+    return run_job(job)
+
+
+def run_job(job: DraftJob) -> Draft:
+    """Drive the drafting loop for a prepared job with the model's ``complete``."""
     loop = _drafting(job)
     request = next(loop)
     while True:

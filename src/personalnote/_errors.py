@@ -29,7 +29,9 @@ carries the data a caller needs to act on it, not only a message::
     │   └── DamagedStoreError       a row cannot be read as the store wrote it (.table, .row_id)
     ├── ReviewError                 the review queue refused an action (.draft_id)
     │   ├── DraftNotFoundError      no draft with that queue id
-    │   ├── StaleDraftError         someone decided first (.expected_version, .current_version, .state)
+    │   ├── StaleDraftError         someone decided first (.expected_version, .current_version, .state,
+    │   │                           .decided_by, .decided_at, .current_text)
+    │   ├── RoleError               the reviewer's role may not approve the channel (.role, .channel)
     │   ├── TransitionError         not allowed in the draft's state (.state, .action)
     │   ├── OutcomeError            an outcome for a note that did not go out, or at a wrong time (.field)
     │   ├── ContextMismatchError    not the context the draft was made from (.expected_hash, .actual_hash)
@@ -416,12 +418,31 @@ class OutcomeError(ReviewError):
 class StaleDraftError(ReviewError):
     """Someone decided on the draft after you read it: read it again, then decide on the new version."""
 
-    def __init__(self, draft_id: int, expected_version: int, current_version: int, state: str) -> None:
+    def __init__(self, draft_id: int, expected_version: int, current_version: int, state: str, *,
+                 decided_by: str | None = None, decided_at: str | None = None,
+                 current_text: str | None = None) -> None:
         self.expected_version = expected_version
         self.current_version = current_version
         self.state = state
+        #: who made the current version ("Bob Jones (purser), reject"), when (UTC), and its text
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+        self.current_text = current_text
+        who = f"; {decided_by} decided first, at {decided_at}" if decided_by else ""
         super().__init__(draft_id, f"you read version {expected_version} but it is now version "
-                                   f"{current_version} ({state}); read it again and decide on that version")
+                                   f"{current_version} ({state}){who}; read it again and decide on that "
+                                   "version")
+
+
+class RoleError(ReviewError):
+    """The reviewer's role may not approve the draft's channel (the queue's ``ApprovalPolicy``)."""
+
+    def __init__(self, draft_id: int, role: str, channel: str, allowed: Sequence[str]) -> None:
+        self.role = role
+        self.channel = channel
+        self.allowed = tuple(allowed)
+        super().__init__(draft_id, f"the role {role!r} may not approve a {channel} note; it needs the role "
+                                   f"{' or '.join(map(repr, self.allowed))}")
 
 
 class TransitionError(ReviewError):

@@ -258,7 +258,9 @@ class PromptStats:
     """What reviewers did with one prompt version's drafts.
 
     ``approval_rate`` is approved / (approved + rejected), ``None`` before any decision;
-    ``mean_edit_distance`` is over drafts approved after an edit (model text → approved text).
+    ``mean_edit_distance`` is over drafts approved after an edit (model text → approved text);
+    ``changes_requested`` counts the times a reviewer asked for a redraft with guidance
+    (``ReviewQueue.request_change``), over every draft of the version.
     """
 
     prompt: str
@@ -271,6 +273,7 @@ class PromptStats:
     approval_rate: float | None
     mean_edit_distance: float | None
     rejection_reasons: tuple[tuple[str, int], ...]
+    changes_requested: int = 0
 
     def to_json_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -285,6 +288,10 @@ def prompt_stats(store: Store) -> list[PromptStats]:
         for row in store.query("SELECT draft_id, reason FROM signatures WHERE meaning = 'reject' "
                                "ORDER BY seq")
     }
+    requested: Counter[tuple[str, str]] = Counter(
+        (row["prompt"], row["prompt_version"])
+        for row in store.query("SELECT prompt, prompt_version FROM signatures "
+                               "WHERE meaning = 'request_change'"))
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for row in store.query("SELECT id, prompt, prompt_version, state, model_text, text FROM drafts "
                            "ORDER BY id"):
@@ -303,5 +310,6 @@ def prompt_stats(store: Store) -> list[PromptStats]:
             rejected=len(rejected), approval_rate=len(approved) / decided if decided else None,
             mean_edit_distance=sum(distances) / len(distances) if distances else None,
             rejection_reasons=tuple(Counter(reasons.get(r["id"], "") for r in rejected).most_common()),
+            changes_requested=requested[(prompt, version)],
         ))
     return stats

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from ._context import Fact
+from ._context import CustomerContext, Fact, Relationship
 from ._draft_types import Draft, Finding, blocking_findings
 from ._errors import ReviewError
+from ._history import CustomerProfile
 from ._instants import AsOf, instant_in
 from ._moment_types import Moment
 from ._signatures import SignatureRecord
 
-__all__ = ["DECIDABLE", "EDITABLE", "DraftKey", "QueuedDraft", "Reviewer", "State"]
+__all__ = ["DECIDABLE", "EDITABLE", "DraftKey", "EditedDraft", "QueuedDraft", "Reviewer", "State",
+           "context_from", "context_payload"]
 
 State = Literal["drafted", "edited", "approved", "rejected", "exported"]
 #: states a reviewer can approve or reject from
@@ -95,6 +97,8 @@ class QueuedDraft:
     facts: tuple[Fact, ...] = ()
     signatures: tuple[SignatureRecord, ...] = ()
     time_zone: str = "UTC"
+    #: the customer's name as the stored context gives it (for search and display), else None
+    customer_name: str | None = None
 
     @property
     def customer_id(self) -> str:
@@ -153,3 +157,29 @@ class QueuedDraft:
         from ._display import queued_html
 
         return queued_html(self)
+
+
+class EditedDraft(Draft):
+    """A draft whose text a person replaced, so the checks read the new text."""
+
+    edited_text: str
+
+    @property
+    def text(self) -> str:
+        return self.edited_text
+
+
+def context_payload(ctx: CustomerContext) -> dict[str, Any]:
+    """What the checks need from a context (its events are not kept: the checks never read them)."""
+    return {"customer": ctx.customer.model_dump(mode="json"), "as_of": ctx.as_of.isoformat(),
+            "facts": [f.model_dump(mode="json") for f in ctx.facts.values()],
+            "relationship": ctx.relationship.model_dump(mode="json")}
+
+
+def context_from(payload: dict[str, Any]) -> CustomerContext:
+    """The context a draft was made from, as the queue stored it (``context_payload``)."""
+    return CustomerContext(customer=CustomerProfile.model_validate(payload["customer"]),
+                           as_of=datetime.fromisoformat(payload["as_of"]),
+                           facts={f["id"]: Fact.model_validate(f) for f in payload["facts"]},
+                           relationship=Relationship.model_validate(payload["relationship"]),
+                           events=[], business_events=[])

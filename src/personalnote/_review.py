@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from . import _constants as C
+from ._chat import ChatModel
 from ._checks import CheckPolicy, check
-from ._context import CustomerContext, Fact, Relationship, build_context
+from ._context import CustomerContext, Fact, build_context
 from ._draft_types import Draft, Finding, blocking_findings
 from ._errors import (
     BlockingFindingsError,
@@ -41,6 +42,7 @@ from ._errors import (
     ExpiredDraftError,
     MomentGoneError,
     ReviewError,
+    RoleError,
     SignatureMismatchError,
     StaleDraftError,
     TamperedRecordError,
@@ -64,6 +66,11 @@ from ._moments import find_moments
 from ._outcomes import OutcomeRecords
 from ._printing import PageSize, manifest_path
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
+from ._queue_types import EditedDraft as _EditedDraft
+from ._queue_types import context_from as _context_from
+from ._queue_types import context_payload as _context_payload
+from ._redraft import guidance_text, redraft
+from ._reviewers import ApprovalPolicy, ReviewerAccount, account_of, accounts, add_account, disable_account
 from ._signatures import (
     DEV_KEYS,
     ChainReport,
@@ -84,31 +91,6 @@ from ._signatures import (
 from ._store import Row, Store, Tx, reading_row, store_location
 
 __all__ = ["ReviewQueue", "approval_in_force"]
-
-
-class _EditedDraft(Draft):
-    """A draft whose text a person replaced, so the checks read the new text."""
-
-    edited_text: str
-
-    @property
-    def text(self) -> str:
-        return self.edited_text
-
-
-def _context_payload(ctx: CustomerContext) -> dict[str, Any]:
-    """What the checks need from a context (its events are not kept: the checks never read them)."""
-    return {"customer": ctx.customer.model_dump(mode="json"), "as_of": ctx.as_of.isoformat(),
-            "facts": [f.model_dump(mode="json") for f in ctx.facts.values()],
-            "relationship": ctx.relationship.model_dump(mode="json")}
-
-
-def _context_from(payload: dict[str, Any]) -> CustomerContext:
-    return CustomerContext(customer=CustomerProfile.model_validate(payload["customer"]),
-                           as_of=datetime.fromisoformat(payload["as_of"]),
-                           facts={f["id"]: Fact.model_validate(f) for f in payload["facts"]},
-                           relationship=Relationship.model_validate(payload["relationship"]),
-                           events=[], business_events=[])
 
 
 def approval_in_force(row: Row, approval: SignatureRecord | None,
@@ -135,16 +117,20 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
     ``record_outcome`` records what a customer did after a note went out (``_outcomes``);
     ``experiment(name)`` reports an experiment's arms (``_experiment_stats``).
     ``create=False`` (or ``ReviewQueue.open``) opens an existing store only: a path with no store
-    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store.
+    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store. ``approval_policy``
+    (an ``ApprovalPolicy``) refuses an approval by a role that may not approve the draft's channel
+    (``RoleError``); without it every role may approve.
     """
 
     def __init__(self, path: str | Path | None = None, *, policy: CheckPolicy | None = None,
                  busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
                  clock: Callable[[], datetime] | None = None, signing_key: KeyInput | None = None,
-                 signing_key_id: str | None = None, create: bool = True) -> None:
+                 signing_key_id: str | None = None, create: bool = True,
+                 approval_policy: ApprovalPolicy | None = None) -> None:
         self.keys = resolve_signing_keys(signing_key, signing_key_id)
         self.store = Store(store_location(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
+        self.approval_policy = approval_policy
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
@@ -191,6 +177,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
     def _read_queued(self, row: Row, tx: Tx | Store) -> QueuedDraft:
         approval = signature_at(tx, row["approval_seq"])
         signatures = tuple(signature_rows(tx, row["id"]))
+        context = json.loads(row["context"])
         in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
                     and signatures[-1] == approval and not draft_problems(row, list(signatures)))
         context = json.loads(row["context"])
@@ -204,7 +191,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
             export_count=row["export_count"],
             facts=tuple(Fact.model_validate(f) for f in context["facts"]),
             signatures=signatures, time_zone=str(context["customer"].get("time_zone") or "UTC"),
-        )
+            customer_name=CustomerProfile.model_validate(context["customer"]).display_name)
 
     def _row(self, draft_id: int, tx: Tx | None = None) -> Row:
         sql, params = "SELECT * FROM drafts WHERE id = ?", (draft_id,)
@@ -252,6 +239,24 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
         return prompt_stats(self.store)
 
+    # --- reviewer accounts (personalnote serve logs them in; personalnote.web hashes passwords) ---
+
+    def add_reviewer(self, reviewer_id: str, printed_name: str, role: str, *,
+                     password_hash: str) -> ReviewerAccount:
+        """Add a reviewer account; ``password_hash`` from ``personalnote.web.hash_password``."""
+        return add_account(self.store, reviewer_id, printed_name, role, password_hash, self._now())
+
+    def reviewer_accounts(self) -> list[ReviewerAccount]:
+        """Every reviewer account, by id."""
+        return accounts(self.store)
+
+    def reviewer_account(self, reviewer_id: str) -> ReviewerAccount | None:
+        return account_of(self.store, reviewer_id)  # None when there is no such account
+
+    def disable_reviewer(self, reviewer_id: str, *, disabled: bool = True) -> ReviewerAccount:
+        """Disable an account (it can no longer log in; its signatures stay), or enable it again."""
+        return disable_account(self.store, reviewer_id, self._now(), disabled=disabled)
+
     # --- transitions -----------------------------------------------------------------------
 
     def open_keys(self) -> dict[DraftKey, int]:
@@ -293,9 +298,13 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
                 draft_id = int(found[0])
             return self._queued(self._row(draft_id, tx), tx)
 
-    def _expect(self, row: Row, version: int, action: str, states: Sequence[State]) -> None:
+    def _expect(self, row: Row, version: int, action: str, states: Sequence[State],
+                source: Tx | Store | None = None) -> None:
         if row["version"] != version:
-            raise StaleDraftError(row["id"], version, row["version"], row["state"])
+            last = next(reversed(signature_rows(source or self.store, row["id"])), None)
+            who = f"{last.printed_name} ({last.role}), {last.meaning}" if last else None
+            raise StaleDraftError(row["id"], version, row["version"], row["state"], decided_by=who,
+                                  decided_at=last.signed_at if last else None, current_text=row["text"])
         if row["state"] not in states:
             raise TransitionError(row["id"], row["state"], action)
 
@@ -305,7 +314,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         """One decision in one transaction: re-read, check the version, sign, update."""
         with self.store.write() as tx:
             row = self._row(draft_id, tx)
-            self._expect(row, version, action, states)
+            self._expect(row, version, action, states, tx)
             text = update.get("text", row["text"])
             signature = append_signature(
                 tx, self.keys, draft_id=draft_id, **decision_subject(row), reviewer_id=reviewer.id,
@@ -331,8 +340,10 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
 
         ``current`` is the customer's current history (with ``as_of``) or a context built from
         it. Refused with ``ExpiredDraftError`` when the moment is no longer fresh at that instant
-        (``QueuedDraft.expired``), with ``MomentGoneError`` when the moment is no longer found, and
-        with ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given.
+        (``QueuedDraft.expired``), with ``MomentGoneError`` when the moment is no longer found, with
+        ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given, and with
+        ``RoleError`` when the queue's ``approval_policy`` does not let the reviewer's role approve
+        the draft's channel.
 
         Example::
 
@@ -343,6 +354,10 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             findings = [Finding.model_validate(f) for f in json.loads(row["findings"])]
+        policy = self.approval_policy
+        if policy is not None and not policy.may_approve(reviewer.role, draft.channel):
+            allowed = sorted(policy.roles.get(draft.channel, ()))
+            raise RoleError(draft_id, reviewer.role, draft.channel, allowed)
         ctx = self._current_context(draft, current, as_of, business_events)
         moment = draft.moment
         if ctx.as_of > moment.fresh_until:
@@ -403,19 +418,66 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         """
         row = self._row(draft_id)
         self._expect(row, version, "edit", EDITABLE)
+        text, findings = self._edited(row, text)
+        if text == row["text"]:
+            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
+        return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
+            "state": "edited", "text": text, "text_sha256": sha256_text(text),
+            "findings": json.dumps([f.to_json_dict() for f in findings])})
+
+    def _edited(self, row: Row, text: str) -> tuple[str, list[Finding]]:
         if not text.strip():
-            raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
+            raise ReviewError(row["id"], "the edited text is empty; reject the draft instead")
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             context = _context_from(json.loads(row["context"]))
         text = whole_note(text, draft.salutation, draft.closing, draft.signature_block)
-        if text == row["text"]:
-            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
-        edited = _EditedDraft(**dict(draft), edited_text=text)
-        findings = check(edited, context, policy=self.policy)
-        return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
-            "state": "edited", "text": text, "text_sha256": sha256_text(text),
-            "findings": json.dumps([f.to_json_dict() for f in findings])})
+        return text, check(_EditedDraft(**dict(draft), edited_text=text), context, policy=self.policy)
+
+    def check_edit(self, draft_id: int, text: str) -> tuple[str, list[Finding]]:
+        """The whole note an ``edit`` with ``text`` would save, and its findings; nothing is saved or signed.
+
+        Example::
+
+            note, findings = queue.check_edit(7, "Congratulations on 2 million miles.")
+        """
+        return self._edited(self._row(draft_id), text)
+
+    def request_change(self, draft_id: int, reviewer: Reviewer, *, version: int, guidance: str,
+                       model: ChatModel | str | None = None, prompt: str | None = None,
+                       current: CustomerHistory | CustomerContext | None = None, as_of: AsOf | None = None,
+                       business_events: Sequence[Any] = ()) -> QueuedDraft:
+        """Draft the note again with the reviewer's ``guidance`` in the prompt ("mention the flight, not
+        the seat"): the next version of the same draft, ``drafted``, checked, needing its own approval.
+
+        Signed ``request_change`` with the guidance as the reason. Drafted from the stored context, for
+        the same moment, channel and signers, with the draft's ``model`` name and prompt version (else
+        a ``ReviewError`` before any model call); given ``current`` and ``as_of``, the moment is
+        re-checked first. ``PromptStats.changes_requested`` counts requests per prompt version.
+
+        Example::
+
+            queue.request_change(7, alice, version=1, guidance="Mention the flight, not the seat.",
+                                 model=model, current=history, as_of=now)
+        """
+        guidance = guidance_text(draft_id, guidance)
+        row = self._row(draft_id)
+        self._expect(row, version, "request a change to", EDITABLE)
+        with reading_row(self.path, "drafts", row):
+            draft = Draft.model_validate_json(row["draft"])
+            context = _context_from(json.loads(row["context"]))
+        if current is not None:
+            ctx = self._current_context(draft, current, as_of, business_events)
+            reasons = self._moment_reasons(draft, ctx, ())
+            if reasons:
+                raise MomentGoneError(draft_id, draft.moment.key, reasons)
+        new = redraft(draft_id, context, draft, guidance, previous_text=row["text"], model=model,
+                      prompt=prompt)
+        findings = json.dumps([f.to_json_dict() for f in check(new, context, policy=self.policy)])
+        update = {"state": "drafted", "text": new.text, "text_sha256": sha256_text(new.text),
+                  "model_text": new.text, "draft": new.model_dump_json(), "findings": findings}
+        return self._decide(draft_id, version, "request a change to", EDITABLE, reviewer, "request_change",
+                            guidance, update)
 
     def reject(self, draft_id: int, reviewer: Reviewer, *, version: int, reason: str) -> QueuedDraft:
         """Reject the draft (also an approved one, before export); ``reason`` is required."""

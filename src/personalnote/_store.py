@@ -91,6 +91,45 @@ CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
 BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be deleted'); END;
 """
 
+_SIGNATURES = """
+CREATE TABLE {table} (
+    seq INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    customer_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    signers TEXT NOT NULL,
+    reviewer_id TEXT NOT NULL,
+    printed_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override', 'request_change')),
+    reason TEXT,
+    version INTEGER NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    diff TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    context_hash TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL UNIQUE
+)
+"""
+
+#: reviewer accounts (schema 4): the password hash is argon2id (personalnote.web); a disabled account
+#: cannot log in, and is never deleted (its id stays in the signatures it made)
+_REVIEWERS = """
+CREATE TABLE reviewers (
+    id TEXT PRIMARY KEY,
+    printed_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)"""
+
 _SCHEMA = f"""
 CREATE TABLE drafts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -120,29 +159,7 @@ CREATE TABLE drafts (
 CREATE UNIQUE INDEX drafts_one_open
     ON drafts (customer_id, moment_key, context_hash, prompt, prompt_version) WHERE state <> 'rejected';
 CREATE INDEX drafts_by_state ON drafts (state, id);
-CREATE TABLE signatures (
-    seq INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts (id),
-    customer_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    signers TEXT NOT NULL,
-    reviewer_id TEXT NOT NULL,
-    printed_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    signed_at TEXT NOT NULL,
-    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override')),
-    reason TEXT,
-    version INTEGER NOT NULL,
-    text_sha256 TEXT NOT NULL,
-    diff TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    context_hash TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    row_hash TEXT NOT NULL UNIQUE
-);
+{_SIGNATURES.format(table='signatures').strip()};
 CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);
 CREATE TABLE chain_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -161,11 +178,13 @@ CREATE TABLE exports (
     path TEXT NOT NULL,
     exported_at TEXT NOT NULL
 );
+{_REVIEWERS};
 {_APPEND_ONLY.format(table="signatures")}
 {_APPEND_ONLY.format(table="exports")}
 """
 
-#: the schema version ``_SCHEMA`` makes; ``_MIGRATIONS`` then brings it to ``STORE_SCHEMA_VERSION``
+#: the schema version whose tables ``_SCHEMA`` holds (with schema 4's reviewers and signature meanings
+#: already in it); ``_MIGRATIONS`` holds the steps that are plain SQL
 _BASE_SCHEMA_VERSION = 2
 
 #: from version N to N + 1, in portable SQL (a new store is made the same way, so both are the same)
@@ -198,9 +217,24 @@ def _schema_script() -> str:
     return _SCHEMA + "".join(_MIGRATIONS[version] for version in sorted(_MIGRATIONS))
 
 
+def _postgres_steps() -> dict[int, str]:
+    """``_MIGRATIONS`` for PostgreSQL, which changes a CHECK constraint in place: from 3 to 4, the
+    signatures' meanings (as ``_SIGNATURES`` has them now) and the reviewers' table."""
+    meanings = re.search(r"CHECK \((meaning IN \([^)]*\))\)", _SIGNATURES)
+    assert meanings is not None
+    return {**_MIGRATIONS, 3: "ALTER TABLE signatures DROP CONSTRAINT signatures_meaning_check;\n"
+                              "ALTER TABLE signatures ADD CONSTRAINT signatures_meaning_check "
+                              f"CHECK ({meanings[1]});\n{_REVIEWERS};\n"}
+
+
 def store_tables() -> list[str]:
     """The store's tables, in the order its schema creates them."""
     return re.findall(r"CREATE TABLE (\w+)", _schema_script())
+
+
+class _Migrate(Exception):
+    """Raised inside the schema transaction for a store of schema 2 or 3: it is migrated after the
+    transaction rolls back (the migration needs foreign keys off, which cannot change inside one)."""
 
 
 def store_path(path: str | Path | None = None) -> Path:
@@ -265,6 +299,7 @@ class _Database(Protocol):
     def other_tables(self) -> StoreError: ...
     def create_schema(self, tx: Any, script: str, version: int) -> None: ...
     def migrate(self, tx: Any, script: str) -> None: ...
+    def upgrade(self, steps: dict[int, str]) -> None: ...
     def defer_foreign_keys(self, tx: Any) -> None: ...
     def reset_sequences(self, tx: Any) -> None: ...
     def integrity_check(self) -> str: ...
@@ -326,6 +361,39 @@ class _SQLiteDatabase:
             raise self._translate(exc) from exc
         except sqlite3.DatabaseError as exc:  # not a database, corrupt
             raise StoreError(self.name, f"not a usable SQLite database ({exc})") from None
+
+    def upgrade(self, steps: dict[int, str]) -> None:
+        """An older store brought up to date, in one transaction with foreign keys off.
+
+        2 to 3 adds each draft's experiment and arm and the outcomes table (``steps``, plain SQL). 3 to 4
+        adds the ``reviewers`` table and ``request_change`` among the signatures' meanings: SQLite
+        cannot change a CHECK constraint, so the append-only ``signatures`` table is rebuilt the way
+        SQLite's ALTER TABLE documentation says (foreign keys off, a new table, every row copied as it
+        is, the old one dropped, the new one renamed, the foreign keys checked): every row keeps its
+        MAC, and the chain verifies as before.
+        """
+        self._pragma("PRAGMA foreign_keys = OFF")
+        try:
+            with self.write() as tx:
+                found = tx.execute("PRAGMA user_version").fetchone()[0]
+                if found == C.STORE_SCHEMA_VERSION:
+                    return  # another process migrated it first
+                if found == C.KEYED_STORE_SCHEMA_VERSION:
+                    self.migrate(tx, steps[found])
+                    found += 1
+                columns = ", ".join(row[1] for row in tx.execute("PRAGMA table_info(signatures)"))
+                tx.execute(_SIGNATURES.format(table="signatures_v4"))
+                tx.execute(f"INSERT INTO signatures_v4 ({columns}) SELECT {columns} FROM signatures")
+                tx.execute("DROP TABLE signatures")
+                tx.execute("ALTER TABLE signatures_v4 RENAME TO signatures")
+                self.migrate(tx, "CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);\n"
+                             + _REVIEWERS + ";\n" + _APPEND_ONLY.format(table="signatures"))
+                if tx.execute("PRAGMA foreign_key_check").fetchall():
+                    raise StoreError(self.name, f"migrating schema {found} to {C.STORE_SCHEMA_VERSION} broke "
+                                                "a foreign key; nothing was changed")
+                tx.execute(f"PRAGMA user_version = {C.STORE_SCHEMA_VERSION}")
+        finally:
+            self._pragma("PRAGMA foreign_keys = ON")
 
     def _translate(self, exc: sqlite3.OperationalError) -> StoreError:
         if _is_busy(exc):
@@ -435,32 +503,37 @@ class Store:
             raise
 
     def _create_schema(self) -> None:
-        found = self._db.schema_version(None)
-        if found == C.STORE_SCHEMA_VERSION:
+        if self._db.schema_version(None) == C.STORE_SCHEMA_VERSION:
             return
+        try:
+            self._create_or_refuse()
+        except _Migrate:
+            self._db.upgrade(_postgres_steps() if self.dialect == "postgresql" else _MIGRATIONS)
+
+    def _create_or_refuse(self) -> None:
+        """A new store's schema; a store of another version is refused (or, for 2 and 3, ``_Migrate``)."""
+        found = self._db.schema_version(None)
         if not self.create and found == 0 and not self._db.table_count(None):
             raise self._db.not_found()
         with self.write() as tx:
             found = self._db.schema_version(tx)
             if found == C.STORE_SCHEMA_VERSION:
                 return
+            if C.KEYED_STORE_SCHEMA_VERSION <= found < C.STORE_SCHEMA_VERSION:
+                raise _Migrate
             if found == C.UNKEYED_STORE_SCHEMA_VERSION:
                 raise StoreError(self.path, f"schema version {found} is a store made before keyed signatures "
                                             "(its record is an unkeyed hash chain that anyone who can write "
                                             "the file can recompute); export what it holds with the "
                                             "personalnote version that made it, then start a new store")
-            if found != 0 and found not in _MIGRATIONS:
+            if found != 0:
                 raise StoreError(self.path, f"schema version {found} is not {C.STORE_SCHEMA_VERSION}: it was "
                                             "made by another version of personalnote; use that version")
-            if found == 0:  # a new store: the base schema and every migration, in order
-                if self._db.table_count(tx):
-                    raise self._db.other_tables()
-                self._db.create_schema(tx, _schema_script(), C.STORE_SCHEMA_VERSION)
-                return
-            while found < C.STORE_SCHEMA_VERSION:  # an older store is brought up to date, in this transaction
-                self._db.migrate(tx, _MIGRATIONS[found])
-                found += 1
-            self._db.set_schema_version(tx, C.STORE_SCHEMA_VERSION)
+            if self._db.table_count(tx):
+                raise self._db.other_tables()
+            # a new store: the base schema (with the reviewers and every signature meaning), then the
+            # migrations that are plain SQL, so a new store and a migrated one are the same
+            self._db.create_schema(tx, _schema_script(), C.STORE_SCHEMA_VERSION)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read and return its rows (busy or locked becomes ``StoreBusyError``)."""

@@ -293,16 +293,26 @@ class PostgresDatabase:
         self._identity = None
 
     def migrate(self, tx: Any, script: str) -> None:
-        """Bring an older store up to date (statement by statement, translated): the tables' owner only."""
+        """Run a schema script statement by statement, translated (``execute``)."""
+        for statement in script.split(";\n"):
+            if statement.strip():
+                self.execute(statement)
+
+    def upgrade(self, steps: dict[int, str]) -> None:
+        """Bring an older store up to date, step by step (``steps``: from version N to N + 1), in one
+        transaction: only the tables' owner may; ``init_postgres_store`` then grants any new table."""
         owned = self._run("SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
                           "WHERE schemaname = current_schema() AND tablename = 'drafts'", [])
         if not owned or not owned[0][0]:
             raise StoreError(self.name, f"its schema version is older than {C.STORE_SCHEMA_VERSION} and role "
                                         f"{self.user} may not change its tables: the owner brings it up to "
                                         "date with `personalnote store init-postgres --apply OWNER_URL`")
-        for statement in script.split(";\n"):
-            if statement.strip():
-                self.execute(statement)
+        with self.write():
+            found = self.schema_version(self)
+            while found < C.STORE_SCHEMA_VERSION:
+                self.migrate(self, steps[found])
+                found += 1
+            self.set_schema_version(self, found)
 
     def grant(self, script: str, app_role: str) -> None:
         """Grant the application's role its rights, after checking it cannot drop the triggers."""

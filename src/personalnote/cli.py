@@ -2,9 +2,10 @@
 
 The CLI is a client of the library: it imports the public names of ``personalnote``, the
 defaults in ``_constants`` (its help prints them), the loaders' text reader and the ``as_of``
-parser, nothing else; ``_cli_review`` holds the review commands and ``_cli_common`` what the
-commands share. Commands that call no model never import a model SDK. An application that
-embeds it, or a test, can give it a model::
+parser, nothing else (``cli_web`` imports the public ``personalnote.web`` when its commands run);
+``_cli_review`` holds the review commands, ``cli_web`` the web app's (``serve``, ``reviewer``) and
+``_cli_common`` what the commands share. Commands that call no model never import a model SDK. An
+application that embeds it, or a test, can give it a model::
 
     from personalnote.cli import main
     main(["draft", "customer.json", "--as-of", "2026-11-20T18:00:00Z"], model=FakeChatModel([...]))
@@ -67,6 +68,7 @@ from ._cli_review import review_parsers
 from ._loaders import read_text
 from .cli_experiments import experiment_option, experiment_options, outcome_parsers
 from .cli_store import store_parsers
+from .cli_web import web_parsers
 
 __all__ = ["EXIT_BLOCKED", "main"]
 
@@ -325,6 +327,8 @@ test and learn: an experiment, what the customers did, the report:
       --prompt-arm note@3=0.5 --prompt-arm note@4=0.5
   personalnote outcome 1 replied --at 2026-11-24 --store review.db
   personalnote stats --experiment wording-nov --store review.db
+  personalnote reviewer add alice --name "Alice Smith" --role crew --store review.db
+  personalnote serve --store review.db                 # http://127.0.0.1:8000, needs personalnote[web]
 
 --as-of takes an ISO-8601 instant (UTC without an offset) or a date alone, which means the end of
 that day (23:59:59.999999) in each customer's own time zone. Without it: $PERSONALNOTE_AS_OF, else
@@ -416,6 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     review_parsers(sub)
     outcome_parsers(sub)
     store_parsers(sub)
+    web_parsers(sub)
     return parser
 
 
