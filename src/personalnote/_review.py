@@ -84,7 +84,6 @@ from ._signatures import (
     draft_problems,
     resolve_signing_keys,
     sha256_text,
-    signature_at,
     signature_rows,
     verify_record,
 )
@@ -175,11 +174,11 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
             return self._read_queued(row, tx)
 
     def _read_queued(self, row: Row, tx: Tx | Store) -> QueuedDraft:
-        approval = signature_at(tx, row["approval_seq"])
         signatures = tuple(signature_rows(tx, row["id"]))
-        context = json.loads(row["context"])
-        in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
-                    and signatures[-1] == approval and not draft_problems(row, list(signatures)))
+        # the approval in force is the draft's own last signature (one read fewer than looking it up)
+        last = signatures[-1] if signatures else None
+        approval = last if last is not None and last.seq == row["approval_seq"] else None
+        in_force = approval_in_force(row, approval, self.keys) and not draft_problems(row, list(signatures))
         context = json.loads(row["context"])
         return QueuedDraft(
             id=row["id"], state=row["state"], version=row["version"], text=row["text"],

@@ -238,14 +238,20 @@ def decision_subject(row: Row) -> dict[str, str]:
             "signers": json.dumps(signers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
 
 
-def _head_problem(tx: Tx, keys: SigningKeys) -> str | None:
-    head = tx.execute("SELECT seq, hash, key_id, mac FROM chain_head WHERE id = 1").fetchone()
+def _read_head(tx: Tx) -> Any:
+    """The chain head, the last row's number and the row_hash of the row the head names, in one read
+    (in PostgreSQL each read is a round trip, made while holding the write lock)."""
+    return tx.execute("SELECT h.seq, h.hash, h.key_id, h.mac, (SELECT max(seq) FROM signatures), "
+                      "(SELECT row_hash FROM signatures WHERE seq = h.seq) FROM chain_head h WHERE h.id = 1"
+                      ).fetchone()
+
+
+def _head_problem(head: Any, keys: SigningKeys) -> str | None:
     if head is None:
         return "its chain head is missing"
-    seq, last_hash, key_id, mac = head
-    last = tx.execute("SELECT max(seq) FROM signatures").fetchone()[0] or 0
-    row = tx.execute("SELECT row_hash FROM signatures WHERE seq = ?", (seq,)).fetchone()
-    if last != seq or (row[0] if row else GENESIS_HASH) != last_hash:
+    seq, last_hash, key_id, mac, last, row_hash = head
+    last = last or 0
+    if last != seq or (row_hash or GENESIS_HASH) != last_hash:
         return f"its head names row {seq} but the record ends at row {last}"
     if seq == 0:
         return None if mac is None else "its empty head carries a MAC"
@@ -271,11 +277,12 @@ def append_signature(tx: Tx, keys: SigningKeys = DEV_KEYS, **fields: Any) -> Sig
     ``fields`` are every signed name but ``seq`` and ``key_id``. The head is verified first, so a
     legitimate decision never re-signs (and so launders) a record cut short or forged.
     """
-    problem = _head_problem(tx, keys)
+    head = _read_head(tx)
+    problem = _head_problem(head, keys)
     if problem is not None:
         raise ReviewError(None, f"the signature record fails verification ({problem}): nothing was signed; "
                                 "run `personalnote review verify`")
-    head_seq, head_hash = tx.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+    head_seq, head_hash = head[0], head[1]
     values = {**fields, "seq": head_seq + 1, "key_id": keys.active_id}
     key = keys.key(keys.active_id)
     assert key is not None

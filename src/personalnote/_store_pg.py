@@ -79,9 +79,18 @@ class PgRow:
 
 
 def _row_factory(cursor: Any) -> Any:
-    description = cursor.description
-    names = {column.name: i for i, column in enumerate(description or ())}
+    """Rows by name and position; the names read from the result itself (``cursor.description`` would
+    build a Column object per column for every query)."""
+    result = cursor.pgresult
+    fields = result.nfields if result is not None else 0
+    names = {(result.fname(i) or b"").decode("utf-8", "replace"): i for i in range(fields)}
     return lambda values: PgRow(values, names)
+
+
+def _has_rows(cursor: Any) -> bool:
+    """Whether the statement returned a result set (without ``cursor.description``'s Column objects)."""
+    result = cursor.pgresult
+    return result is not None and result.nfields > 0
 
 
 class PgCursor:
@@ -164,7 +173,7 @@ class PostgresDatabase:
     def _run(self, sql: str, params: Sequence[Any] | None) -> list[Any]:
         try:
             cursor = self.conn.execute(sql, params)
-            return cursor.fetchall() if cursor.description is not None else []
+            return cursor.fetchall() if _has_rows(cursor) else []
         except self._pg.Error as exc:
             raise self._translate(exc) from exc
 
@@ -213,7 +222,7 @@ class PostgresDatabase:
                 query += f" RETURNING {returning}"
         try:
             cursor = self.conn.execute(query, list(params))
-            rows = cursor.fetchall() if cursor.description is not None else []
+            rows = cursor.fetchall() if _has_rows(cursor) else []
         except self._pg.Error as exc:
             raise self._translate(exc) from exc
         if returning is not None:
