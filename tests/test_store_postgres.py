@@ -27,14 +27,17 @@ from personalnote.web import create_app
 
 from .support import (
     ALICE,
+    AS_OF,
     BOB,
     LATER,
     WEB_PASSWORD,
+    SlowModel,
     Stores,
     Target,
     clean_draft,
     flyer,
     flyer_context,
+    numbered_flyer,
     web_store,
 )
 
@@ -359,6 +362,19 @@ def test_store_copy_on_the_command_line(stores: Stores, tmp_path: Path,
     assert copied["rows"]["signatures"] == 4 and copied["report"]["ok"] is True
     assert main(["store", "copy", str(source), str(target)]) == 2
     assert "is not empty" in capsys.readouterr().err
+
+
+def test_a_batch_queues_into_postgresql_and_a_rerun_skips_what_is_queued(pg: Stores) -> None:
+    """draft_many's queue writer opens its own connection (in its own thread) from the queue's target."""
+    target = pg.new("batch")
+    histories = [numbered_flyer(i) for i in range(5)]
+    with pn.ReviewQueue(target) as queue:
+        first = pn.draft_many(histories[:3], as_of=AS_OF, model=SlowModel(), queue=queue, progress=False)
+        assert [o.queue_id for o in first.with_status("drafted")] == [1, 2, 3]
+        model = SlowModel()
+        again = pn.draft_many(histories, as_of=AS_OF, model=model, queue=queue, progress=False)
+        assert sorted(model.calls) == ["C-003", "C-004"] and again.counts["skipped"] == 3
+        assert [d.id for d in queue.pending()] == [1, 2, 3, 4, 5]
 
 
 # --- the review web app on PostgreSQL ----------------------------------------------------------------
