@@ -13,7 +13,9 @@ connection, released together by a barrier. Two scenarios on each backend:
   signature chain (one append per decision) is shared.
 
 Figures: decisions committed, wall seconds from the barrier to the last reviewer done, decisions
-per second, ``StaleDraftError``s, drafts found already decided, and any other exception: there
+per second, ``StaleDraftError``s, drafts found already decided, the CPU seconds the reviewer
+processes used and, for PostgreSQL, the CPU its server processes used (on this machine, beside
+them), and any other exception: there
 must be none, and the script fails if one escapes, or if a draft is not decided exactly once, or
 if the signature record does not verify afterwards. PostgreSQL is a server of the run's own
 (``personalnote.testing.TemporaryPostgres``: initdb into a temporary folder, a unix socket; fsync on).
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import tempfile
 import time
@@ -76,7 +79,7 @@ def reviewer(target: str | Path, worker: int, ids: list[int], barrier: Any, resu
     me = pn.Reviewer(f"reviewer-{worker}", f"Reviewer {worker}", "bench")
     edited = DRAFT.text.replace("with us", f"with us, from reviewer {worker},")
     barrier.wait(timeout=600)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     for n, draft_id in enumerate(ids):
         try:
             item = queue.get(draft_id)
@@ -95,14 +98,25 @@ def reviewer(target: str | Path, worker: int, ids: list[int], barrier: Any, resu
             counts["stale"] += 1
         except Exception as exc:  # anything else escaping is what the bench must show
             counts[f"other: {type(exc).__name__}: {str(exc)[:160]}"] += 1
-    finished = time.monotonic()
+    finished, cpu = time.monotonic(), time.process_time() - cpu
     queue.close()
-    results.put((worker, started, finished, dict(counts)))
+    results.put((worker, started, finished, {**counts, "cpu": cpu}))
 
 
-def run(target: str | Path, scenario: str, processes: int, drafts: int) -> dict[str, Any]:
-    """One scenario on a new, empty store at ``target``: the counts, the time, the chain afterwards."""
+def _server_cpu(server_pid: int | None) -> float:
+    """CPU seconds of the PostgreSQL server's ended backends (the postmaster's reaped children)."""
+    if server_pid is None:
+        return 0.0
+    fields = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+
+
+def run(target: str | Path, scenario: str, processes: int, drafts: int,
+        server_pid: int | None = None) -> dict[str, Any]:
+    """One scenario on a new, empty store at ``target``: the counts, the time, the chain afterwards;
+    with ``server_pid`` (PostgreSQL's postmaster), the CPU its backends used."""
     ids = _fill(target, drafts)
+    server_before = _server_cpu(server_pid)
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(processes), context.Queue()
     shares = ([random.Random(w).sample(ids, len(ids)) for w in range(processes)] if scenario == "contended"
@@ -114,8 +128,12 @@ def run(target: str | Path, scenario: str, processes: int, drafts: int) -> dict[
     reports = [results.get(timeout=3600) for _ in workers]
     for process in workers:
         process.join(timeout=600)
+    time.sleep(0.5)  # the backends of the reviewers' closed connections exit and are reaped
+    server_cpu = _server_cpu(server_pid) - server_before
     totals: Counter[str] = Counter()
+    client_cpu = 0.0
     for _, _, _, counts in reports:
+        client_cpu += counts.pop("cpu")
         totals.update(counts)
     wall = max(r[2] for r in reports) - min(r[1] for r in reports)
     other = {k: v for k, v in totals.items() if k.startswith("other")}
@@ -126,6 +144,8 @@ def run(target: str | Path, scenario: str, processes: int, drafts: int) -> dict[
             "stale": totals["stale"], "already_decided": totals["already decided"],
             "other": sum(other.values()), "other_kinds": other, "wall_s": round(wall, 3),
             "decisions_per_s": round(totals["decided"] / wall, 1) if wall else None,
+            "reviewers_cpu_s": round(client_cpu, 2),
+            "server_cpu_s": round(server_cpu, 2) if server_pid else None,
             "chain_ok": report.ok, "chain_rows": report.rows, "states": dict(states),
             "exit_codes": [p.exitcode for p in workers]}
 
@@ -152,26 +172,29 @@ def main() -> None:
         try:
             for backend in backends:
                 for scenario in ("contended", "own drafts"):
+                    pid = None
                     if backend == "postgresql":
-                        assert server is not None
+                        assert server is not None and server.folder is not None
                         schema = server.new_schema("bench")
                         pn.init_postgres_store(server.url("owner", schema=schema), app_role=server.app)
                         target: str | Path = server.url("app", schema=schema)
+                        pid = int((server.folder / "data" / "postmaster.pid").read_text().split()[0])
                     else:
                         target = Path(folder) / f"{scenario.replace(' ', '-')}.sqlite3"
-                    result = {"backend": backend, **run(target, scenario, args.processes, args.drafts)}
+                    result = {"backend": backend, **run(target, scenario, args.processes, args.drafts, pid)}
                     check(result)
                     runs.append(result)
                     rows.append([backend, scenario, result["processes"], result["decided"], result["wall_s"],
                                  result["decisions_per_s"], result["stale"], result["already_decided"],
-                                 result["other"]])
+                                 result["other"], result["reviewers_cpu_s"],
+                                 "-" if pid is None else result["server_cpu_s"]])
         finally:
             if server is not None:
                 server.stop()
     info = machine()
     print(f"{args.processes} reviewer processes on one queue ({machine_line(info)})\n")
     print(table(["backend", "scenario", "processes", "decisions", "wall s", "decisions/s", "StaleDraftError",
-                 "already decided", "other exceptions"], rows))
+                 "already decided", "other exceptions", "reviewers' CPU s", "server CPU s"], rows))
     print("\nother exceptions: 0 in every run (checked); every draft decided once; the record verifies")
     if not args.no_write:
         print(f"wrote {write_result('queue_concurrency', {'runs': runs})}")
