@@ -12,6 +12,9 @@ connection, released together by a barrier. Two scenarios on each backend:
 - ``own drafts``: each reviewer decides its own share, so no two decide the same draft: only the
   signature chain (one append per decision) is shared.
 
+And a batch job's side: ``--drafts`` drafts queued (``submit``, which checks each draft) by one
+process, then by ``--processes`` processes each queueing its share.
+
 Figures: decisions committed, wall seconds from the barrier to the last reviewer done, decisions
 per second, ``StaleDraftError``s, drafts found already decided, the CPU seconds the reviewer
 processes used and, for PostgreSQL, the CPU its server processes used (on this machine, beside
@@ -103,6 +106,23 @@ def reviewer(target: str | Path, worker: int, ids: list[int], barrier: Any, resu
     results.put((worker, started, finished, {**counts, "cpu": cpu}))
 
 
+def submitter(target: str | Path, worker: int, numbers: list[int], barrier: Any, results: Any) -> None:
+    """One process of a batch job: queue the drafts numbered ``numbers`` (each checked on submit)."""
+    counts: Counter[str] = Counter()
+    queue = pn.ReviewQueue(target)
+    barrier.wait(timeout=600)
+    started, cpu = time.monotonic(), time.process_time()
+    for n in numbers:
+        try:
+            queue.submit(_variant(n), CONTEXT)
+            counts["submitted"] += 1
+        except Exception as exc:
+            counts[f"other: {type(exc).__name__}: {str(exc)[:160]}"] += 1
+    finished, cpu = time.monotonic(), time.process_time() - cpu
+    queue.close()
+    results.put((worker, started, finished, {**counts, "cpu": cpu}))
+
+
 def _server_cpu(server_pid: int | None) -> float:
     """CPU seconds of the PostgreSQL server's ended backends (the postmaster's reaped children)."""
     if server_pid is None:
@@ -115,13 +135,14 @@ def run(target: str | Path, scenario: str, processes: int, drafts: int,
         server_pid: int | None = None) -> dict[str, Any]:
     """One scenario on a new, empty store at ``target``: the counts, the time, the chain afterwards;
     with ``server_pid`` (PostgreSQL's postmaster), the CPU its backends used."""
-    ids = _fill(target, drafts)
+    ids = list(range(drafts)) if scenario == "submit" else _fill(target, drafts)
     server_before = _server_cpu(server_pid)
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(processes), context.Queue()
     shares = ([random.Random(w).sample(ids, len(ids)) for w in range(processes)] if scenario == "contended"
               else [ids[w::processes] for w in range(processes)])
-    workers = [context.Process(target=reviewer, args=(target, w, shares[w], barrier, results))
+    work = submitter if scenario == "submit" else reviewer
+    workers = [context.Process(target=work, args=(target, w, shares[w], barrier, results))
                for w in range(processes)]
     for process in workers:
         process.start()
@@ -140,6 +161,15 @@ def run(target: str | Path, scenario: str, processes: int, drafts: int,
     with pn.ReviewQueue(target) as queue:
         report = queue.verify()
         states = Counter(d.state for d in queue.drafts())
+    if scenario == "submit":
+        return {"scenario": scenario, "processes": processes, "drafts": drafts,
+                "submitted": totals["submitted"], "queued": sum(states.values()),
+                "other": sum(other.values()),
+                "other_kinds": other, "wall_s": round(wall, 3),
+                "submits_per_s": round(totals["submitted"] / wall, 1) if wall else None,
+                "writers_cpu_s": round(client_cpu, 2),
+                "server_cpu_s": round(server_cpu, 2) if server_pid else None,
+                "exit_codes": [p.exitcode for p in workers]}
     return {"scenario": scenario, "processes": processes, "drafts": drafts, "decided": totals["decided"],
             "stale": totals["stale"], "already_decided": totals["already decided"],
             "other": sum(other.values()), "other_kinds": other, "wall_s": round(wall, 3),
@@ -151,8 +181,12 @@ def run(target: str | Path, scenario: str, processes: int, drafts: int,
 
 
 def check(result: dict[str, Any]) -> None:
-    """Nothing else escapes; every draft decided exactly once; the record verifies."""
+    """Nothing else escapes; every draft decided (or queued) exactly once; the record verifies."""
     assert result["other"] == 0, f"exceptions other than StaleDraftError escaped: {result['other_kinds']}"
+    if result["scenario"] == "submit":
+        assert result["submitted"] == result["queued"] == result["drafts"], result
+        assert result["exit_codes"] == [0] * result["processes"], result
+        return
     assert result["decided"] == result["drafts"] == result["chain_rows"], result
     assert result["chain_ok"] and result["states"].get("drafted", 0) == 0, result
     assert result["exit_codes"] == [0] * result["processes"], result
@@ -166,12 +200,14 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; do not write bench/results")
     args = parser.parse_args()
     backends = args.backends.split(",")
-    rows, runs = [], []
+    rows, submits, runs = [], [], []
+    plan = [("contended", args.processes), ("own drafts", args.processes), ("submit", 1),
+            ("submit", args.processes)]
     with tempfile.TemporaryDirectory(prefix="pn-queue-bench-") as folder:
         server = TemporaryPostgres().start() if "postgresql" in backends else None
         try:
             for backend in backends:
-                for scenario in ("contended", "own drafts"):
+                for scenario, processes in plan:
                     pid = None
                     if backend == "postgresql":
                         assert server is not None and server.folder is not None
@@ -180,10 +216,15 @@ def main() -> None:
                         target: str | Path = server.url("app", schema=schema)
                         pid = int((server.folder / "data" / "postmaster.pid").read_text().split()[0])
                     else:
-                        target = Path(folder) / f"{scenario.replace(' ', '-')}.sqlite3"
-                    result = {"backend": backend, **run(target, scenario, args.processes, args.drafts, pid)}
+                        target = Path(folder) / f"{scenario.replace(' ', '-')}-{processes}.sqlite3"
+                    result = {"backend": backend, **run(target, scenario, processes, args.drafts, pid)}
                     check(result)
                     runs.append(result)
+                    if scenario == "submit":
+                        submits.append([backend, processes, result["submitted"], result["wall_s"],
+                                        result["submits_per_s"], result["other"], result["writers_cpu_s"],
+                                        "-" if pid is None else result["server_cpu_s"]])
+                        continue
                     rows.append([backend, scenario, result["processes"], result["decided"], result["wall_s"],
                                  result["decisions_per_s"], result["stale"], result["already_decided"],
                                  result["other"], result["reviewers_cpu_s"],
@@ -195,7 +236,12 @@ def main() -> None:
     print(f"{args.processes} reviewer processes on one queue ({machine_line(info)})\n")
     print(table(["backend", "scenario", "processes", "decisions", "wall s", "decisions/s", "StaleDraftError",
                  "already decided", "other exceptions", "reviewers' CPU s", "server CPU s"], rows))
-    print("\nother exceptions: 0 in every run (checked); every draft decided once; the record verifies")
+    print(f"\na batch job queueing {args.drafts} drafts (each checked on submit), in 1 and "
+          f"{args.processes} processes\n")
+    print(table(["backend", "processes", "submitted", "wall s", "submits/s", "other exceptions",
+                 "writers' CPU s", "server CPU s"], submits))
+    print("\nother exceptions: 0 in every run (checked); every draft decided (or queued) once; the record "
+          "verifies")
     if not args.no_write:
         print(f"wrote {write_result('queue_concurrency', {'runs': runs})}")
 
