@@ -11,7 +11,8 @@ A ``postgresql://`` URL opens the same store in PostgreSQL instead (``_store_pg`
 the same schema and queries, translated by a thin dialect; writers take turns on an advisory
 lock as they do here. Write the store's SQL once, portably: ``?`` parameters, TEXT, INTEGER
 and REAL columns, ``INTEGER PRIMARY KEY`` ids, no SQLite-only functions; an append-only table
-gets the ``_APPEND_ONLY`` triggers; ``read()`` gives a consistent snapshot for several reads.
+gets the ``APPEND_ONLY`` triggers; ``read()`` gives a consistent snapshot for several reads.
+The schema and its migrations are in ``_store_schema``.
 
 The schema's ``signatures`` and ``exports`` tables are append-only: triggers refuse UPDATE
 and DELETE on them. Each signature row and the chain head carry a keyed MAC (``_signatures``); a
@@ -28,7 +29,6 @@ Example::
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -46,6 +46,16 @@ from ._errors import (
 )
 from ._store_dialect import is_postgres_url, setup_script
 from ._store_pg import PostgresDatabase
+from ._store_schema import (
+    APPEND_ONLY,
+    GENESIS_HASH,
+    MIGRATIONS,
+    REVIEWERS,
+    SIGNATURES,
+    postgres_steps,
+    schema_script,
+    store_tables,
+)
 
 __all__ = ["GENESIS_HASH", "Row", "Store", "Tx", "init_postgres_store", "is_postgres_url",
            "postgres_setup_sql", "store_location", "store_path", "store_tables"]
@@ -81,155 +91,7 @@ class Tx(Protocol):
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object: ...
 
 
-#: the "previous hash" of the first signature row
-GENESIS_HASH = "0" * 64
-
-_APPEND_ONLY = """
-CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
-BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be changed'); END;
-CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
-BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be deleted'); END;
-"""
-
-_SIGNATURES = """
-CREATE TABLE {table} (
-    seq INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts (id),
-    customer_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    signers TEXT NOT NULL,
-    reviewer_id TEXT NOT NULL,
-    printed_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    signed_at TEXT NOT NULL,
-    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override', 'request_change')),
-    reason TEXT,
-    version INTEGER NOT NULL,
-    text_sha256 TEXT NOT NULL,
-    diff TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    context_hash TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    row_hash TEXT NOT NULL UNIQUE
-)
-"""
-
-#: reviewer accounts (schema 4): the password hash is argon2id (personalnote.web); a disabled account
-#: cannot log in, and is never deleted (its id stays in the signatures it made)
-_REVIEWERS = """
-CREATE TABLE reviewers (
-    id TEXT PRIMARY KEY,
-    printed_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-)"""
-
-_SCHEMA = f"""
-CREATE TABLE drafts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    customer_id TEXT NOT NULL,
-    moment_kind TEXT NOT NULL,
-    moment_key TEXT NOT NULL,
-    context_hash TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    model TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('drafted', 'edited', 'approved', 'rejected', 'exported')),
-    version INTEGER NOT NULL CHECK (version >= 1),
-    text TEXT NOT NULL,
-    text_sha256 TEXT NOT NULL,
-    model_text TEXT NOT NULL,
-    findings TEXT NOT NULL,
-    draft TEXT NOT NULL,
-    context TEXT NOT NULL,
-    source TEXT,
-    approval_seq INTEGER REFERENCES signatures (seq),
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    first_exported_at TEXT,
-    last_exported_at TEXT,
-    export_count INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX drafts_one_open
-    ON drafts (customer_id, moment_key, context_hash, prompt, prompt_version) WHERE state <> 'rejected';
-CREATE INDEX drafts_by_state ON drafts (state, id);
-{_SIGNATURES.format(table='signatures').strip()};
-CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);
-CREATE TABLE chain_head (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    seq INTEGER NOT NULL,
-    hash TEXT NOT NULL,
-    key_id TEXT,
-    mac TEXT
-);
-INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}');
-CREATE TABLE exports (
-    id INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts (id),
-    version INTEGER NOT NULL,
-    text_sha256 TEXT NOT NULL,
-    format TEXT NOT NULL,
-    path TEXT NOT NULL,
-    exported_at TEXT NOT NULL
-);
-{_REVIEWERS};
-{_APPEND_ONLY.format(table="signatures")}
-{_APPEND_ONLY.format(table="exports")}
-"""
-
-#: the schema version whose tables ``_SCHEMA`` holds (with schema 4's reviewers and signature meanings
-#: already in it); ``_MIGRATIONS`` holds the steps that are plain SQL
-_BASE_SCHEMA_VERSION = 2
-
-#: from version N to N + 1, in portable SQL (a new store is made the same way, so both are the same)
-_MIGRATIONS: dict[int, str] = {
-    # 3: each draft's experiment and arm (the prompt as name@version); what happened after a note went
-    # out (append-only, like the signatures)
-    2: f"""
-ALTER TABLE drafts ADD COLUMN experiment TEXT;
-ALTER TABLE drafts ADD COLUMN arm TEXT;
-CREATE INDEX drafts_by_experiment ON drafts (experiment, arm);
-CREATE TABLE outcomes (
-    id INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts (id),
-    customer_id TEXT NOT NULL,
-    outcome TEXT NOT NULL CHECK (outcome IN ({", ".join(f"'{o}'" for o in C.OUTCOMES)})),
-    at TEXT NOT NULL,
-    note TEXT,
-    recorded_at TEXT NOT NULL
-);
-CREATE INDEX outcomes_by_draft ON outcomes (draft_id, id);
-{_APPEND_ONLY.format(table="outcomes")}
-""",
-}
-
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-
-
-def _schema_script() -> str:
-    """A new store's whole schema: the base and then every migration, in order."""
-    return _SCHEMA + "".join(_MIGRATIONS[version] for version in sorted(_MIGRATIONS))
-
-
-def _postgres_steps() -> dict[int, str]:
-    """``_MIGRATIONS`` for PostgreSQL, which changes a CHECK constraint in place: from 3 to 4, the
-    signatures' meanings (as ``_SIGNATURES`` has them now) and the reviewers' table."""
-    meanings = re.search(r"CHECK \((meaning IN \([^)]*\))\)", _SIGNATURES)
-    assert meanings is not None
-    return {**_MIGRATIONS, 3: "ALTER TABLE signatures DROP CONSTRAINT signatures_meaning_check;\n"
-                              "ALTER TABLE signatures ADD CONSTRAINT signatures_meaning_check "
-                              f"CHECK ({meanings[1]});\n{_REVIEWERS};\n"}
-
-
-def store_tables() -> list[str]:
-    """The store's tables, in the order its schema creates them."""
-    return re.findall(r"CREATE TABLE (\w+)", _schema_script())
 
 
 class _Migrate(Exception):
@@ -382,12 +244,12 @@ class _SQLiteDatabase:
                     self.migrate(tx, steps[found])
                     found += 1
                 columns = ", ".join(row[1] for row in tx.execute("PRAGMA table_info(signatures)"))
-                tx.execute(_SIGNATURES.format(table="signatures_v4"))
+                tx.execute(SIGNATURES.format(table="signatures_v4"))
                 tx.execute(f"INSERT INTO signatures_v4 ({columns}) SELECT {columns} FROM signatures")
                 tx.execute("DROP TABLE signatures")
                 tx.execute("ALTER TABLE signatures_v4 RENAME TO signatures")
                 self.migrate(tx, "CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);\n"
-                             + _REVIEWERS + ";\n" + _APPEND_ONLY.format(table="signatures"))
+                             + REVIEWERS + ";\n" + APPEND_ONLY.format(table="signatures"))
                 if tx.execute("PRAGMA foreign_key_check").fetchall():
                     raise StoreError(self.name, f"migrating schema {found} to {C.STORE_SCHEMA_VERSION} broke "
                                                 "a foreign key; nothing was changed")
@@ -508,7 +370,7 @@ class Store:
         try:
             self._create_or_refuse()
         except _Migrate:
-            self._db.upgrade(_postgres_steps() if self.dialect == "postgresql" else _MIGRATIONS)
+            self._db.upgrade(postgres_steps() if self.dialect == "postgresql" else MIGRATIONS)
 
     def _create_or_refuse(self) -> None:
         """A new store's schema; a store of another version is refused (or, for 2 and 3, ``_Migrate``)."""
@@ -533,7 +395,7 @@ class Store:
                 raise self._db.other_tables()
             # a new store: the base schema (with the reviewers and every signature meaning), then the
             # migrations that are plain SQL, so a new store and a migrated one are the same
-            self._db.create_schema(tx, _schema_script(), C.STORE_SCHEMA_VERSION)
+            self._db.create_schema(tx, schema_script(), C.STORE_SCHEMA_VERSION)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read and return its rows (busy or locked becomes ``StoreBusyError``)."""
@@ -574,7 +436,7 @@ def postgres_setup_sql(*, app_role: str = C.POSTGRES_APP_ROLE,
 
         print(postgres_setup_sql(app_role="notes_app"))    # or: personalnote store init-postgres
     """
-    return setup_script(_schema_script(), C.STORE_SCHEMA_VERSION, app_role, owner_role)
+    return setup_script(schema_script(), C.STORE_SCHEMA_VERSION, app_role, owner_role)
 
 
 def init_postgres_store(owner_url: str, *, app_role: str = C.POSTGRES_APP_ROLE) -> str:
@@ -594,7 +456,7 @@ def init_postgres_store(owner_url: str, *, app_role: str = C.POSTGRES_APP_ROLE) 
     store = Store(owner_url, create=True)
     try:
         if isinstance(store._db, PostgresDatabase):
-            store._db.grant(_schema_script(), app_role)
+            store._db.grant(schema_script(), app_role)
         return str(store.path)
     finally:
         store.close()
