@@ -68,6 +68,7 @@ from ._cli_eval import eval_parser, examples_option, style_options
 from ._cli_review import review_parsers
 from ._loaders import read_text
 from .cli_experiments import experiment_option, experiment_options, outcome_parsers
+from .cli_store import store_parsers
 from .cli_web import web_parsers
 
 __all__ = ["EXIT_BLOCKED", "main"]
@@ -422,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     review_parsers(sub)
     eval_parser(sub)
     outcome_parsers(sub)
+    store_parsers(sub)
     web_parsers(sub)
     return parser
 
