@@ -17,7 +17,16 @@ from personalnote._export import edit_distance
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel, allowed_fact_ids, answer_for
 
-from .support import HOUSE_LINE, REVIEWED, Script, ScriptedServer, completion, fixture_context, reviewed_queue
+from .support import (
+    HOUSE_LINE,
+    REVIEWED,
+    Script,
+    ScriptedServer,
+    Target,
+    completion,
+    fixture_context,
+    reviewed_queue,
+)
 
 
 @pytest.fixture
@@ -171,3 +180,16 @@ def test_eval_through_an_openai_compatible_server(store: Path, scripted: Callabl
     assert [d.blocking for d in report.drafts] == [(), (), ()] and sum(report.returned.values()) == 0
     assert report.drafts[1].distance == 0 and report.drafts[0].distance is not None
     assert report.drafts[0].distance < report.drafts[0].reviewed_distance  # type: ignore[operator]
+
+
+def test_the_replay_house_style_and_edit_summary_on_each_store_backend(store_url: Target) -> None:
+    """The queries behind eval, the house style and the edit summary are the store's portable SQL."""
+    with reviewed_queue(store_url) as queue:
+        report = pn.evaluate(queue, prompt="note", model="fake", examples=3)
+        assert [d.decision for d in report.drafts] == ["edited", "approved", "rejected"]
+        assert report.drafts[0].returned == ("clock_time", "unsupported_detail")
+        assert report.drafts[0].examples == (2,)
+        assert [e.customer_id for e in pn.HouseStyle(queue).examples] == ["C-1001", "C-2626"]
+        (summary,) = queue.edit_summary()
+        assert summary.edited == 1 and ("at 3:41pm", 1) in summary.deleted
+        assert queue.context(1).context_hash() == queue.get(1).draft.provenance.context_hash
