@@ -18,9 +18,9 @@ Reported per arm (and per moment kind): the mean edit distance to the approved t
 drafts that end with the house line exactly, the drafts with blocking findings, the findings
 reviewers fixed that came back, errors, and the seconds the arm took.
 
-Run (several minutes on the embedded model)::
+Run (27 minutes on the embedded model on 2 busy cores, with `--max-candidates 3`)::
 
-    .venv/bin/python bench/house_style.py                    # writes bench/results/house_style.json
+    .venv/bin/python bench/house_style.py --max-candidates 3 # writes bench/results/house_style.json
     .venv/bin/python bench/house_style.py --model fake       # the harness only, instantly
     .venv/bin/python bench/house_style.py --limit 12 --output /tmp/hs.json
 """
