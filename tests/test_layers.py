@@ -34,7 +34,7 @@ STEPS: list[tuple[str, set[str]]] = [
     ("review data", {"_store", "_signatures", "_queue_types"}),
     ("export", {"_export"}),
     ("review", {"_review"}),
-    ("batch", {"_batch_report", "_batch", "_batch_api"}),
+    ("batch", {"_batch_report", "_batch_work", "_batch", "_batch_api", "_engine_dask"}),
     ("notebooks", {"_display", "_widgets"}),
     ("interface", {"__init__", "_cli_common", "_cli_review", "cli", "__main__"}),
 ]

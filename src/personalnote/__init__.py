@@ -18,6 +18,7 @@ from ._context import CustomerContext, Fact, Relationship, build_context
 from ._detectors import register_detector, registered_detectors
 from ._draft import adraft_note, draft_note
 from ._draft_types import Claim, Draft, Finding, Provenance, Sentence
+from ._engine_dask import dask_executor
 from ._errors import (
     ArgumentError,
     BatchError,
@@ -172,6 +173,7 @@ __all__ = [
     "build_context",
     "check",
     "check_text",
+    "dask_executor",
     "draft_many",
     "draft_note",
     "export_presets",

@@ -15,6 +15,10 @@ time (an ``asyncio.Semaphore``); ``draft_many`` runs it from synchronous code.
   exception is a bug: it is that customer's outcome too, no new customer is started (the bug
   would likely hit them all and spend tokens each time), customers in flight finish, and
   ``BatchError`` is raised at the end with the whole result (``.result``).
+- **Every core, every machine.** With ``executor`` (any ``concurrent.futures.Executor``: a
+  ``ProcessPoolExecutor``, or a Dask cluster's from ``dask_executor``), each customer's context,
+  moments and prompt, and each candidate's checks, run in the executor (``_batch_work``); the
+  model calls, the cost cap and the queue stay in this process.
 
 Example::
 
@@ -32,7 +36,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sized
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -45,17 +49,16 @@ from ._batch_report import (
     OutcomeStatus,
     failure_reason,
 )
+from ._batch_work import Offload, WorkSpec, prepare
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._context import CustomerContext
-from ._draft import Customer, arun_job, new_job, plan_note, prompt_name
+from ._draft import Customer, arun_job, prompt_name
 from ._draft_types import Draft
-from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._errors import ArgumentError, BatchError, ConfigurationError, CostCapError, PersonalNoteError
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob
-from ._moment_types import MomentReport
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
 from ._prompts import load_prompt
-from ._queue_types import DraftKey
 from ._resolve import resolve_model
 from ._review import ReviewQueue
 from ._tokens import TokenCounter
@@ -76,6 +79,8 @@ class ManyOptions(DraftOptions, total=False):
     - ``max_cost_usd``: never spend more than this [no cap]
     - ``progress``: True, False, or None for a bar only on a terminal or in a notebook [None]
     - ``source``: recorded with each queued draft: a path, or customer id → path [none]
+    - ``executor``: a ``concurrent.futures.Executor`` to run each customer's CPU work in (a
+      ``ProcessPoolExecutor``, ``dask_executor(...)``) [this process]
     """
 
     as_of: AsOf | None
@@ -85,6 +90,7 @@ class ManyOptions(DraftOptions, total=False):
     max_cost_usd: float | None
     progress: bool | None
     source: Source
+    executor: Executor | None
 
 
 _BATCH_KEYS = frozenset(ManyOptions.__optional_keys__ - DraftOptions.__optional_keys__)
@@ -108,21 +114,11 @@ class Planner:
         self.options = options
         self.template = load_prompt(prompt_name(options, model))
         self.queued = queue.open_keys() if queue is not None else {}
+        self.spec = WorkSpec(self.as_of, options, self.template, model, caller)
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
-        plan = plan_note(customer, self.as_of, self.options["moment"], self.options["business_events"],
-                         self.options["channel"], caller=self.caller)
-        if isinstance(plan, MomentReport):
-            reasons = tuple(plan.no_note_reasons)
-            return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
-                                   no_note_reasons=reasons)
-        ctx, moment = plan
-        key = DraftKey(ctx.customer_id, moment.key, ctx.context_hash(), self.template.name,
-                       self.template.version)
-        if key in self.queued:
-            return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=self.queued[key])
-        return new_job(ctx, moment, self.model, self.options)
+        return prepare(customer, self.spec, self.queued)
 
     def drafted(self, job: DraftJob, draft: Draft, queue: ReviewQueue | None = None) -> CustomerOutcome:
         """Queue the draft (in ``queue``, else the planner's queue, if any) and say so."""
@@ -275,8 +271,9 @@ class _QueueWriter:
 class _Run:
     """One ``adraft_many`` call: the planner, the loop options, why it stopped, the progress bar."""
 
-    def __init__(self, planner: Planner, bar: Any) -> None:
+    def __init__(self, planner: Planner, bar: Any, executor: Executor | None = None) -> None:
         self.planner, self.bar = planner, bar
+        self.offload = Offload(executor, planner.spec, planner.queued) if executor is not None else None
         self.writer = _QueueWriter(planner.queue, planner) if planner.queue is not None else None
         self.stopped: str | None = None  # why no more customers are started
         self.tally: Counter[str] = Counter()
@@ -287,11 +284,14 @@ class _Run:
         customer_id, job, draft = "?", None, None
         try:
             customer_id = customer_id_of(customer)
-            planned = self.planner.plan(customer)
+            if self.offload is not None:
+                planned = await self.offload.prepare(customer_id, customer)
+            else:
+                planned = self.planner.plan(customer)
             if isinstance(planned, CustomerOutcome):
                 return planned
             job = planned
-            draft = await arun_job(job)
+            draft = await arun_job(job, self.offload.check if self.offload is not None else None)
             return await self.writer.drafted(job, draft) if self.writer else self.planner.drafted(job, draft)
         except CostCapError as exc:
             self.stopped = self.stopped or NOT_STARTED_COST_CAP
@@ -356,7 +356,7 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
     """Draft a note for every customer, ``concurrency`` at a time (see the module docstring).
 
     The keyword arguments are the ``ManyOptions``: the batch's own (``as_of``, ``model``,
-    ``queue``, ``concurrency``, ``max_cost_usd``, ``progress``, ``source``) and the
+    ``queue``, ``concurrency``, ``max_cost_usd``, ``progress``, ``source``, ``executor``) and the
     ``DraftOptions`` every note is drafted with.
 
     Example::
@@ -370,6 +370,10 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
         raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
     if max_cost_usd is not None and max_cost_usd < 0:
         raise ConfigurationError(f"max_cost_usd must be 0 or more, not {max_cost_usd}")
+    executor = options.get("executor")
+    if executor is not None and not isinstance(executor, Executor):
+        raise ArgumentError("executor", executor, "a concurrent.futures.Executor (a ProcessPoolExecutor, "
+                            "personalnote.dask_executor(...)) or None", caller="adraft_many")
     chat_model = resolve_model(options.get("model"))
     price = price_table(draft_options["prices"]).get(chat_model.name)
     if max_cost_usd is not None and price is None:
@@ -380,7 +384,7 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
                       draft_options, options.get("source"), caller="adraft_many")
     start = time.perf_counter()
     with progress_bar(histories, options.get("progress"), "drafting") as bar:
-        run = _Run(planner, bar)
+        run = _Run(planner, bar, executor)
         try:
             outcomes = await run.each(histories, asyncio.Semaphore(concurrency))
         finally:

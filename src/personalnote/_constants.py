@@ -317,6 +317,12 @@ BATCH_API_PRICE_FACTOR: Final = 0.5
 BATCH_API_URL: Final = "/v1/chat/completions"
 #: customer ids listed per failure kind in a batch summary's text (the JSON lists them all)
 SUMMARY_MAX_IDS: Final = 10
+#: dask_executor: seconds to connect to a scheduler and for its first workers to join
+DASK_TIMEOUT_SECONDS: Final = 60.0
+#: dask_executor: the distributions whose versions every worker must share with the caller (the
+#: checks and prompts depend on them; the optional ones change what the checks find)
+DASK_SAME_VERSIONS: Final = ("pydantic", "tiktoken", "rapidfuzz", "nameparser", "phonenumbers",
+                             "python-stdnum", "airportsdata", "pyspellchecker")
 
 # --- the signature record (keyed) -------------------------------------------------------------
 #: the signing key itself (a secret of at least SIGNING_KEY_MIN_BYTES bytes, UTF-8)

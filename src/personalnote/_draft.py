@@ -19,7 +19,8 @@ Example::
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from dataclasses import dataclass
 from typing import Any, Unpack
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
@@ -28,31 +29,45 @@ from . import _constants as C
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._compose import signers_from
 from ._context import CustomerContext, build_context
-from ._draft_types import Draft
+from ._draft_types import Draft, NoteBody
 from ._errors import ArgumentError
 from ._history import Channel, CustomerHistory
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob, InvalidAnswer
-from ._moment_types import Moment, MomentReport, NoNoteReason
+from ._moment_types import Detector, Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
 from ._options import DraftOptions, deadline_seconds, settle
-from ._prompts import load_prompt
+from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 
-__all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
+__all__ = ["Candidate", "adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
            "prompt_name"]
 
 Customer = CustomerHistory | CustomerContext
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A valid answer to compose and check: the drafting loop yields it and is sent back its ``Draft``
+    (``job.draft(note)``, here or in another process: ``arun_job``'s ``check``)."""
+
+    note: NoteBody
+
+
+#: ``arun_job``'s ``check``: a candidate's draft, made elsewhere (``draft_many``'s executor)
+CheckCandidate = Callable[[DraftJob, NoteBody], Awaitable[Draft]]
+
+
 def plan_note(customer: Customer, as_of: AsOf | None,
               moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None, *,
-              caller: str = "draft_note") -> tuple[CustomerContext, Moment] | MomentReport:
+              caller: str = "draft_note", detectors: dict[str, Detector] | None = None
+              ) -> tuple[CustomerContext, Moment] | MomentReport:
     """The moment to write about and the context with its facts, or the report saying "no note".
 
     ``as_of``: an aware datetime, a date (the end of that day in the customer's time zone) or an
     ISO-8601 string of either (``InstantError`` else).
-    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``)."""
+    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``).
+    ``detectors``: the registered ones unless given (another process is given the caller's)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
     elif isinstance(customer, CustomerHistory):
@@ -65,7 +80,7 @@ def plan_note(customer: Customer, as_of: AsOf | None,
     if isinstance(moment, Moment):
         report = find_moments(ctx, detectors={}, extra=[moment], channel=channel)
     else:
-        report = find_moments(ctx, channel=channel)
+        report = find_moments(ctx, channel=channel, detectors=detectors)
         if moment is not None and not report.no_note:
             wanted = [m for m in report.moments if m.kind == moment]
             if not wanted:
@@ -79,15 +94,15 @@ def plan_note(customer: Customer, as_of: AsOf | None,
 
 
 def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
-            options: DraftOptions) -> DraftJob:
+            options: DraftOptions, template: PromptTemplate | None = None) -> DraftJob:
     """The prompt for ``moment`` within the token budget (``ContextBudgetError`` if it cannot fit).
 
-    ``options`` are settled (every key present).
+    ``options`` are settled (every key present); ``template``: the prompt already loaded [loaded here].
     """
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
     return DraftJob(ctx, moment, channel, list(signers_from(options["signers"])), chat_model,
-                    load_prompt(prompt_name(options, chat_model)), options)
+                    template or load_prompt(prompt_name(options, chat_model)), options)
 
 
 def prompt_name(options: DraftOptions, model: ChatModel) -> str:
@@ -139,16 +154,17 @@ def draft_note(customer: Customer, *, as_of: AsOf | None = None,
     if isinstance(job, MomentReport):
         return job
     loop = _drafting(job)
-    request = next(loop)
+    step = next(loop)
     while True:
         try:
-            request = loop.send(job.model.complete(request))
+            answer = job.draft(step.note) if isinstance(step, Candidate) else job.model.complete(step)
+            step = loop.send(answer)
         except StopIteration as finished:
             draft: Draft = finished.value
             return draft
 
 
-def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
+def _drafting(job: DraftJob) -> Generator[ChatRequest | Candidate, ChatResult | Draft, Draft]:
     """The drafting loop, free of I/O: yields each request, receives the model's result.
 
     Invalid answers are re-asked with the error (tenacity, at most ``max_reasks`` times). A
@@ -158,7 +174,8 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
     what was wrong. The cleanest candidate is kept; when no framed candidate is clean, the note the
     library composes alone is. Each request carries what is left of the note's deadline
     (``deadline_seconds``); past it no new candidate is started. ``draft_note`` and ``adraft_note``
-    drive it, with ``complete`` and ``acomplete``.
+    drive it, with ``complete`` and ``acomplete``; each valid answer is yielded as a ``Candidate``
+    and sent back as its checked ``Draft``.
     """
     options, template = job.options, job.template
     max_reasks = options["max_reasks"]
@@ -175,7 +192,9 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
                 with attempt:
                     try:
                         request = job.request(messages, len(candidates), timeout=deadline - time.monotonic())
-                        note = job.parse((yield request))
+                        result = yield request
+                        assert isinstance(result, ChatResult), "a request is answered with a ChatResult"
+                        note = job.parse(result)
                     except InvalidAnswer as invalid:
                         messages = job.reask(messages, invalid)
                         raise
@@ -183,7 +202,9 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
             if candidates or job.framed:
                 break  # keep the best valid candidate so far (a framed note can be composed)
             raise job.exhausted() from None
-        candidates.append(job.draft(note))
+        checked = yield Candidate(note)
+        assert isinstance(checked, Draft), "a candidate is answered with its Draft"
+        candidates.append(checked)
         now = time.monotonic()
         out_of_time = now >= deadline or (max_seconds is not None and now - started >= max_seconds)
         if out_of_time or _done(candidates, max_candidates, job.spent(), options["max_total_tokens"]):
@@ -226,13 +247,18 @@ async def adraft_note(customer: Customer, *, as_of: AsOf | None = None,
     return await arun_job(job)
 
 
-async def arun_job(job: DraftJob) -> Draft:
-    """Drive the drafting loop for a prepared job with the model's ``acomplete``."""
+async def arun_job(job: DraftJob, check: CheckCandidate | None = None) -> Draft:
+    """Drive the drafting loop for a prepared job with the model's ``acomplete``.
+
+    ``check``: makes each candidate's draft (in an executor); else ``job.draft`` here."""
     loop = _drafting(job)
-    request = next(loop)
+    step = next(loop)
     while True:
         try:
-            request = loop.send(await job.model.acomplete(request))
+            if isinstance(step, Candidate):
+                step = loop.send(await check(job, step.note) if check is not None else job.draft(step.note))
+            else:
+                step = loop.send(await job.model.acomplete(step))
         except StopIteration as finished:
             draft: Draft = finished.value
             return draft

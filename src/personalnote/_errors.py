@@ -105,7 +105,24 @@ __all__ = [
 
 
 class PersonalNoteError(Exception):
-    """Base class of every error personalnote raises on purpose."""
+    """Base class of every error personalnote raises on purpose.
+
+    Every one pickles with its class, message and attributes, so an error raised in another process
+    (a ``concurrent.futures`` executor, a Dask worker) arrives as itself: ``Exception`` would rebuild
+    it by calling the class with the message alone, which most of these classes do not take.
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type[PersonalNoteError], args: tuple[object, ...],
+             state: dict[str, object]) -> PersonalNoteError:
+    """An unpickled error: made without its ``__init__``, with the arguments and attributes it had."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(PersonalNoteError):
