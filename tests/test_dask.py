@@ -48,15 +48,15 @@ def client() -> Iterator[distributed.Client]:
 
 @pytest.fixture
 def submits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, str]]:
-    """Every ReviewQueue.submit in this process: (process id, thread id, customer id)."""
+    """Every write of a draft to a ReviewQueue in this process: (process id, thread id, customer id)."""
     calls: list[tuple[int, int, str]] = []
-    submit = pn.ReviewQueue.submit
+    write = pn.ReviewQueue.submit_prepared
 
-    def recorded(queue: pn.ReviewQueue, draft: pn.Draft, *args: Any, **kwargs: Any) -> Any:
-        calls.append((os.getpid(), threading.get_ident(), draft.customer_id))
-        return submit(queue, draft, *args, **kwargs)
+    def recorded(queue: pn.ReviewQueue, prepared: Any) -> Any:
+        calls.append((os.getpid(), threading.get_ident(), prepared.draft.customer_id))
+        return write(queue, prepared)
 
-    monkeypatch.setattr(pn.ReviewQueue, "submit", recorded)
+    monkeypatch.setattr(pn.ReviewQueue, "submit_prepared", recorded)
     return calls
 
 
@@ -73,6 +73,7 @@ def test_workers_do_the_cpu_work_and_this_process_queues_each_draft_once(
     histories = [numbered_flyer(i) for i in range(12)] + [quiet(20), quiet(21, do_not_contact=True)]
     with pn.ReviewQueue(tmp_path / "alone.sqlite3") as queue:
         alone = pn.draft_many(histories, as_of=AS_OF, model=SlowModel(), queue=queue, progress=False)
+        queued_alone = queue.pending()
     submits.clear()
     workers = set(client.scheduler_info()["workers"])
     with pn.ReviewQueue(tmp_path / "review.sqlite3") as queue, pn.dask_executor(client) as executor:
@@ -81,10 +82,13 @@ def test_workers_do_the_cpu_work_and_this_process_queues_each_draft_once(
                                    executor=executor, progress=False)
         pending = queue.pending()
     ran = tasks_by_function(stream.data)
-    assert len(ran["prepare"]) == 14 and len(ran["check_candidate"]) == 12  # every customer, every candidate
-    assert set(ran["prepare"]) | set(ran["check_candidate"]) <= workers
+    assert len(ran["prepare_pickled"]) == 14  # every customer,
+    assert len(ran["check_candidate"]) == len(ran["submission_of"]) == 12  # every candidate and draft kept
+    assert {worker for tasks in ran.values() for worker in tasks} <= workers
     assert result.counts["drafted"] == 12 and result.no_note_counts == {"no_moment": 1, "do_not_contact": 1}
     assert result.drafts == alone.drafts  # the same drafts as in one process, checks and all
+    assert sorted((i.customer_id, i.text_sha256, i.findings, i.facts) for i in pending) == sorted(
+        (i.customer_id, i.text_sha256, i.findings, i.facts) for i in queued_alone)  # and queued alike
     # queued exactly once each, by one writer thread of this process, and the outcomes say where
     assert sorted(item.customer_id for item in pending) == [f"C-{i:03d}" for i in range(12)]
     assert sorted(c for _, _, c in submits) == [f"C-{i:03d}" for i in range(12)]

@@ -17,8 +17,8 @@ time (an ``asyncio.Semaphore``); ``draft_many`` runs it from synchronous code.
   ``BatchError`` is raised at the end with the whole result (``.result``).
 - **Every core, every machine.** With ``executor`` (any ``concurrent.futures.Executor``: a
   ``ProcessPoolExecutor``, or a Dask cluster's from ``dask_executor``), each customer's context,
-  moments and prompt, and each candidate's checks, run in the executor (``_batch_work``); the
-  model calls, the cost cap and the queue stay in this process.
+  moments and prompt, each candidate's checks and the queue's checks of the draft kept run in the
+  executor (``_batch_work``); the model calls, the cost cap and the queue's writes stay here.
 
 Example::
 
@@ -59,6 +59,7 @@ from ._instants import AsOf, parse_instant
 from ._job import DraftJob
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
 from ._prompts import load_prompt
+from ._queue_types import Submission
 from ._resolve import resolve_model
 from ._review import ReviewQueue
 from ._tokens import TokenCounter
@@ -260,8 +261,16 @@ class _QueueWriter:
     def _submit(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
         return self.planner.drafted(job, draft, self.local.queue)
 
+    def _write(self, job: DraftJob, prepared: Submission) -> CustomerOutcome:
+        return self.planner.outcome(job.ctx.customer_id, "drafted", "", job, draft=prepared.draft,
+                                    queue_id=self.local.queue.submit_prepared(prepared))
+
     async def drafted(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
         return await asyncio.get_running_loop().run_in_executor(self.worker, self._submit, job, draft)
+
+    async def write(self, job: DraftJob, prepared: Submission) -> CustomerOutcome:
+        """Queue a draft whose submission was made elsewhere (``_batch_work``): the write alone."""
+        return await asyncio.get_running_loop().run_in_executor(self.worker, self._write, job, prepared)
 
     def close(self) -> None:
         self.worker.submit(lambda: self.local.queue.close()).result()
@@ -273,7 +282,8 @@ class _Run:
 
     def __init__(self, planner: Planner, bar: Any, executor: Executor | None = None) -> None:
         self.planner, self.bar = planner, bar
-        self.offload = Offload(executor, planner.spec, planner.queued) if executor is not None else None
+        self.offload = (Offload(executor, planner.spec, planner.queued, planner.queue) if executor is not None
+                        else None)
         self.writer = _QueueWriter(planner.queue, planner) if planner.queue is not None else None
         self.stopped: str | None = None  # why no more customers are started
         self.tally: Counter[str] = Counter()
@@ -292,6 +302,9 @@ class _Run:
                 return planned
             job = planned
             draft = await arun_job(job, self.offload.check if self.offload is not None else None)
+            if self.writer is not None and self.offload is not None:
+                prepared = await self.offload.submission(job, draft, self.planner.source_of(customer_id))
+                return await self.writer.write(job, prepared)
             return await self.writer.drafted(job, draft) if self.writer else self.planner.drafted(job, draft)
         except CostCapError as exc:
             self.stopped = self.stopped or NOT_STARTED_COST_CAP

@@ -1,10 +1,14 @@
 """Each customer's CPU work in a batch, as functions an executor can run in other processes.
 
-``draft_many(..., executor=...)`` runs a customer's context, moments and prompt (``prepare``) and
-the checks of each candidate (``check_candidate``) in any ``concurrent.futures.Executor``: a
-``ProcessPoolExecutor``, or a Dask cluster's (``dask_executor``). Both are top-level functions of
-picklable arguments that return picklable results. The model calls, the cost cap and the review
-queue stay in the calling process: one process spends, one writes.
+``draft_many(..., executor=...)`` runs a customer's context, moments and prompt (``prepare``),
+the checks of each candidate (``check_candidate``) and the queue's own checks and JSON of the
+draft kept (``_review.submission``) in any ``concurrent.futures.Executor``: a
+``ProcessPoolExecutor``, or a Dask cluster's (``dask_executor``). The model calls, the cost cap and
+the review queue's writes stay in the calling process: one process spends, one writes.
+
+The customer and the prepared job travel as bytes pickled once: a Dask scheduler passes bytes on
+as they are, where it would unpickle and pickle again every argument it is given. The job's bytes
+from ``prepare`` are sent back as they came for its checks, with what changed since (its answers).
 
 What a worker process needs from the caller's travels with each call (``WorkSpec``): ``as_of``,
 the settled options, the loaded prompt (a prompt file need not exist on the workers), the model's
@@ -14,31 +18,40 @@ customer travel with it, so a customer already queued is skipped where it is pla
 
 Example::
 
-    spec = WorkSpec.of(planner)                       # once per batch
-    planned = await loop.run_in_executor(executor, prepare, history, spec.for_workers(), keys)
+    offload = Offload(executor, planner.spec, planner.queued, queue)    # once per batch
+    job = await offload.prepare("C-1", history)                         # a DraftJob, or an outcome
+    draft = await arun_job(job, offload.check)
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
-from collections.abc import Mapping
+import pickle
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from ._batch_report import CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
+from ._checks import CheckPolicy
 from ._detectors import registered_detectors
 from ._draft import Customer, new_job, plan_note
 from ._draft_types import Draft, NoteBody
+from ._errors import FailedAttempt
 from ._job import DraftJob
 from ._moment_types import Detector, MomentReport
 from ._options import DraftOptions
 from ._prompts import PromptTemplate
-from ._queue_types import DraftKey
+from ._queue_types import DraftKey, Submission
+from ._review import ReviewQueue, submission
 
 __all__ = ["ModelName", "Offload", "WorkSpec", "check_candidate", "prepare"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -96,37 +109,63 @@ def prepare(customer: Customer, spec: WorkSpec, queued: Mapping[DraftKey, int]) 
     return new_job(ctx, moment, spec.model, options, spec.template)
 
 
-def check_candidate(job: DraftJob, note: NoteBody) -> Draft:
+def prepare_pickled(customer: bytes, spec: WorkSpec,
+                    queued: Mapping[DraftKey, int]) -> CustomerOutcome | bytes:
+    """``prepare`` in a worker: the customer comes pickled, and so goes the job (the model's name in it)."""
+    planned = prepare(pickle.loads(customer), spec, queued)
+    return planned if isinstance(planned, CustomerOutcome) else pickle.dumps(planned, pickle.HIGHEST_PROTOCOL)
+
+
+def _job(job: bytes, results: Sequence[ChatResult], failures: Sequence[FailedAttempt]) -> DraftJob:
+    """The job as ``prepare`` made it, with the answers received since (its only state that changes)."""
+    restored: DraftJob = pickle.loads(job)
+    restored.results, restored.failures = list(results), list(failures)
+    return restored
+
+
+def check_candidate(job: bytes, results: Sequence[ChatResult], failures: Sequence[FailedAttempt],
+                    note: NoteBody) -> Draft:
     """One valid answer composed into a draft and checked against the customer's facts."""
-    return job.draft(note)
+    return _job(job, results, failures).draft(note)
 
 
-def portable(job: DraftJob) -> DraftJob:
-    """The job to send to another process: the same state, the model's name in place of the model."""
-    sent = copy.copy(job)
-    sent.model = ModelName.of(job.model)
-    return sent
+def submission_of(job: bytes, draft: Draft, policy: CheckPolicy | None, source: str | None) -> Submission:
+    """The draft kept, matched with its context and checked with the queue's policy, ready to write."""
+    return submission(draft, _job(job, (), ()).ctx, policy, source)
 
 
 class Offload:
     """One batch's work in an executor; the caller's model is put back on each job that returns.
 
     ``queued``: the queue's open keys per customer id, so each call carries only its customer's.
+    ``queue``: its policy checks each draft kept, as ``ReviewQueue.submit`` would.
     """
 
-    def __init__(self, executor: Executor, spec: WorkSpec, queued: Mapping[DraftKey, int]) -> None:
+    def __init__(self, executor: Executor, spec: WorkSpec, queued: Mapping[DraftKey, int],
+                 queue: ReviewQueue | None = None) -> None:
         self.executor, self.model, self.spec = executor, spec.model, spec.for_workers()
+        self.policy = queue.policy if queue is not None else None
         self.queued: dict[str, dict[DraftKey, int]] = {}
         for key, queue_id in queued.items():
             self.queued.setdefault(key.customer_id, {})[key] = queue_id
+        self.pickled: WeakKeyDictionary[DraftJob, bytes] = WeakKeyDictionary()  # each job as prepare sent it
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work, *args)
 
     async def prepare(self, customer_id: str, customer: Customer) -> CustomerOutcome | DraftJob:
-        planned = await asyncio.get_running_loop().run_in_executor(
-            self.executor, prepare, customer, self.spec, self.queued.get(customer_id, {}))
-        if isinstance(planned, DraftJob):
-            planned.model = self.model
-        return planned
+        planned = await self._run(prepare_pickled, pickle.dumps(customer, pickle.HIGHEST_PROTOCOL), self.spec,
+                                  self.queued.get(customer_id, {}))
+        if isinstance(planned, CustomerOutcome):
+            return planned
+        job: DraftJob = pickle.loads(planned)
+        job.model = self.model
+        self.pickled[job] = planned
+        return job
 
     async def check(self, job: DraftJob, note: NoteBody) -> Draft:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, check_candidate, portable(job),
-                                                                note)
+        return await self._run(check_candidate, self.pickled[job], job.results, job.failures, note)
+
+    async def submission(self, job: DraftJob, draft: Draft, source: str | Path | None) -> Submission:
+        return await self._run(submission_of, self.pickled[job], draft, self.policy,
+                               str(source) if source is not None else None)
