@@ -8,6 +8,7 @@ Nothing here depends on speed: no timed assertion, and generous timeouts for the
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import threading
@@ -22,6 +23,7 @@ import pytest
 
 import personalnote as pn
 from personalnote import _detectors, _engine_dask
+from personalnote.cli import main
 from personalnote.testing import FakeChatModel, answer_for
 
 from .support import AS_OF, SlowModel, answer, numbered_flyer, quiet
@@ -206,3 +208,21 @@ def test_an_executor_must_be_an_executor_and_a_cluster_a_cluster() -> None:
     with pytest.raises(pn.ConfigurationError, match="scheduler address"):
         with pn.dask_executor(8786):
             raise AssertionError("not reached")
+
+
+def test_the_cli_drafts_on_a_scheduler_given_by_address(client: distributed.Client, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "customers.jsonl"
+    data.write_text("".join(h.model_dump_json() + "\n" for h in [*map(numbered_flyer, range(4)), quiet(9)]))
+    store = tmp_path / "review.sqlite3"
+    args = ["draft", str(data), "--as-of", "2026-11-20T18:00:00Z", "--store", str(store), "--json",
+            "--dask", client.scheduler.address]
+    assert main(args, model=SlowModel()) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["drafted"] == 4
+    idle = FakeChatModel([], name="gpt-4o-mini")
+    assert main(args, model=idle) == 0 and idle.requests == []
+    assert json.loads(capsys.readouterr().out)["counts"]["skipped"] == 4
+    with pn.ReviewQueue(store) as queue:
+        assert sorted(item.customer_id for item in queue.pending()) == [f"C-{i:03d}" for i in range(4)]
+    assert main([*args[:-1], "local:0"], model=SlowModel()) == 2
+    assert "--dask local:0" in capsys.readouterr().err

@@ -23,7 +23,6 @@ Example::
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import sys
 from collections.abc import Iterator
@@ -54,6 +53,8 @@ def _code_digest() -> str:
 def library_environment() -> dict[str, str | None]:
     """What every process of a batch must share: personalnote's code, Python's version, and the
     versions of the libraries the checks and prompts depend on (None: not installed)."""
+    import importlib.metadata  # here: not on the import of personalnote (the CLI's start-up)
+
     found: dict[str, str | None] = {"personalnote code": _code_digest(),
                                     "python": f"{sys.version_info.major}.{sys.version_info.minor}"}
     for name in C.DASK_SAME_VERSIONS:
