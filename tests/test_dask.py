@@ -26,7 +26,7 @@ from personalnote import _detectors, _engine_dask
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel, answer_for
 
-from .support import AS_OF, SlowModel, answer, numbered_flyer, quiet
+from .support import AS_OF, FIXTURES, SlowModel, answer, numbered_flyer, quiet
 
 #: seconds for the cluster to start and the workers to join, on a slow, loaded machine
 STARTUP = 600
@@ -226,3 +226,20 @@ def test_the_cli_drafts_on_a_scheduler_given_by_address(client: distributed.Clie
         assert sorted(item.customer_id for item in queue.pending()) == [f"C-{i:03d}" for i in range(4)]
     assert main([*args[:-1], "local:0"], model=SlowModel()) == 2
     assert "--dask local:0" in capsys.readouterr().err
+
+
+def test_every_fixture_customer_comes_out_the_same_across_workers(client: distributed.Client) -> None:
+    customers = pn.load(FIXTURES / "customers.jsonl").customers
+
+    def model() -> FakeChatModel:
+        return FakeChatModel([lambda r: answer_for(r, "Thank you for being with us all these years.")] * 60,
+                             name="gpt-4o-mini")
+
+    alone = pn.draft_many(customers, as_of=AS_OF, model=model(), concurrency=8, progress=False)
+    with pn.dask_executor(client) as executor:
+        spread = pn.draft_many(customers, as_of=AS_OF, model=model(), concurrency=8, executor=executor,
+                               progress=False)
+    assert alone.counts["drafted"] and alone.counts["no_note"]  # both paths are exercised
+    assert [(o.customer_id, o.status, o.reason, o.no_note_reasons) for o in spread.outcomes] == [
+        (o.customer_id, o.status, o.reason, o.no_note_reasons) for o in alone.outcomes]
+    assert spread.drafts == alone.drafts
