@@ -52,13 +52,13 @@ def client() -> Iterator[distributed.Client]:
 def submits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, str]]:
     """Every write of a draft to a ReviewQueue in this process: (process id, thread id, customer id)."""
     calls: list[tuple[int, int, str]] = []
-    write = pn.ReviewQueue.submit_prepared
+    write = pn.ReviewQueue._submit_checked  # where submit and a batch's writer both write
 
-    def recorded(queue: pn.ReviewQueue, prepared: Any) -> Any:
-        calls.append((os.getpid(), threading.get_ident(), prepared.draft.customer_id))
-        return write(queue, prepared)
+    def recorded(queue: pn.ReviewQueue, draft: pn.Draft, *args: Any) -> Any:
+        calls.append((os.getpid(), threading.get_ident(), draft.customer_id))
+        return write(queue, draft, *args)
 
-    monkeypatch.setattr(pn.ReviewQueue, "submit_prepared", recorded)
+    monkeypatch.setattr(pn.ReviewQueue, "_submit_checked", recorded)
     return calls
 
 
@@ -84,8 +84,7 @@ def test_workers_do_the_cpu_work_and_this_process_queues_each_draft_once(
                                    executor=executor, progress=False)
         pending = queue.pending()
     ran = tasks_by_function(stream.data)
-    assert len(ran["prepare_pickled"]) == 14  # every customer,
-    assert len(ran["check_candidate"]) == len(ran["submission_of"]) == 12  # every candidate and draft kept
+    assert len(ran["plan_work"]) == 14 and len(ran["check_work"]) == 12  # every customer, every candidate
     assert {worker for tasks in ran.values() for worker in tasks} <= workers
     assert result.counts["drafted"] == 12 and result.no_note_counts == {"no_moment": 1, "do_not_contact": 1}
     assert result.drafts == alone.drafts  # the same drafts as in one process, checks and all
@@ -202,7 +201,7 @@ def test_dask_executor_starts_and_closes_a_local_cluster() -> None:
 
 
 def test_an_executor_must_be_an_executor_and_a_cluster_a_cluster() -> None:
-    with pytest.raises(pn.ArgumentError, match="concurrent.futures.Executor"):
+    with pytest.raises(pn.ConfigurationError, match="concurrent.futures.Executor"):
         pn.draft_many([numbered_flyer(0)], as_of=AS_OF, model=SlowModel(),
                       executor="tcp://127.0.0.1:8786")  # type: ignore[typeddict-item]
     with pytest.raises(pn.ConfigurationError, match="scheduler address"):

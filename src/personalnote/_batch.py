@@ -15,10 +15,6 @@ time (an ``asyncio.Semaphore``); ``draft_many`` runs it from synchronous code.
   exception is a bug: it is that customer's outcome too, no new customer is started (the bug
   would likely hit them all and spend tokens each time), customers in flight finish, and
   ``BatchError`` is raised at the end with the whole result (``.result``).
-- **Every core, every machine.** With ``executor`` (any ``concurrent.futures.Executor``: a
-  ``ProcessPoolExecutor``, or a Dask cluster's from ``dask_executor``), each customer's context,
-  moments and prompt, each candidate's checks and the queue's checks of the draft kept run in the
-  executor (``_batch_work``); the model calls, the cost cap and the queue's writes stay here.
 
 Example::
 
@@ -35,7 +31,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sized
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sized
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Unpack
@@ -49,17 +45,18 @@ from ._batch_report import (
     OutcomeStatus,
     failure_reason,
 )
-from ._batch_work import Offload, WorkSpec, prepare
+from ._batch_work import NamedModel, Offload, WorkSettings, plan_customer
 from ._chat import ChatModel, ChatRequest, ChatResult
+from ._checks import CheckPolicy
 from ._context import CustomerContext
 from ._draft import Customer, arun_job, prompt_name
 from ._draft_types import Draft
-from ._errors import ArgumentError, BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
-from ._prompts import load_prompt
-from ._queue_types import Submission
+from ._prompts import PromptTemplate, load_prompt
+from ._queue_types import DraftKey
 from ._resolve import resolve_model
 from ._review import ReviewQueue
 from ._tokens import TokenCounter
@@ -80,8 +77,10 @@ class ManyOptions(DraftOptions, total=False):
     - ``max_cost_usd``: never spend more than this [no cap]
     - ``progress``: True, False, or None for a bar only on a terminal or in a notebook [None]
     - ``source``: recorded with each queued draft: a path, or customer id → path [none]
-    - ``executor``: a ``concurrent.futures.Executor`` to run each customer's CPU work in (a
-      ``ProcessPoolExecutor``, ``dask_executor(...)``) [this process]
+    - ``executor``: a ``concurrent.futures.Executor`` that runs each customer's CPU-bound work (context,
+      moments, prompt, checks; ``_batch_work``); the model calls and the queue stay here [none: here]
+    - ``workers``: run that work in a ``ProcessPoolExecutor`` of this many processes, made and shut
+      down by the batch (not with ``executor``) [none]
     """
 
     as_of: AsOf | None
@@ -92,6 +91,7 @@ class ManyOptions(DraftOptions, total=False):
     progress: bool | None
     source: Source
     executor: Executor | None
+    workers: int | None
 
 
 _BATCH_KEYS = frozenset(ManyOptions.__optional_keys__ - DraftOptions.__optional_keys__)
@@ -114,17 +114,35 @@ class Planner:
         self.model, self.queue, self.source, self.caller = model, queue, source, caller
         self.options = options
         self.template = load_prompt(prompt_name(options, model))
-        self.queued = queue.open_keys() if queue is not None else {}
-        self.spec = WorkSpec(self.as_of, options, self.template, model, caller)
+        self.settings = WorkSettings(self.as_of, options, NamedModel(model.name, prompt_name(options, model)),
+                                     self.template, caller)
+        self.queued: dict[str, dict[DraftKey, int]] = {}  # by customer: a worker is sent its own
+        for key, queue_id in (queue.open_keys() if queue is not None else {}).items():
+            self.queued.setdefault(key.customer_id, {})[key] = queue_id
+        #: the queue re-checks a draft with its policy and the prompt of the draft's name: when those
+        #: are drafting's own, the draft's findings are the queue's and are not computed twice
+        self.findings_hold = (queue is not None and (queue.policy or CheckPolicy()) == CheckPolicy()
+                              and _same_prompt(self.template))
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
-        return prepare(customer, self.spec, self.queued)
+        return plan_customer(customer, self.settings, self.queued_for(customer), self.model)
+
+    def queued_for(self, customer: Customer) -> dict[DraftKey, int]:
+        """The customer's open drafts in the queue."""
+        return self.queued.get(customer_id_of(customer), {}) if self.queued else {}
 
     def drafted(self, job: DraftJob, draft: Draft, queue: ReviewQueue | None = None) -> CustomerOutcome:
         """Queue the draft (in ``queue``, else the planner's queue, if any) and say so."""
         queue = queue if queue is not None else self.queue
-        item = queue.submit(draft, job.ctx, source=self.source_of(draft.customer_id)) if queue else None
+        source = self.source_of(draft.customer_id)
+        if queue is None:
+            item = None
+        elif self.findings_hold and draft.provenance.prompt_sha256 == self.template.sha256:
+            full = job.ctx.with_facts(draft.moment.facts)
+            item = queue._submit_checked(draft, full, source, draft.findings)
+        else:
+            item = queue.submit(draft, job.ctx, source=source)
         return self.outcome(job.ctx.customer_id, "drafted", "", job, draft=draft,
                             queue_id=item.id if item else None)
 
@@ -142,6 +160,14 @@ class Planner:
         return CustomerOutcome(customer_id, status, reason or (failure_reason(error) if error else ""),
                                draft=draft, queue_id=queue_id, error=error, prompt_tokens=prompt,
                                completion_tokens=completion, cost_usd=cost)
+
+
+def _same_prompt(template: PromptTemplate) -> bool:
+    """The prompt a re-check loads by the draft's prompt name is ``template`` itself."""
+    try:
+        return load_prompt(template.name) == template
+    except PersonalNoteError:
+        return False
 
 
 def progress_bar(histories: Iterable[Any], enabled: bool | None, description: str) -> Any:
@@ -261,16 +287,8 @@ class _QueueWriter:
     def _submit(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
         return self.planner.drafted(job, draft, self.local.queue)
 
-    def _write(self, job: DraftJob, prepared: Submission) -> CustomerOutcome:
-        return self.planner.outcome(job.ctx.customer_id, "drafted", "", job, draft=prepared.draft,
-                                    queue_id=self.local.queue.submit_prepared(prepared))
-
     async def drafted(self, job: DraftJob, draft: Draft) -> CustomerOutcome:
         return await asyncio.get_running_loop().run_in_executor(self.worker, self._submit, job, draft)
-
-    async def write(self, job: DraftJob, prepared: Submission) -> CustomerOutcome:
-        """Queue a draft whose submission was made elsewhere (``_batch_work``): the write alone."""
-        return await asyncio.get_running_loop().run_in_executor(self.worker, self._write, job, prepared)
 
     def close(self) -> None:
         self.worker.submit(lambda: self.local.queue.close()).result()
@@ -280,31 +298,30 @@ class _QueueWriter:
 class _Run:
     """One ``adraft_many`` call: the planner, the loop options, why it stopped, the progress bar."""
 
-    def __init__(self, planner: Planner, bar: Any, executor: Executor | None = None) -> None:
-        self.planner, self.bar = planner, bar
-        self.offload = (Offload(executor, planner.spec, planner.queued, planner.queue) if executor is not None
-                        else None)
+    def __init__(self, planner: Planner, bar: Any, offload: Offload | None) -> None:
+        self.planner, self.bar, self.offload = planner, bar, offload
         self.writer = _QueueWriter(planner.queue, planner) if planner.queue is not None else None
         self.stopped: str | None = None  # why no more customers are started
         self.tally: Counter[str] = Counter()
         self.cost: float | None = 0.0  # None once a call had no price: the total is unknown
 
     async def draft(self, customer: Customer) -> CustomerOutcome:
-        """One customer, start to queue; every exception becomes the customer's outcome."""
+        """One customer, start to queue; every exception becomes the customer's outcome.
+
+        With an executor, planning and the checks run in it; the model is asked here.
+        """
         customer_id, job, draft = "?", None, None
         try:
             customer_id = customer_id_of(customer)
-            if self.offload is not None:
-                planned = await self.offload.prepare(customer_id, customer)
-            else:
+            offload = self.offload
+            if offload is None:
                 planned = self.planner.plan(customer)
+            else:
+                planned = await offload.plan(customer, self.planner.queued_for(customer))
             if isinstance(planned, CustomerOutcome):
                 return planned
             job = planned
-            draft = await arun_job(job, self.offload.check if self.offload is not None else None)
-            if self.writer is not None and self.offload is not None:
-                prepared = await self.offload.submission(job, draft, self.planner.source_of(customer_id))
-                return await self.writer.write(job, prepared)
+            draft = await arun_job(job, self.planner.model, offload.check if offload is not None else None)
             return await self.writer.drafted(job, draft) if self.writer else self.planner.drafted(job, draft)
         except CostCapError as exc:
             self.stopped = self.stopped or NOT_STARTED_COST_CAP
@@ -369,7 +386,7 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
     """Draft a note for every customer, ``concurrency`` at a time (see the module docstring).
 
     The keyword arguments are the ``ManyOptions``: the batch's own (``as_of``, ``model``,
-    ``queue``, ``concurrency``, ``max_cost_usd``, ``progress``, ``source``, ``executor``) and the
+    ``queue``, ``concurrency``, ``max_cost_usd``, ``progress``, ``source``) and the
     ``DraftOptions`` every note is drafted with.
 
     Example::
@@ -383,10 +400,6 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
         raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
     if max_cost_usd is not None and max_cost_usd < 0:
         raise ConfigurationError(f"max_cost_usd must be 0 or more, not {max_cost_usd}")
-    executor = options.get("executor")
-    if executor is not None and not isinstance(executor, Executor):
-        raise ArgumentError("executor", executor, "a concurrent.futures.Executor (a ProcessPoolExecutor, "
-                            "personalnote.dask_executor(...)) or None", caller="adraft_many")
     chat_model = resolve_model(options.get("model"))
     price = price_table(draft_options["prices"]).get(chat_model.name)
     if max_cost_usd is not None and price is None:
@@ -395,20 +408,44 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
     meter = _CostMeter(max_cost_usd, price, TokenCounter(chat_model.name))
     planner = Planner(options.get("as_of"), _MeteredModel(chat_model, meter), options.get("queue"),
                       draft_options, options.get("source"), caller="adraft_many")
+    executor, workers = options.get("executor"), options.get("workers")
+    # made before the progress bar and the queue's writer start their threads
+    offload = None if executor is None and workers is None else Offload(executor, workers, planner.settings)
     start = time.perf_counter()
-    with progress_bar(histories, options.get("progress"), "drafting") as bar:
-        run = _Run(planner, bar, executor)
-        try:
-            outcomes = await run.each(histories, asyncio.Semaphore(concurrency))
-        finally:
-            if run.writer is not None:
-                run.writer.close()
-            close = getattr(chat_model, "aclose", None)  # OpenAIChatModel: its connections, in this loop
-            if close is not None:
-                await close()
+    try:
+        with progress_bar(histories, options.get("progress"), "drafting") as bar:
+            run = _Run(planner, bar, offload)
+            try:
+                outcomes = await run.each(histories, asyncio.Semaphore(concurrency))
+            finally:
+                if run.writer is not None:
+                    run.writer.close()
+                close = getattr(chat_model, "aclose", None)  # OpenAIChatModel: its connections, in this loop
+                if close is not None:
+                    await close()
+    finally:
+        if offload is not None:
+            offload.close()
     result = BatchResult(tuple(outcomes), time.perf_counter() - start, max_cost_usd)
     raise_unexpected(result)
     return result
+
+
+class _Boxed:
+    """The result of ``asyncio.run``'s main task, with a short repr: Python 3.11 formats that task's repr
+    when ``asyncio.run`` restores the SIGINT handler, and a result of 1,000 drafts takes 0.4 s to print."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: BatchResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"<draft_many: {len(self.result.outcomes)} outcomes>"
+
+
+async def _boxed(run: Awaitable[BatchResult]) -> _Boxed:
+    return _Boxed(await run)
 
 
 def draft_many(histories: Iterable[Customer], **options: Unpack[ManyOptions]) -> BatchResult:
@@ -424,6 +461,6 @@ def draft_many(histories: Iterable[Customer], **options: Unpack[ManyOptions]) ->
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(adraft_many(histories, **options))
+        return asyncio.run(_boxed(adraft_many(histories, **options))).result
     raise ConfigurationError("draft_many cannot run inside a running event loop (a notebook or an async "
                              "application): use `await personalnote.adraft_many(...)` there")

@@ -1,171 +1,174 @@
-"""Each customer's CPU work in a batch, as functions an executor can run in other processes.
+"""A batch's per-customer work, as functions any ``concurrent.futures.Executor`` can run.
 
-``draft_many(..., executor=...)`` runs a customer's context, moments and prompt (``prepare``),
-the checks of each candidate (``check_candidate``) and the queue's own checks and JSON of the
-draft kept (``_review.submission``) in any ``concurrent.futures.Executor``: a
-``ProcessPoolExecutor``, or a Dask cluster's (``dask_executor``). The model calls, the cost cap and
-the review queue's writes stay in the calling process: one process spends, one writes.
+``draft_many(..., executor=...)`` (or ``workers=N``) runs each customer's CPU-bound work in the
+executor: ``plan_work`` (the context, the moments, the prompt within its token budget) before the
+model is asked, and ``check_work`` (the checks of each candidate, or of the note the library
+composes) after it answers. The model calls stay in the caller's event loop, at most
+``concurrency`` at a time and behind the cost cap. The review queue is written by the caller's
+process alone, by its one writer thread: workers never open it, so a worker on another machine
+needs no access to the queue, and SQLite never has two processes writing one file.
 
-The customer and the prepared job travel as bytes pickled once: a Dask scheduler passes bytes on
-as they are, where it would unpickle and pickle again every argument it is given. The job's bytes
-from ``prepare`` are sent back as they came for its checks, with what changed since (its answers).
-
-What a worker process needs from the caller's travels with each call (``WorkSpec``): ``as_of``,
-the settled options, the loaded prompt (a prompt file need not exist on the workers), the model's
-name (never the model: a worker makes no call) and the registered moment detectors (an
-application's own are registered in the caller's process only). The queue's keys for the one
-customer travel with it, so a customer already queued is skipped where it is planned.
+The work functions are top-level and their arguments and results pickle: the customer (a
+history or a context), the batch's ``WorkSettings`` (pickled once per batch and read once per
+worker process), the customer's open queue keys, a ``DraftJob`` (without its model, its events or
+the batch's business events), a ``CheckStep``, a ``Draft`` and a ``CustomerOutcome``. Errors
+pickle with their attributes (``PersonalNoteError.__reduce__``). So a ``ProcessPoolExecutor``, a
+``ThreadPoolExecutor`` or a Dask ``Client.get_executor()`` plugs in.
 
 Example::
 
-    offload = Offload(executor, planner.spec, planner.queued, queue)    # once per batch
-    job = await offload.prepare("C-1", history)                         # a DraftJob, or an outcome
-    draft = await arun_job(job, offload.check)
+    with ProcessPoolExecutor(2) as pool:
+        result = draft_many(histories, as_of=as_of, model=model, queue=queue, executor=pool)
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import pickle
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from ._batch_report import CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
-from ._checks import CheckPolicy
 from ._detectors import registered_detectors
-from ._draft import Customer, new_job, plan_note
-from ._draft_types import Draft, NoteBody
-from ._errors import FailedAttempt
+from ._draft import CheckStep, Customer, new_job, plan_note
+from ._draft_types import Draft
+from ._errors import ConfigurationError
 from ._job import DraftJob
 from ._moment_types import Detector, MomentReport
 from ._options import DraftOptions
 from ._prompts import PromptTemplate
-from ._queue_types import DraftKey, Submission
-from ._review import ReviewQueue, submission
+from ._queue_types import DraftKey
 
-__all__ = ["ModelName", "Offload", "WorkSpec", "check_candidate", "prepare"]
+__all__ = ["NamedModel", "Offload", "WorkSettings", "check_work", "plan_customer", "plan_work"]
 
 T = TypeVar("T")
+#: a customer's open drafts in the queue: what a re-run skips
+QueuedKeys = Mapping[DraftKey, int]
 
 
 @dataclass(frozen=True)
-class ModelName:
-    """The model where the work runs: its name (token counts, prices, provenance), never called."""
+class NamedModel:
+    """The model's name where the model itself is not: a worker plans and checks, never asks."""
 
     name: str
     default_prompt: str | None = None
 
-    @classmethod
-    def of(cls, model: ChatModel) -> ModelName:
-        return cls(model.name, getattr(model, "default_prompt", None))
-
     def complete(self, request: ChatRequest) -> ChatResult:
-        raise RuntimeError("a worker process never calls the model: the caller's process does")
+        raise ConfigurationError("the model is asked in the caller's process, not in a worker")
 
     async def acomplete(self, request: ChatRequest) -> ChatResult:
-        return self.complete(request)
+        raise ConfigurationError("the model is asked in the caller's process, not in a worker")
 
 
 @dataclass(frozen=True)
-class WorkSpec:
-    """What every customer of one batch is planned with, the same in every process.
+class WorkSettings:
+    """What every customer of a batch is planned with: picklable, the same for all of them.
 
-    ``detectors``: None in the caller's process (the registry, as ``draft_note`` reads it); the
-    registry's copy for other processes.
+    ``detectors``: None in the caller's process (the registry, as ``draft_note`` reads it); for a
+    worker, a copy of the caller's registry, since an application registers its own detectors in
+    its own process only.
     """
 
-    as_of: date | None  # parsed: an aware datetime, or a date (its end in each customer's zone)
+    as_of: datetime | date | None
     options: DraftOptions
+    model: NamedModel
     template: PromptTemplate
-    model: ChatModel
     caller: str
     detectors: dict[str, Detector] | None = None
 
-    def for_workers(self) -> WorkSpec:
-        """This spec for another process: the model's name only, the registered detectors copied."""
-        return replace(self, model=ModelName.of(self.model), detectors=registered_detectors())
 
+def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys,
+                  model: ChatModel | None = None) -> CustomerOutcome | DraftJob:
+    """The job to ask the model, or the outcome when there is nothing to ask (no note, queued).
 
-def prepare(customer: Customer, spec: WorkSpec, queued: Mapping[DraftKey, int]) -> CustomerOutcome | DraftJob:
-    """The job to ask the model (facts chosen, prompt rendered), or the outcome when there is
-    nothing to ask: no note (with the reasons), or already in the queue (``queued``: its keys)."""
-    options = spec.options
-    plan = plan_note(customer, spec.as_of, options["moment"], options["business_events"], options["channel"],
-                     caller=spec.caller, detectors=spec.detectors)
+    ``queued``: the open drafts of the queue (at least this customer's). ``model``: the caller's
+    model, in the caller's process (a worker's job carries the model's name only).
+    """
+    options, template = settings.options, settings.template
+    plan = plan_note(customer, settings.as_of, options["moment"], options["business_events"],
+                     options["channel"], caller=settings.caller, detectors=settings.detectors)
     if isinstance(plan, MomentReport):
         reasons = tuple(plan.no_note_reasons)
         return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
                                no_note_reasons=reasons)
     ctx, moment = plan
-    key = DraftKey(ctx.customer_id, moment.key, ctx.context_hash(), spec.template.name, spec.template.version)
-    if key in queued:
-        return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=queued[key])
-    return new_job(ctx, moment, spec.model, options, spec.template)
+    context_hash = None
+    if queued:  # the hash reads every fact: only worth it when the queue holds a draft to match
+        context_hash = ctx.context_hash()
+        key = DraftKey(ctx.customer_id, moment.key, context_hash, template.name, template.version)
+        if key in queued:
+            return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=queued[key])
+    return new_job(ctx, moment, model or settings.model, options, context_hash=context_hash,
+                   template=template)
 
 
-def prepare_pickled(customer: bytes, spec: WorkSpec,
-                    queued: Mapping[DraftKey, int]) -> CustomerOutcome | bytes:
-    """``prepare`` in a worker: the customer comes pickled, and so goes the job (the model's name in it)."""
-    planned = prepare(pickle.loads(customer), spec, queued)
-    return planned if isinstance(planned, CustomerOutcome) else pickle.dumps(planned, pickle.HIGHEST_PROTOCOL)
+def _pickled(settings: WorkSettings) -> bytes:
+    """The settings for the workers; with cloudpickle (Dask's), a detector defined in a notebook, a
+    script or a function is sent by value (pickle sends functions by their module's name)."""
+    try:
+        cloudpickle: Any = importlib.import_module("cloudpickle")  # untyped
+    except ImportError:
+        return pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+    blob: bytes = cloudpickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+    return blob
 
 
-def _job(job: bytes, results: Sequence[ChatResult], failures: Sequence[FailedAttempt]) -> DraftJob:
-    """The job as ``prepare`` made it, with the answers received since (its only state that changes)."""
-    restored: DraftJob = pickle.loads(job)
-    restored.results, restored.failures = list(results), list(failures)
-    return restored
+@lru_cache(maxsize=4)
+def _settings(blob: bytes) -> WorkSettings:
+    """The batch's settings, unpickled once per worker process (a batch's tasks all carry the same)."""
+    settings: WorkSettings = pickle.loads(blob)  # noqa: S301 - pickled by the batch that sent the task
+    return settings
 
 
-def check_candidate(job: bytes, results: Sequence[ChatResult], failures: Sequence[FailedAttempt],
-                    note: NoteBody) -> Draft:
-    """One valid answer composed into a draft and checked against the customer's facts."""
-    return _job(job, results, failures).draft(note)
+def plan_work(customer: Customer, settings: bytes, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
+    """``plan_customer`` in a worker: ``settings`` is the pickled ``WorkSettings``."""
+    return plan_customer(customer, _settings(settings), queued)
 
 
-def submission_of(job: bytes, draft: Draft, policy: CheckPolicy | None, source: str | None) -> Submission:
-    """The draft kept, matched with its context and checked with the queue's policy, ready to write."""
-    return submission(draft, _job(job, (), ()).ctx, policy, source)
+def check_work(job: DraftJob, step: CheckStep) -> Draft:
+    """A candidate's checked draft (or the composed note), in a worker."""
+    return step.run(job)
 
 
 class Offload:
-    """One batch's work in an executor; the caller's model is put back on each job that returns.
+    """Runs a batch's per-customer work in an executor, from the batch's event loop.
 
-    ``queued``: the queue's open keys per customer id, so each call carries only its customer's.
-    ``queue``: its policy checks each draft kept, as ``ReviewQueue.submit`` would.
+    ``workers=N`` makes a ``ProcessPoolExecutor`` of N processes that this object shuts down at
+    the end; an ``executor`` given by the caller is the caller's to shut down.
     """
 
-    def __init__(self, executor: Executor, spec: WorkSpec, queued: Mapping[DraftKey, int],
-                 queue: ReviewQueue | None = None) -> None:
-        self.executor, self.model, self.spec = executor, spec.model, spec.for_workers()
-        self.policy = queue.policy if queue is not None else None
-        self.queued: dict[str, dict[DraftKey, int]] = {}
-        for key, queue_id in queued.items():
-            self.queued.setdefault(key.customer_id, {})[key] = queue_id
-        self.pickled: WeakKeyDictionary[DraftJob, bytes] = WeakKeyDictionary()  # each job as prepare sent it
+    def __init__(self, executor: Executor | None, workers: int | None, settings: WorkSettings) -> None:
+        if executor is not None and workers is not None:
+            raise ConfigurationError("give executor= or workers=, not both: workers=N makes a "
+                                     "ProcessPoolExecutor(N)")
+        if workers is not None and workers < 1:
+            raise ConfigurationError(f"workers must be at least 1, not {workers}")
+        if executor is not None and not isinstance(executor, Executor):
+            raise ConfigurationError("executor must be a concurrent.futures.Executor (a ProcessPoolExecutor, "
+                                     f"a Dask Client.get_executor()), not {type(executor).__name__}")
+        self.owned = executor is None
+        self.executor: Executor = executor or ProcessPoolExecutor(workers)
+        self.blob = _pickled(replace(settings, detectors=registered_detectors()))
+        if self.owned:
+            # start the worker processes now, before the batch starts its threads (a forked child
+            # copies no thread, and no lock another thread holds)
+            self.executor.submit(int).result()
 
-    async def _run(self, work: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work, *args)
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    async def prepare(self, customer_id: str, customer: Customer) -> CustomerOutcome | DraftJob:
-        planned = await self._run(prepare_pickled, pickle.dumps(customer, pickle.HIGHEST_PROTOCOL), self.spec,
-                                  self.queued.get(customer_id, {}))
-        if isinstance(planned, CustomerOutcome):
-            return planned
-        job: DraftJob = pickle.loads(planned)
-        job.model = self.model
-        self.pickled[job] = planned
-        return job
+    async def plan(self, customer: Customer, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
+        return await self._run(plan_work, customer, self.blob, queued)
 
-    async def check(self, job: DraftJob, note: NoteBody) -> Draft:
-        return await self._run(check_candidate, self.pickled[job], job.results, job.failures, note)
+    async def check(self, job: DraftJob, step: CheckStep) -> Draft:
+        return await self._run(check_work, job, step)
 
-    async def submission(self, job: DraftJob, draft: Draft, source: str | Path | None) -> Submission:
-        return await self._run(submission_of, self.pickled[job], draft, self.policy,
-                               str(source) if source is not None else None)
+    def close(self) -> None:
+        if self.owned:
+            self.executor.shutdown(wait=True, cancel_futures=True)

@@ -232,6 +232,13 @@ LOCAL_REPEAT_PENALTY: Final = 1.15
 #: prompt token budget for a note, and completion tokens allowed
 MAX_PROMPT_TOKENS: Final = 1200
 MAX_COMPLETION_TOKENS: Final = 400
+#: facts passed over for not fitting the prompt before it counts as full (facts rank by relevance; the
+#: choice reads a few dozen lines, not a whole history)
+PROMPT_FACTS_PASSED_OVER: Final = 64
+#: texts whose check results are kept per process (a fact's structured values, a note's personal data)
+CHECKED_TEXT_CACHE: Final = 4096
+#: token counts kept per process (texts: the instructions, fact lines): each is counted once
+TOKEN_COUNT_CACHE: Final = 8192
 #: USD per 1M tokens (input, output); override with draft_note(prices=...)
 PRICES_PER_MILLION: Final[dict[str, tuple[float, float]]] = {
     "gpt-4o-mini": (0.15, 0.60),

@@ -40,22 +40,10 @@ from ._options import DraftOptions, deadline_seconds, settle
 from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 
-__all__ = ["Candidate", "adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
+__all__ = ["CheckStep", "adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
            "prompt_name"]
 
 Customer = CustomerHistory | CustomerContext
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A valid answer to compose and check: the drafting loop yields it and is sent back its ``Draft``
-    (``job.draft(note)``, here or in another process: ``arun_job``'s ``check``)."""
-
-    note: NoteBody
-
-
-#: ``arun_job``'s ``check``: a candidate's draft, made elsewhere (``draft_many``'s executor)
-CheckCandidate = Callable[[DraftJob, NoteBody], Awaitable[Draft]]
 
 
 def plan_note(customer: Customer, as_of: AsOf | None,
@@ -67,7 +55,7 @@ def plan_note(customer: Customer, as_of: AsOf | None,
     ``as_of``: an aware datetime, a date (the end of that day in the customer's time zone) or an
     ISO-8601 string of either (``InstantError`` else).
     ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``).
-    ``detectors``: the registered ones unless given (another process is given the caller's)."""
+    ``detectors``: the registered ones unless given (a worker process is given the caller's)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
     elif isinstance(customer, CustomerHistory):
@@ -94,15 +82,19 @@ def plan_note(customer: Customer, as_of: AsOf | None,
 
 
 def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
-            options: DraftOptions, template: PromptTemplate | None = None) -> DraftJob:
+            options: DraftOptions, *, context_hash: str | None = None,
+            template: PromptTemplate | None = None) -> DraftJob:
     """The prompt for ``moment`` within the token budget (``ContextBudgetError`` if it cannot fit).
 
-    ``options`` are settled (every key present); ``template``: the prompt already loaded [loaded here].
+    ``options`` are settled (every key present); ``context_hash``: ``ctx.context_hash()``, when the
+    caller computed it already (it reads every fact); ``template``: the prompt, when the caller
+    loaded it already (else ``prompt_name``'s).
     """
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
     return DraftJob(ctx, moment, channel, list(signers_from(options["signers"])), chat_model,
-                    template or load_prompt(prompt_name(options, chat_model)), options)
+                    template or load_prompt(prompt_name(options, chat_model)), options,
+                    context_hash=context_hash)
 
 
 def prompt_name(options: DraftOptions, model: ChatModel) -> str:
@@ -153,19 +145,44 @@ def draft_note(customer: Customer, *, as_of: AsOf | None = None,
     job = _prepare(customer, as_of, model, settle(options), "draft_note")
     if isinstance(job, MomentReport):
         return job
+    chat_model = job.model
+    assert chat_model is not None, "a job made in this process has its model"
     loop = _drafting(job)
     step = next(loop)
     while True:
         try:
-            answer = job.draft(step.note) if isinstance(step, Candidate) else job.model.complete(step)
-            step = loop.send(answer)
+            step = loop.send(chat_model.complete(step) if isinstance(step, ChatRequest) else step.run(job))
         except StopIteration as finished:
             draft: Draft = finished.value
             return draft
 
 
-def _drafting(job: DraftJob) -> Generator[ChatRequest | Candidate, ChatResult | Draft, Draft]:
-    """The drafting loop, free of I/O: yields each request, receives the model's result.
+@dataclass(frozen=True)
+class CheckStep:
+    """A valid answer for the driver to turn into a checked draft (``run``): the checks are the
+    drafting loop's CPU-bound part, so a driver may run them in another process.
+
+    ``note`` is a candidate's body; with ``composed``, the note the library composes alone (with
+    ``note``, if any, the model's best candidate beside it).
+    """
+
+    note: NoteBody | None = None
+    best: Draft | None = None
+    composed: bool = False
+
+    def run(self, job: DraftJob) -> Draft:
+        if self.composed:
+            return job.composed(self.best)
+        assert self.note is not None, "a candidate's check has its note"
+        return job.draft(self.note)
+
+
+Step = ChatRequest | CheckStep
+
+
+def _drafting(job: DraftJob) -> Generator[Step, ChatResult | Draft, Draft]:
+    """The drafting loop, free of I/O: yields each request, receives the model's result; yields each
+    candidate to check (``CheckStep``), receives its checked draft.
 
     Invalid answers are re-asked with the error (tenacity, at most ``max_reasks`` times). A
     valid candidate with blocking findings is followed by another, up to ``max_candidates``,
@@ -174,8 +191,7 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest | Candidate, ChatResult | 
     what was wrong. The cleanest candidate is kept; when no framed candidate is clean, the note the
     library composes alone is. Each request carries what is left of the note's deadline
     (``deadline_seconds``); past it no new candidate is started. ``draft_note`` and ``adraft_note``
-    drive it, with ``complete`` and ``acomplete``; each valid answer is yielded as a ``Candidate``
-    and sent back as its checked ``Draft``.
+    drive it, with ``complete`` and ``acomplete``.
     """
     options, template = job.options, job.template
     max_reasks = options["max_reasks"]
@@ -192,9 +208,9 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest | Candidate, ChatResult | 
                 with attempt:
                     try:
                         request = job.request(messages, len(candidates), timeout=deadline - time.monotonic())
-                        result = yield request
-                        assert isinstance(result, ChatResult), "a request is answered with a ChatResult"
-                        note = job.parse(result)
+                        answer = yield request
+                        assert isinstance(answer, ChatResult), "a request is answered by the model"
+                        note = job.parse(answer)
                     except InvalidAnswer as invalid:
                         messages = job.reask(messages, invalid)
                         raise
@@ -202,15 +218,20 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest | Candidate, ChatResult | 
             if candidates or job.framed:
                 break  # keep the best valid candidate so far (a framed note can be composed)
             raise job.exhausted() from None
-        checked = yield Candidate(note)
-        assert isinstance(checked, Draft), "a candidate is answered with its Draft"
+        checked = yield CheckStep(note)
+        assert isinstance(checked, Draft), "a candidate is answered with its checked draft"
         candidates.append(checked)
         now = time.monotonic()
         out_of_time = now >= deadline or (max_seconds is not None and now - started >= max_seconds)
         if out_of_time or _done(candidates, max_candidates, job.spent(), options["max_total_tokens"]):
             break
         messages = job.messages if job.framed else job.revise(messages, note, candidates[-1])
-    return _best(job, candidates)
+    best = min(candidates, key=lambda d: (len(d.blocking), len(d.findings))) if candidates else None
+    if job.framed and (best is None or best.blocking):
+        composed = yield CheckStep(best=best, composed=True)
+        assert isinstance(composed, Draft), "a composed note is answered with its checked draft"
+        best = composed
+    return _best(job, candidates, best)
 
 
 def _done(candidates: list[Draft], max_candidates: int, spent: int, max_total_tokens: int | None) -> bool:
@@ -219,13 +240,10 @@ def _done(candidates: list[Draft], max_candidates: int, spent: int, max_total_to
             or (max_total_tokens is not None and spent >= max_total_tokens))
 
 
-def _best(job: DraftJob, candidates: list[Draft]) -> Draft:
-    """The candidate with the fewest blocking findings (then warnings; the earliest on a tie), or the
-    composed note when a framed job has no clean candidate; provenance counts every attempt and
-    candidate, and each candidate's blocking findings."""
-    best = min(candidates, key=lambda d: (len(d.blocking), len(d.findings))) if candidates else None
-    if job.framed and (best is None or best.blocking):
-        best = job.composed(best)
+def _best(job: DraftJob, candidates: list[Draft], best: Draft | None) -> Draft:
+    """``best``: the candidate with the fewest blocking findings (then warnings; the earliest on a
+    tie), or the composed note when a framed job has no clean candidate; provenance counts every
+    attempt and candidate, and each candidate's blocking findings."""
     assert best is not None, "a whole-body job with no valid candidate raised DraftValidationError"
     provenance = job.provenance(candidates=len(candidates)).model_copy(
         update={"candidate_blocking": [len(d.blocking) for d in candidates]})
@@ -247,18 +265,24 @@ async def adraft_note(customer: Customer, *, as_of: AsOf | None = None,
     return await arun_job(job)
 
 
-async def arun_job(job: DraftJob, check: CheckCandidate | None = None) -> Draft:
-    """Drive the drafting loop for a prepared job with the model's ``acomplete``.
+async def arun_job(job: DraftJob, model: ChatModel | None = None,
+                   check: Callable[[DraftJob, CheckStep], Awaitable[Draft]] | None = None) -> Draft:
+    """Drive the drafting loop for a prepared job with ``model``'s ``acomplete`` (default: the job's).
 
-    ``check``: makes each candidate's draft (in an executor); else ``job.draft`` here."""
+    ``check`` runs each ``CheckStep`` (default: here, ``step.run(job)``); a batch may run them in
+    an executor while the model calls stay in this event loop.
+    """
+    chat_model = model or job.model
+    assert chat_model is not None, "a job is driven with a model"
     loop = _drafting(job)
     step = next(loop)
     while True:
+        if isinstance(step, ChatRequest):
+            answer: ChatResult | Draft = await chat_model.acomplete(step)
+        else:
+            answer = await check(job, step) if check is not None else step.run(job)
         try:
-            if isinstance(step, Candidate):
-                step = loop.send(await check(job, step.note) if check is not None else job.draft(step.note))
-            else:
-                step = loop.send(await job.model.acomplete(step))
+            step = loop.send(answer)
         except StopIteration as finished:
             draft: Draft = finished.value
             return draft

@@ -57,7 +57,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._batch_report import BatchResult
@@ -105,20 +105,16 @@ __all__ = [
 
 
 class PersonalNoteError(Exception):
-    """Base class of every error personalnote raises on purpose.
+    """Base class of every error personalnote raises on purpose."""
 
-    Every one pickles with its class, message and attributes, so an error raised in another process
-    (a ``concurrent.futures`` executor, a Dask worker) arrives as itself: ``Exception`` would rebuild
-    it by calling the class with the message alone, which most of these classes do not take.
-    """
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return _rebuilt, (type(self), self.args, self.__dict__)
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its message and attributes, not its constructor's arguments: an error raised
+        in a worker process (``draft_many(executor=...)``) reaches the caller as itself."""
+        return _rebuild_error, (type(self), self.args, self.__dict__)
 
 
-def _rebuilt(cls: type[PersonalNoteError], args: tuple[object, ...],
-             state: dict[str, object]) -> PersonalNoteError:
-    """An unpickled error: made without its ``__init__``, with the arguments and attributes it had."""
+def _rebuild_error(cls: type[PersonalNoteError], args: tuple[Any, ...], state: dict[str, Any]
+                   ) -> PersonalNoteError:
     error = cls.__new__(cls, *args)
     error.args = args
     error.__dict__.update(state)

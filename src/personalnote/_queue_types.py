@@ -20,7 +20,7 @@ from ._errors import ReviewError
 from ._moment_types import Moment
 from ._signatures import SignatureRecord
 
-__all__ = ["DECIDABLE", "EDITABLE", "DraftKey", "QueuedDraft", "Reviewer", "State", "Submission"]
+__all__ = ["DECIDABLE", "EDITABLE", "DraftKey", "QueuedDraft", "Reviewer", "State"]
 
 State = Literal["drafted", "edited", "approved", "rejected", "exported"]
 #: states a reviewer can approve or reject from
@@ -130,18 +130,3 @@ class QueuedDraft:
         from ._display import queued_html
 
         return queued_html(self)
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A draft ready to queue: matched with its context, checked with the queue's policy, and turned
-    into the columns the queue writes. Made in any process (``_review.submission``: all the CPU of
-    a submit), written by the queue's one writer (``ReviewQueue.submit_prepared``)."""
-
-    draft: Draft
-    key: DraftKey
-    text_sha256: str
-    findings_json: str
-    draft_json: str
-    context_json: str
-    source: str | None

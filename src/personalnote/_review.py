@@ -51,7 +51,7 @@ from ._history import CustomerHistory, CustomerProfile
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
-from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State, Submission
+from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
 from ._signatures import (
     DEV_KEYS,
     ChainReport,
@@ -71,7 +71,7 @@ from ._signatures import (
 )
 from ._store import Store, reading_row, store_path
 
-__all__ = ["ReviewQueue", "approval_in_force", "submission"]
+__all__ = ["ReviewQueue", "approval_in_force"]
 
 
 class _EditedDraft(Draft):
@@ -89,21 +89,6 @@ def _context_payload(ctx: CustomerContext) -> dict[str, Any]:
     return {"customer": ctx.customer.model_dump(mode="json"), "as_of": ctx.as_of.isoformat(),
             "facts": [f.model_dump(mode="json") for f in ctx.facts.values()],
             "relationship": ctx.relationship.model_dump(mode="json")}
-
-
-def submission(draft: Draft, context: CustomerContext, policy: CheckPolicy | None,
-               source: str | Path | None = None) -> Submission:
-    """What ``submit`` writes, made without the store: the context it was made from (else
-    ``ContextMismatchError``), the findings under the queue's ``policy``, the JSON. Pure CPU, so a
-    batch makes it where it checks its drafts and the queue's one writer only writes it."""
-    full = context.with_facts(draft.moment.facts)
-    if full.customer_id != draft.customer_id or full.context_hash() != draft.provenance.context_hash:
-        raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
-    findings = check(draft, full, policy=policy)
-    return Submission(draft, DraftKey.of(draft), sha256_text(draft.text),
-                      json.dumps([f.to_json_dict() for f in findings]), draft.model_dump_json(),
-                      json.dumps(_context_payload(full), ensure_ascii=False),
-                      str(source) if source is not None else None)
 
 
 def _context_from(payload: dict[str, Any]) -> CustomerContext:
@@ -261,34 +246,37 @@ class ReviewQueue:
         A draft with the same customer, moment key, context hash and prompt (name and version)
         as one already in the queue and not rejected returns that one.
         """
-        prepared = submission(draft, context, self.policy, source)
-        with self.store.write() as tx:
-            return self._queued(self._row(self._insert(prepared, tx), tx), tx)
+        full = context.with_facts(draft.moment.facts)
+        if full.customer_id != draft.customer_id or full.context_hash() != draft.provenance.context_hash:
+            raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
+        return self._submit_checked(draft, full, source, check(draft, full, policy=self.policy))
 
-    def submit_prepared(self, prepared: Submission) -> int:
-        """Queue a ``Submission`` made with this queue's policy (``submission``) as ``submit`` does, and
-        return its queue id without reading the draft back (a batch's one writer)."""
-        with self.store.write() as tx:
-            return self._insert(prepared, tx)
-
-    def _insert(self, prepared: Submission, tx: sqlite3.Connection) -> int:
-        """The queue id of the draft: inserted, or the one already queued under its key."""
-        draft, p = prepared.draft, prepared.draft.provenance
+    def _submit_checked(self, draft: Draft, full: CustomerContext, source: str | Path | None,
+                        findings: Sequence[Finding]) -> QueuedDraft:
+        """``submit`` of a draft made from ``full`` and checked against it with this queue's policy:
+        batch drafting queues its own drafts with the findings it checked them for."""
+        p = draft.provenance
+        key = DraftKey.of(draft)
         now = self._now()
-        found = tx.execute("SELECT id FROM drafts WHERE customer_id = ? AND moment_key = ? AND "
-                           "context_hash = ? AND prompt = ? AND prompt_version = ? AND "
-                           "state <> 'rejected'", prepared.key).fetchone()
-        if found is not None:
-            return int(found[0])
-        cursor = tx.execute(
-            "INSERT INTO drafts (customer_id, moment_kind, moment_key, context_hash, prompt, "
-            "prompt_version, model, state, version, text, text_sha256, model_text, findings, draft, "
-            "context, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'drafted', 1, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (draft.customer_id, draft.moment.kind, draft.moment.key, p.context_hash, p.prompt,
-             p.prompt_version, p.model, draft.text, prepared.text_sha256, draft.text,
-             prepared.findings_json, prepared.draft_json, prepared.context_json, prepared.source, now, now))
-        return int(cursor.lastrowid or 0)
+        with self.store.write() as tx:
+            found = tx.execute("SELECT id FROM drafts WHERE customer_id = ? AND moment_key = ? AND "
+                               "context_hash = ? AND prompt = ? AND prompt_version = ? AND "
+                               "state <> 'rejected'", key).fetchone()
+            if found is None:
+                cursor = tx.execute(
+                    "INSERT INTO drafts (customer_id, moment_kind, moment_key, context_hash, prompt, "
+                    "prompt_version, model, state, version, text, text_sha256, model_text, findings, draft, "
+                    "context, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'drafted', 1, "
+                    "?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (draft.customer_id, draft.moment.kind, draft.moment.key, p.context_hash, p.prompt,
+                     p.prompt_version, p.model, draft.text, sha256_text(draft.text), draft.text,
+                     json.dumps([f.to_json_dict() for f in findings]), draft.model_dump_json(),
+                     json.dumps(_context_payload(full), ensure_ascii=False),
+                     str(source) if source is not None else None, now, now))
+                draft_id = int(cursor.lastrowid or 0)
+            else:
+                draft_id = int(found[0])
+            return self._queued(self._row(draft_id, tx), tx)
 
     def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State]) -> None:
         if row["version"] != version:
