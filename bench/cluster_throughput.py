@@ -40,7 +40,7 @@ from typing import Any
 
 from _common import ROOT, machine, machine_line, table, write_result
 from _synthetic import AS_OF, synthetic_customer
-from batch_throughput import Server, cpu_seconds
+from batch_throughput import Server
 
 import personalnote as pn
 
@@ -143,10 +143,10 @@ def run(scenario: Scenario, where: Engine, histories: list[pn.CustomerHistory]) 
             pn.draft_many(warm, as_of=AS_OF, model=model, concurrency=scenario.concurrency, progress=False,
                           executor=where.executor)
             workers_before, scheduler_before = where.worker_cpu(), where.scheduler_cpu()
-            cpu, start = cpu_seconds(), time.perf_counter()
+            cpu, start = own_cpu(), time.perf_counter()
             result = pn.draft_many(histories, as_of=AS_OF, model=model, queue=queue, progress=False,
                                    concurrency=scenario.concurrency, executor=where.executor)
-            seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+            seconds, cpu = time.perf_counter() - start, own_cpu() - cpu
             workers_after, scheduler_after = where.worker_cpu(), where.scheduler_cpu()
             queued = len(queue.pending())
             queue.close()
