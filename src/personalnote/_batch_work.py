@@ -15,6 +15,11 @@ the batch's business events), a ``CheckStep``, a ``Draft`` and a ``CustomerOutco
 pickle with their attributes (``PersonalNoteError.__reduce__``). So a ``ProcessPoolExecutor``, a
 ``ThreadPoolExecutor`` or a Dask ``Client.get_executor()`` plugs in.
 
+The customer and the job travel as bytes, pickled once: a Dask scheduler passes bytes on as they
+are, where it unpickles and pickles again every other argument (for a customer of 1,000 events that
+cost the scheduler 68 ms a note, ``bench/cluster_throughput.py``). The job's bytes from ``plan_work``
+go back to ``check_work`` as they came, with the answers received since.
+
 Example::
 
     with ProcessPoolExecutor(2) as pool:
@@ -24,21 +29,23 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import pickle
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from ._batch_report import CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._detectors import registered_detectors
 from ._draft import CheckStep, Customer, new_job, plan_note
 from ._draft_types import Draft
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, FailedAttempt
 from ._job import DraftJob
 from ._moment_types import Detector, MomentReport
 from ._options import DraftOptions
@@ -126,14 +133,24 @@ def _settings(blob: bytes) -> WorkSettings:
     return settings
 
 
-def plan_work(customer: Customer, settings: bytes, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
-    """``plan_customer`` in a worker: ``settings`` is the pickled ``WorkSettings``."""
-    return plan_customer(customer, _settings(settings), queued)
+def plan_work(customer: bytes, settings: bytes, queued: QueuedKeys) -> CustomerOutcome | bytes:
+    """``plan_customer`` in a worker: the customer and ``settings`` (the ``WorkSettings``) come
+    pickled, and so goes the job."""
+    planned = plan_customer(pickle.loads(customer), _settings(settings), queued)  # noqa: S301 - ours
+    return planned if isinstance(planned, CustomerOutcome) else _dumps(planned)
 
 
-def check_work(job: DraftJob, step: CheckStep) -> Draft:
-    """A candidate's checked draft (or the composed note), in a worker."""
-    return step.run(job)
+def check_work(job: bytes, results: Sequence[ChatResult], failures: Sequence[FailedAttempt],
+               step: CheckStep) -> Draft:
+    """A candidate's checked draft (or the composed note), in a worker: ``job`` as ``plan_work``
+    made it, with the answers received since (its only state that changes)."""
+    restored: DraftJob = pickle.loads(job)  # noqa: S301 - pickled by plan_work for this batch
+    restored.results, restored.failures = list(results), list(failures)
+    return step.run(restored)
+
+
+def _dumps(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Offload:
@@ -155,6 +172,7 @@ class Offload:
         self.owned = executor is None
         self.executor: Executor = executor or ProcessPoolExecutor(workers)
         self.blob = _pickled(replace(settings, detectors=registered_detectors()))
+        self.pickled: WeakKeyDictionary[DraftJob, bytes] = WeakKeyDictionary()  # as plan_work sent each
         if self.owned:
             # start the worker processes now, before the batch starts its threads (a forked child
             # copies no thread, and no lock another thread holds)
@@ -164,10 +182,16 @@ class Offload:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     async def plan(self, customer: Customer, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
-        return await self._run(plan_work, customer, self.blob, queued)
+        planned = await self._run(plan_work, _dumps(customer), self.blob, queued)
+        if isinstance(planned, CustomerOutcome):
+            return planned
+        job: DraftJob = pickle.loads(planned)  # noqa: S301 - pickled by plan_work for this batch
+        self.pickled[job] = planned
+        return job
 
     async def check(self, job: DraftJob, step: CheckStep) -> Draft:
-        return await self._run(check_work, job, step)
+        results = [dataclasses.replace(r, raw={}) for r in job.results]  # not the server's whole answers
+        return await self._run(check_work, self.pickled[job], results, job.failures, step)
 
     def close(self) -> None:
         if self.owned:
