@@ -72,3 +72,11 @@ def silent() -> Iterator[SilentServer]:
     server = SilentServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def web_store_path(tmp_path: Path) -> Path:
+    """A review store of fake-model drafts and three reviewer accounts (support.web_store)."""
+    from .support import web_store
+
+    return web_store(tmp_path / "review.sqlite3")

@@ -296,6 +296,8 @@ def m_id_collision(data: st.DataObject, tree: Tree) -> None:
     root = tree.root
     customers = root if isinstance(root, list) else root.get("customers", [root]) if isinstance(root, dict) \
         else []
+    if not isinstance(customers, list):  # a mutated shape ({"customers": 5}) has no records to collide
+        return
     records = [c for c in customers if isinstance(c, dict) and isinstance(c.get("events"), list)
                and c["events"] and isinstance(c["events"][0], dict)]
     if not records:

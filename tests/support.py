@@ -1,6 +1,7 @@
 """Shared test material: where the fixtures are and the time the tests run at, the flyer and the
 fake model's answers about her, the review queue's drafts and reviewers, the batch tests' customers
-and models, and a scripted HTTP server standing in for an OpenAI-compatible one.
+and models, a scripted HTTP server standing in for an OpenAI-compatible one, and a stand-in that
+answers any request with a valid note (NoteServer, which the docs' code drafts with).
 
 Test modules import from here (``from .support import ...``), never from one another or from
 conftest.py; the pytest fixtures they share (``scripted``) are in conftest.py.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import personalnote as pn
-from personalnote.testing import FakeChatModel
+from personalnote.testing import FakeChatModel, answer_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -78,6 +80,20 @@ def clean_draft(prompt_version: str | None = None) -> pn.Draft:
 def blocking_draft(prompt_version: str | None = None) -> pn.Draft:
     """A draft with blocking findings (a clock time, an invented place)."""
     return _with_prompt_version(_drafted("paris"), prompt_version)
+
+
+@lru_cache(maxsize=4)
+def _on_channel(channel: pn.Channel) -> pn.Draft:
+    draft = pn.draft_note(flyer_context(), model=FakeChatModel([GOOD]), signers=CREW, channel=channel,
+                          max_candidates=1)
+    assert isinstance(draft, pn.Draft)
+    return draft
+
+
+def channel_draft(channel: pn.Channel, prompt_version: str | None = None) -> pn.Draft:
+    """The flyer's clean milestone note on ``channel`` (a letter, an email); a prompt version makes
+    another."""
+    return _with_prompt_version(_on_channel(channel), prompt_version)
 
 
 def _with_prompt_version(draft: pn.Draft, prompt_version: str | None) -> pn.Draft:
@@ -184,6 +200,108 @@ class SlowModel:
             self.in_flight -= 1
 
 
+# -- The review web app: a store of fake-model drafts for a few fixture customers, and reviewer accounts
+# (tests/test_web_*.py and scripts/screenshots).
+
+WEB_PASSWORD = "correct horse battery staple"
+#: customers with a moment at AS_OF: a card (blocking findings: a clock time and an invented place),
+#: an email, a letter drafted ahead ("for 21 November"), a birthday card, a tenth purchase
+WEB_CUSTOMERS = ("flyer_2m_miles", "grey_trousers", "anniversary_ahead_letter", "birthday_card",
+                 "tenth_purchase")
+WEB_BODIES = {
+    "grey_trousers": "The grey trousers you asked about are back in your size, and we have kept a pair for "
+                     "you.",
+    "anniversary_ahead_letter": "Thank you for the years you have spent with us; it has been a pleasure to "
+                                "know you.",
+    "birthday_card": "Happy birthday from all of us, and thank you for coming back to see us so often.",
+    "tenth_purchase": "Thank you for your tenth purchase with us, the tea caddy; it means a great deal to "
+                      "the whole team.",
+}
+#: a note that passes the checks, for editing the flyer's blocking draft in the web app
+WEB_CLEAN_BODY = GOOD["body"]
+#: markup a page must show as text, never run
+SCRIPT = "<script>alert('pwned')</script>"
+
+
+def web_draft(name: str, body: str | None = None) -> tuple[pn.Draft, pn.CustomerContext, Path]:
+    """A fake-model draft for a fixture customer (the flyer's has blocking findings unless ``body``)."""
+    path = FIXTURES / "customers" / f"{name}.json"
+    data = pn.load(path)
+    ctx = pn.build_context(data.customers[0], AS_OF, business_events=data.business_events)
+    if name == "flyer_2m_miles" and body is None:
+        reply: Any = PARIS
+    else:
+        text = body or WEB_BODIES[name]
+        def reply(request: pn.ChatRequest) -> dict[str, Any]:
+            return answer_for(request, text)
+    signers = CREW if name == "flyer_2m_miles" else [pn.Signer("Store manager", "Dana Ruiz")]
+    draft = pn.draft_note(ctx, model=FakeChatModel([reply]), signers=signers, max_candidates=1)
+    assert isinstance(draft, pn.Draft), draft
+    return draft, ctx, path
+
+
+def web_store(path: Path, customers: Sequence[str] = WEB_CUSTOMERS) -> Path:
+    """A review store with a fake-model draft for each customer (queue ids in order) and three accounts:
+    alice (Alice Smith, crew), bob (Bob Jones, crew) and sam (Sam Lee, store; may not approve cards)."""
+    from personalnote.web import hash_password
+
+    password_hash = hash_password(WEB_PASSWORD)
+    with pn.ReviewQueue(path) as queue:
+        for name in customers:
+            draft, ctx, source = web_draft(name)
+            queue.submit(draft, ctx, source=source)
+        for account, printed, role in (("alice", "Alice Smith", "crew"), ("bob", "Bob Jones", "crew"),
+                                       ("sam", "Sam Lee", "store")):
+            queue.add_reviewer(account, printed, role, password_hash=password_hash)
+    return path
+
+
+class LiveServer:
+    """The web app served by uvicorn in a thread on 127.0.0.1 and a free port, for a real browser.
+
+    Example::
+
+        with LiveServer(create_app(store)) as server:
+            page.goto(server.url + "/login")
+    """
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        ready = threading.Event()
+        for _ in range(1200):  # up to a minute on a loaded machine; usually a few hundredths of a second
+            if self.server.started or not self.thread.is_alive():
+                break
+            ready.wait(0.05)
+        assert self.server.started, "the web app did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=60)
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (``apt-get install chromium``; .ci/run installs it), never a downloaded browser."""
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+#: how Playwright starts Debian's Chromium: headless, no sandbox (CI runs as root), no background traffic
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
 # -- A scripted local HTTP server (the ``scripted`` fixture in conftest.py starts and stops them).
 
 def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
@@ -288,3 +406,141 @@ def closed_port_url() -> str:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+class NoteServer:
+    """An OpenAI-compatible stand-in that answers every chat completion with a valid, plain note.
+
+    It serves one model (``GET /v1/models``: ``gpt-4o-mini``, a model with a price) and answers
+    what the prompt asks: a framed note's warm words, or a whole body that restates the prompt's
+    moment line and cites the moment's first fact. Token counts are word counts, as in
+    ``FakeChatModel``, so a run prints the same figures every time. The docs' code runs against it
+    (tests/test_docs_code.py), where a reader's would run against the model they configured.
+    """
+
+    MODEL = "gpt-4o-mini"
+    WORDS = "Thank you for being with us all this time."
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                listed = [{"id": outer.MODEL, "object": "model", "created": 0, "owned_by": "stand-in"}]
+                self._send(200, {"object": "list", "data": listed})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                outer.requests.append(body)
+                content = json.dumps(outer.answer(body))
+                prompt = sum(len(m["content"].split()) for m in body["messages"])
+                self._send(200, {
+                    "id": f"c{len(outer.requests)}", "object": "chat.completion", "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": prompt, "completion_tokens": len(content.split()),
+                              "total_tokens": prompt + len(content.split())}})
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def answer(cls, body: dict[str, Any]) -> dict[str, Any]:
+        """The answer to a request body: ``{"words": ...}`` or ``{"body": ..., "claims": [...]}``."""
+        response_format = body["response_format"]
+        schema = (response_format["json_schema"]["schema"] if response_format["type"] == "json_schema"
+                  else response_format["schema"])
+        properties = schema["properties"]
+        if "words" in properties:
+            return {"words": cls.WORDS}
+        moment = re.search(r"^Moment: [a-z_]+: (.+)$", body["messages"][-1]["content"], re.MULTILINE)
+        assert moment is not None, "the prompt states its moment"
+        what = re.sub(r",? (asked for )?on \d+ \w+ \d{4},?", "", moment.group(1))
+        cited = properties["claims"]["items"]["properties"]["fact_ids"]["items"]["enum"][:1]
+        return {"body": f"We wanted to write to you about this: {what[0].lower()}{what[1:]}. "
+                        "Thank you for being with us.",
+                "claims": [{"text": what, "fact_ids": cited}]}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+# -- Experiments (issue 17): numbered flyers drafted in an experiment, decided by a script.
+
+ARMS = {"note@3": 0.5, "note@4": 0.5}
+#: what ``decide`` returns for a draft: approve as it is, edit then approve, reject (with the reason), or
+#: leave it pending (None)
+Decision = tuple[str, str] | None
+EDITED_BODY = "You passed 100,000 miles with SkyMiles on yesterday's flight. Thank you for flying with us."
+
+
+def experiment_queue(path: Path, customers: int, decide: Callable[[pn.QueuedDraft, int], Decision], *,
+                     experiment: str = "wording", arms: dict[str, float] | None = None,
+                     days: int = 1) -> pn.ReviewQueue:
+    """A queue whose drafts for C-000 .. C-<customers - 1> were made in ``experiment`` (FakeChatModel answers)
+    and decided by ``decide(item, n)``: ``n`` counts the drafts of the item's arm so far. Decisions are
+    spread over ``days`` days (the queue's clock), starting an hour after AS_OF."""
+    now = [AS_OF]
+    queue = pn.ReviewQueue(path, clock=lambda: now[0])
+    histories = [numbered_flyer(i) for i in range(customers)]
+    pn.draft_many(histories, as_of=AS_OF, model=FakeChatModel([answer] * customers), queue=queue,
+                  prompts=arms or ARMS, experiment=experiment, progress=False, concurrency=1)
+    seen: dict[str, int] = {}
+    items = queue.drafts()
+    for position, item in enumerate(items):
+        arm = item.draft.provenance.arm or ""
+        decision = decide(item, seen.get(arm, 0))
+        seen[arm] = seen.get(arm, 0) + 1
+        now[0] = AS_OF + timedelta(hours=1, days=position * days // max(len(items), 1))
+        current = pn.build_context(numbered_flyer(int(item.customer_id[2:])), AS_OF)
+        if decision is None:
+            continue
+        action, reason = decision
+        if action == "approve":
+            queue.approve(item.id, ALICE, version=1, current=current)
+        elif action == "edit":
+            edited = queue.edit(item.id, ALICE, version=1, text=EDITED_BODY, reason=reason or None)
+            queue.approve(item.id, ALICE, version=edited.version, current=current)
+        else:
+            queue.reject(item.id, ALICE, version=1, reason=reason)
+    now[0] = AS_OF + timedelta(days=days + 7)
+    return queue
+
+
+def downgrade_to_schema_2(path: Path) -> None:
+    """Make the store at ``path`` the store schema 2 made (keyed signatures, before experiments,
+    outcomes and reviewer accounts): no experiment columns, no outcomes or reviewers table, and the
+    signatures' meanings without ``request_change``. Its rows and record stay as they were."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'signatures'").fetchone()[0]
+    conn.executescript(
+        "PRAGMA foreign_keys = OFF; BEGIN;"
+        f"{sql.replace('signatures', 'sig2', 1).replace(', ' + repr('request_change'), '')};"
+        "INSERT INTO sig2 SELECT * FROM signatures; DROP TABLE signatures; DROP TABLE reviewers;"
+        "ALTER TABLE sig2 RENAME TO signatures;"
+        "CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);"
+        "DROP TABLE outcomes; DROP INDEX drafts_by_experiment;"
+        "ALTER TABLE drafts DROP COLUMN experiment; ALTER TABLE drafts DROP COLUMN arm;"
+        "PRAGMA user_version = 2; COMMIT;"
+    )
+    conn.close()
+

@@ -26,7 +26,7 @@ from personalnote import _detectors, _engine_dask
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel, answer_for
 
-from .support import AS_OF, FIXTURES, SlowModel, answer, numbered_flyer, quiet
+from .support import ARMS, AS_OF, FIXTURES, SlowModel, answer, numbered_flyer, quiet
 
 #: seconds for the cluster to start and the workers to join, on a slow, loaded machine
 STARTUP = 600
@@ -242,3 +242,21 @@ def test_every_fixture_customer_comes_out_the_same_across_workers(client: distri
     assert [(o.customer_id, o.status, o.reason, o.no_note_reasons) for o in spread.outcomes] == [
         (o.customer_id, o.status, o.reason, o.no_note_reasons) for o in alone.outcomes]
     assert spread.drafts == alone.drafts
+
+
+def test_an_experiments_arms_are_drafted_on_the_workers(client: distributed.Client, tmp_path: Path) -> None:
+    arms = ARMS
+    histories = [numbered_flyer(i) for i in range(12)]
+    model = FakeChatModel([answer] * 12, name="gpt-4o-mini")
+    with pn.ReviewQueue(tmp_path / "review.sqlite3") as queue:
+        with pn.dask_executor(client) as executor:
+            spread = pn.draft_many(histories, as_of=AS_OF, model=model, queue=queue, prompts=arms,
+                                   experiment="wording", executor=executor, progress=False)
+        assert spread.counts["drafted"] == 12
+        again = pn.draft_many(histories, as_of=AS_OF, model=FakeChatModel([]), queue=queue, prompts=arms,
+                              experiment="wording", progress=False)  # in one process: the same arms
+        assert again.counts["skipped"] == 12
+        rows = queue.store.query("SELECT customer_id, arm FROM drafts")
+    assert {r["customer_id"]: r["arm"] for r in rows} == {
+        h.customer.id: pn.assign_arm("wording", h.customer.id, arms) for h in histories}
+    assert {r["arm"] for r in rows} == set(arms)  # both arms drafted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -194,12 +195,14 @@ def test_the_queue_is_a_table_of_its_pending_drafts(queue: pn.ReviewQueue) -> No
     edited = queue.edit(clean.id, BOB, version=1, text=clean.text.replace("Congratulations", "Well done"))
     parsed = _Parsed(queue._repr_html_())
     [table] = parsed.tables
-    assert table[0] == ["id", "customer", "moment", "state", "version", "blocking", "warnings"]
+    assert table[0] == ["id", "customer", "moment", "state", "version", "blocking", "warnings",
+                        "expires (UTC)"]
     rows = {row[0]: row for row in table[1:]}
     assert set(rows) == {str(blocking.id), str(clean.id)}  # the approved one is not pending
     assert rows[str(blocking.id)][1] == "C-1001" and rows[str(blocking.id)][2].startswith("milestone")
     assert rows[str(blocking.id)][3:6] == ["drafted", "1", str(len(blocking.blocking))]
     assert rows[str(clean.id)][3:6] == ["edited", "2", str(len(edited.blocking))]
+    assert rows[str(clean.id)][7].startswith(f"{edited.expires_at.astimezone(UTC):%Y-%m-%d %H:%M}")
     assert "<b>2</b> pending" in queue._repr_html_()
 
 

@@ -48,7 +48,7 @@ def test_jsonl_holds_each_approved_note_with_its_approval(queue: pn.ReviewQueue,
 def test_exporting_again_does_not_duplicate_and_a_reprint_keeps_the_first_date(tmp_path: Path) -> None:
     ticks = iter(range(1, 100))
 
-    def clock() -> datetime:  # one day later at every reading: submit, approve, then each export
+    def clock() -> datetime:  # one day later at every reading: submit, approve, then each export that writes
         return datetime(2026, 11, 20, 9, tzinfo=UTC) + timedelta(days=next(ticks))
 
     with pn.ReviewQueue(tmp_path / "r.sqlite3", clock=clock) as queue:
@@ -56,15 +56,15 @@ def test_exporting_again_does_not_duplicate_and_a_reprint_keeps_the_first_date(t
         first = queue.export("jsonl", tmp_path / "1.jsonl")
         second = queue.export("jsonl", tmp_path / "2.jsonl")
         assert first.draft_ids == (item.id,) and second.draft_ids == ()
-        assert (tmp_path / "2.jsonl").read_text() == ""
+        assert first.written and not second.written and not (tmp_path / "2.jsonl").exists()
         reprint = queue.export("csv", tmp_path / "3.csv", again=True)
         exported = queue.get(item.id)
         logged = queue.store.query("SELECT format, exported_at FROM exports ORDER BY id")
     assert reprint.draft_ids == (item.id,) and exported.export_count == 2
     assert (exported.first_exported_at, exported.last_exported_at) == ("2026-11-23T09:00:00+00:00",
-                                                                       "2026-11-25T09:00:00+00:00")
+                                                                       "2026-11-24T09:00:00+00:00")
     assert [tuple(row) for row in logged] == [("jsonl", "2026-11-23T09:00:00+00:00"),
-                                              ("csv", "2026-11-25T09:00:00+00:00")]
+                                              ("csv", "2026-11-24T09:00:00+00:00")]
 
 
 def test_export_leaves_out_notes_whose_approval_no_longer_matches(queue: pn.ReviewQueue,
@@ -116,17 +116,27 @@ class _TextOnly(HTMLParser):
         self.text.append(data)
 
 
-def test_card_html_escapes_the_text_and_signs_for_each_signer(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+def test_card_html_escapes_the_text_and_shows_nothing_internal(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+    """The HTML card shows the approved text and a line per signer; the audit data is in the manifest."""
     hostile = clean_draft().text.replace("today's flight", "today's <script>alert(1)</script> flight")
     approved = _approved(queue, "html", text=hostile, override="testing what a browser sees")
-    queue.export("card", tmp_path / "cards.html")
+    result = queue.export("card", tmp_path / "cards.html")
     html = (tmp_path / "cards.html").read_text()
     parser = _TextOnly()
-    parser.feed(html)
+    parser.feed(html.split("<body>", 1)[1])
     assert "script" not in parser.tags and "<script>alert(1)</script>" in "".join(parser.text)
-    assert f'id="draft-{approved.id}"' in html and html.count('class="signer"') == 2
-    assert "Bob Jones, purser" in html and "Alice Smith, crew lead" in html
-    assert "edit version 2" in html and f"override version {approved.version}" in html
+    assert html.count('class="sign"') == 2 and html.count('class="page card"') == 1
+    assert "@page card{size:105.0mm 148.0mm" in html
+    shown = " ".join("".join(parser.text).split())
+    assert "Captain" in shown and "J. Reyes, First Officer" in shown and "____" not in shown
+    for internal in (f"draft {approved.id}", "C-1001", approved.text_sha256[:12], "alice", "Alice Smith",
+                     "Bob Jones", "testing what a browser sees", approved.approval.signed_at[:10]):
+        assert internal not in html, internal
+    assert result.manifest == tmp_path / "cards.html.manifest.csv"
+    with open(result.manifest, newline="", encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["draft_id"], row["approved_by"], row["text_sha256"]) == (str(approved.id), "Alice Smith",
+                                                                          approved.text_sha256)
 
 
 def test_export_to_a_missing_folder_is_a_typed_error_and_marks_nothing(queue: pn.ReviewQueue,

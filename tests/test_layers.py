@@ -1,6 +1,6 @@
 """One layer per step: a module may import only modules of its own step or of the steps before it.
 
-The steps are the data flow in the README, with each step's data types ahead of the process
+The steps are the data flow in docs/design.md, with each step's data types ahead of the process
 that makes them (the checks read a ``Draft`` from ``_draft_types``; drafting calls the checks).
 Two kinds of import may point up: ``_repr_html_`` methods importing the notebook display (the
 way pandas and httpx keep rich display out of the core), and type-only imports in ``_errors``
@@ -28,21 +28,26 @@ STEPS: list[tuple[str, set[str]]] = [
     ("prompt", {"_redact", "_prompts", "_compose"}),
     ("tokens", {"_tokens"}),
     ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),
-    ("draft data", {"_draft_types", "_options"}),
+    ("draft data", {"_draft_types", "_experiment", "_options"}),
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
-    ("drafting", {"_sentences", "_job", "_draft"}),
-    ("review data", {"_store", "_signatures", "_queue_types"}),
-    ("export", {"_export"}),
+    ("drafting", {"_sentences", "_job", "_draft", "_redraft"}),
+    ("review data", {"_store", "_signatures", "_queue_types", "_outcomes", "_reviewers"}),
+    ("export", {"_printing", "_pdf", "_export", "_intervals", "_experiment_report", "_experiment_stats"}),
     ("review", {"_review"}),
     ("batch", {"_batch_report", "_batch_work", "_batch", "_batch_api", "_engine_dask"}),
     ("notebooks", {"_display", "_widgets"}),
-    ("interface", {"__init__", "_cli_common", "_cli_review", "cli", "__main__"}),
+    # the review web app (personalnote[web]): an edge the core never imports; ``web`` is its public face
+    ("web", {"_web_auth", "_web_pages", "_web_routes", "_web_app", "web"}),
+    ("interface", {"__init__", "_cli_common", "_cli_review", "cli_experiments", "cli_web", "cli",
+                   "__main__"}),
 ]
 
 #: the modules of the command line
-CLI_MODULES = {"cli", "_cli_common", "_cli_review"}
-#: what the CLI may import besides the package's public names and its own modules
-CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of")}
+CLI_MODULES = {"cli", "_cli_common", "_cli_review", "cli_experiments", "cli_web"}
+#: what the CLI may import besides the package's public names and its own modules: the defaults, the
+#: text reader, the as_of parser, and the public web module (an extra, imported when a command needs it)
+CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of"),
+                       ("web", None)}
 
 
 @dataclass(frozen=True)
@@ -190,3 +195,22 @@ def test_a_module_outside_the_steps_is_named(tmp_path: Path) -> None:
     package = _package(tmp_path, {"_new_step": "from ._context import x\n", "_context": ""})
     assert layer_violations(package_imports(package), [("context", {"_context"})]) == [
         "_new_step: not in any step of the data flow"]
+
+
+WEB_STEP = "web"
+WEB_LIBRARIES = ("starlette", "jinja2", "uvicorn", "argon2", "itsdangerous", "multipart", "playwright")
+
+
+def test_the_core_never_imports_the_web_app() -> None:
+    """Only the web step and the CLI's serve command import the web modules or their libraries."""
+    web = dict(STEPS)[WEB_STEP]
+    for imp in package_imports(PACKAGE):
+        if imp.target in web:
+            assert imp.source in web or imp.source == "cli_web", imp
+    for path in PACKAGE.glob("*.py"):
+        if path.stem in web:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            assert not [n for n in names if n.split(".")[0] in WEB_LIBRARIES], (path.name, names)

@@ -145,7 +145,7 @@ def test_a_resolved_complaint_does_not_hold_back_a_service_moment() -> None:
     assert [m.kind for m in report.moments] == ["wanted_item_available"]
 
 
-def test_three_messages_this_week_make_contact_fatigue() -> None:
+def test_messages_this_week_make_contact_fatigue() -> None:
     report = report_for("contact_fatigue")
     assert "contact_fatigue" in codes(report)
     relaxed = pn.find_moments(pn.build_context(history("contact_fatigue"), AS_OF),
@@ -153,14 +153,22 @@ def test_three_messages_this_week_make_contact_fatigue() -> None:
     assert relaxed.best is not None and relaxed.best.kind == "welcome_back"
 
 
+def test_twice_this_week_already_is_enough() -> None:
+    base = history("contact_fatigue")
+    once = base.model_copy(update={"events": [e for e in base.events if e.id not in ("M-2704", "M-2705")]})
+    assert pn.find_moments(pn.build_context(once, AS_OF)).best is not None  # the note would be the 2nd
+    twice = base.model_copy(update={"events": [e for e in base.events if e.id != "M-2705"]})
+    assert "contact_fatigue" in codes(pn.find_moments(pn.build_context(twice, AS_OF)))
+
+
 def test_personal_notes_count_towards_the_cap() -> None:
     base = history("contact_fatigue")
-    fewer = base.model_copy(update={"events": [e for e in base.events if e.id != "M-2705"]})
-    assert pn.find_moments(pn.build_context(fewer, AS_OF)).best is not None
-    # a note sent 8 days before (outside the cool-down's reach here: cool-down 0) plus two messages
-    noted = with_events(fewer, note("a thank-you", at=AS_OF - timedelta(days=5), id="N-9"))
+    once = base.model_copy(update={"events": [e for e in base.events if e.id not in ("M-2704", "M-2705")]})
+    # one message and a note five days ago (the cool-down set to 0, so only the cap can hold it back)
+    noted = with_events(once, note("a thank-you", at=AS_OF - timedelta(days=5), id="N-9"))
     policy = pn.MomentPolicy(cool_down=timedelta(0))
     assert "contact_fatigue" in codes(pn.find_moments(pn.build_context(noted, AS_OF), policy=policy))
+    assert pn.find_moments(pn.build_context(once, AS_OF), policy=policy).best is not None
 
 
 def test_a_message_is_described_as_a_fact() -> None:

@@ -1,7 +1,8 @@
 """The example notebook runs from top to bottom on the embedded model and does what it says.
 
 It is executed with nbclient on a kernel from this interpreter's ipykernel (two drafts on
-SmolLM2-135M: one to two minutes on two cores). Its temporary folder lands in ``tmp_path``.
+SmolLM2-135M: one to two minutes on two cores; the experiment at the end is drafted with
+FakeChatModel, a few seconds). Its temporary folder lands in ``tmp_path``.
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ def test_it_exports_the_one_approved_note_and_reports_the_stats(executed: tuple[
     assert note["text_sha256"] == sha256_text(note["text"]) and "2 million miles" in note["text"]
     assert [s["meaning"] for s in note["signatures"]][0] == "edit"
     card = (work / "cards.html").read_text(encoding="utf-8")
-    assert card.count('<section class="card"') == 1 and "Alice Smith" in card
+    assert card.count('class="page card"') == 1 and "J. Reyes, First Officer" in card
+    assert "Alice Smith" not in card  # the approver is in the manifest, not on the card
+    assert "Alice Smith" in (work / "cards.html.manifest.csv").read_text(encoding="utf-8")
     shown = "\n".join(_text(c) for c in notebook.cells if c.cell_type == "code")
     assert f"exported 1 approved note(s) to {work / 'notes.jsonl'}" in shown
     assert "1 approved after an edit" in shown
@@ -109,3 +112,16 @@ def test_it_exports_the_one_approved_note_and_reports_the_stats(executed: tuple[
     assert "ChainReport(ok=True, rows=3" in shown
     with pn.ReviewQueue(work / "review.sqlite3") as queue:
         assert [d.state for d in queue.drafts()] == ["exported", "rejected"] and queue.verify().ok
+
+
+def test_it_reports_an_experiment_with_a_plot_and_an_outcome_as_a_fact(executed: tuple[Any, Path]) -> None:
+    notebook, work = executed
+    shown = "\n".join(_text(c) for c in notebook.cells if c.cell_type == "code")
+    with pn.ReviewQueue.open(work / "experiment.sqlite3") as lab:
+        [name] = lab.experiments()
+        report = lab.experiment(name)
+        replied = next(o for o in lab.outcomes() if o.outcome == "replied")
+    assert report.verdict.startswith("arm note@4 was approved unchanged more often")
+    assert report.verdict in shown
+    assert 'class="pn-experiment"' in shown and 'src="data:image/png;base64,' in shown
+    assert f"{replied.customer_id}: note_outcome (outcome: replied, about: milestone:" in shown

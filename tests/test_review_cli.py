@@ -152,9 +152,12 @@ def test_export_card_and_csv(capsys: pytest.CaptureFixture[str], data: Path, sto
     _run(capsys, "review", "approve", str(draft_id), *LATER, *ALICE, *s)
     code, out, _ = _run(capsys, "export", "--format", "card", "--out", str(tmp_path / "c.html"), *s, "--json")
     assert json.loads(out)["draft_ids"] == [draft_id]
-    assert "Alice Smith, crew lead" in (tmp_path / "c.html").read_text()
+    # the approver is in the manifest beside the card, never on it
+    assert "Alice Smith" not in (tmp_path / "c.html").read_text()
+    assert "Alice Smith,crew lead" in (tmp_path / "c.html.manifest.csv").read_text()
     code, out, _ = _run(capsys, "export", "--format", "csv", "--out", str(tmp_path / "c.csv"), *s, "--json")
-    assert json.loads(out)["count"] == 0
+    assert (code, json.loads(out)["count"], json.loads(out)["written"]) == (4, 0, False)
+    assert not (tmp_path / "c.csv").exists()
     code, out, _ = _run(capsys, "export", "--format", "csv", "--out", str(tmp_path / "c.csv"), "--again", *s,
                         "--json")
     assert json.loads(out)["count"] == 1 and "Alice Smith" in (tmp_path / "c.csv").read_text()

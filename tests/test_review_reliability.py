@@ -24,7 +24,7 @@ from .support import ALICE, LATER, clean_draft, flyer, flyer_context
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
 
-#: the suite's sizes; the README's larger figures come from the same tests with, for example,
+#: the suite's sizes; the larger figures in docs/review.md come from the same tests with, for example,
 #: PERSONALNOTE_CRASH_ROUNDS=200 PERSONALNOTE_RACE_PROCESSES=8 PERSONALNOTE_RACE_DRAFTS=100
 CRASH_ROUNDS = int(os.environ.get("PERSONALNOTE_CRASH_ROUNDS", "40"))
 

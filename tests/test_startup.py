@@ -57,7 +57,7 @@ def test_a_command_that_calls_no_model_imports_no_model_sdk(argv: list[str], sto
                                                             tmp_path: Path) -> None:
     args = [a.format(store=store, out=tmp_path / "out.jsonl") for a in argv]
     result = _imports_after(*args)
-    assert result["status"] == 0
+    assert result["status"] == (4 if argv[0] == "export" else 0)  # 4: an empty store has nothing to export
     assert result["heavy"] == []
 
 

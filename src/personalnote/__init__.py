@@ -31,6 +31,7 @@ from ._errors import (
     DamagedStoreError,
     DraftNotFoundError,
     DraftValidationError,
+    ExpiredDraftError,
     ExportError,
     FailedAttempt,
     HistoryValidationError,
@@ -41,11 +42,13 @@ from ._errors import (
     ModelChoiceError,
     ModelError,
     MomentGoneError,
+    OutcomeError,
     PersonalNoteError,
     PromptError,
     RecordProblem,
     ResponseCutOffError,
     ReviewError,
+    RoleError,
     SignatureMismatchError,
     StaleDraftError,
     StoreBusyError,
@@ -57,6 +60,8 @@ from ._errors import (
     UnknownFactError,
     UnknownModelError,
 )
+from ._experiment import Experiment, assign_arm
+from ._experiment_report import ArmStats, Comparison, ExperimentReport, Rate
 from ._export import ExportFormat, ExportResult, PromptStats
 from ._history import (
     BusinessEvent,
@@ -76,17 +81,22 @@ from ._model import OpenAIChatModel
 from ._moment_types import Detector, Moment, MomentPolicy, MomentReport, NoNoteReason, SuppressedMoment
 from ._moments import find_moments
 from ._options import DraftOptions
+from ._outcomes import Outcome, OutcomeKind
 from ._presets import export_presets
-from ._prompts import PromptTemplate, load_prompt
+from ._printing import PageSize
+from ._prompts import PromptTemplate, load_prompt, shipped_prompts
 from ._queue_types import QueuedDraft, Reviewer, State
 from ._resolve import resolve_model
 from ._review import ReviewQueue
+from ._reviewers import ApprovalPolicy, ReviewerAccount
 from ._signatures import ChainReport, SignatureRecord
 from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
 __all__ = [
+    "ApprovalPolicy",
     "ArgumentError",
+    "ArmStats",
     "AsOf",
     "BatchError",
     "BatchResult",
@@ -100,6 +110,7 @@ __all__ = [
     "CheckPolicy",
     "Claim",
     "ColumnMapping",
+    "Comparison",
     "ConfigurationError",
     "ContextBudgetError",
     "ContextError",
@@ -117,6 +128,9 @@ __all__ = [
     "DraftNotFoundError",
     "DraftOptions",
     "DraftValidationError",
+    "Experiment",
+    "ExperimentReport",
+    "ExpiredDraftError",
     "ExportError",
     "ExportFormat",
     "ExportPreset",
@@ -140,12 +154,17 @@ __all__ = [
     "MomentReport",
     "NoNoteReason",
     "OpenAIChatModel",
+    "Outcome",
+    "OutcomeError",
+    "OutcomeKind",
+    "PageSize",
     "PersonalNoteError",
     "PromptError",
     "PromptStats",
     "PromptTemplate",
     "Provenance",
     "QueuedDraft",
+    "Rate",
     "RecordProblem",
     "Relationship",
     "ResponseCutOffError",
@@ -153,6 +172,8 @@ __all__ = [
     "ReviewQueue",
     "ReviewWidget",
     "Reviewer",
+    "ReviewerAccount",
+    "RoleError",
     "Sentence",
     "SignatureMismatchError",
     "SignatureRecord",
@@ -170,6 +191,7 @@ __all__ = [
     "UnknownModelError",
     "adraft_many",
     "adraft_note",
+    "assign_arm",
     "build_context",
     "check",
     "check_text",
@@ -190,6 +212,7 @@ __all__ = [
     "register_detector",
     "registered_detectors",
     "resolve_model",
+    "shipped_prompts",
     "write_batch_requests",
 ]
 __version__ = "0.1.0"

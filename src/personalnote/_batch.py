@@ -52,6 +52,7 @@ from ._context import CustomerContext
 from ._draft import Customer, arun_job, prompt_name
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
+from ._experiment import experiment_of
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
@@ -113,7 +114,9 @@ class Planner:
         self.as_of = parse_instant(as_of, caller=caller) if as_of is not None else None
         self.model, self.queue, self.source, self.caller = model, queue, source, caller
         self.options = options
-        self.template = load_prompt(prompt_name(options, model))
+        self.experiment = experiment_of(options["prompts"], options["experiment"], caller=caller)
+        #: None in an experiment: each customer's arm has its own prompt (``template_for``)
+        self.template = None if self.experiment else load_prompt(prompt_name(options, model))
         self.settings = WorkSettings(self.as_of, options, NamedModel(model.name, prompt_name(options, model)),
                                      self.template, caller)
         self.queued: dict[str, dict[DraftKey, int]] = {}  # by customer: a worker is sent its own
@@ -122,7 +125,7 @@ class Planner:
         #: the queue re-checks a draft with its policy and the prompt of the draft's name: when those
         #: are drafting's own, the draft's findings are the queue's and are not computed twice
         self.findings_hold = (queue is not None and (queue.policy or CheckPolicy()) == CheckPolicy()
-                              and _same_prompt(self.template))
+                              and self.template is not None and _same_prompt(self.template))
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
@@ -138,7 +141,8 @@ class Planner:
         source = self.source_of(draft.customer_id)
         if queue is None:
             item = None
-        elif self.findings_hold and draft.provenance.prompt_sha256 == self.template.sha256:
+        elif (self.findings_hold and self.template is not None
+              and draft.provenance.prompt_sha256 == self.template.sha256):
             full = job.ctx.with_facts(draft.moment.facts)
             item = queue._submit_checked(draft, full, source, draft.findings)
         else:

@@ -43,7 +43,7 @@ from weakref import WeakKeyDictionary
 from ._batch_report import CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._detectors import registered_detectors
-from ._draft import CheckStep, Customer, new_job, plan_note
+from ._draft import CheckStep, Customer, new_job, plan_note, template_for
 from ._draft_types import Draft
 from ._errors import ConfigurationError, FailedAttempt
 from ._job import DraftJob
@@ -85,7 +85,7 @@ class WorkSettings:
     as_of: datetime | date | None
     options: DraftOptions
     model: NamedModel
-    template: PromptTemplate
+    template: PromptTemplate | None  # None in an experiment: each customer's arm has its own
     caller: str
     detectors: dict[str, Detector] | None = None
 
@@ -105,6 +105,8 @@ def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys
         return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
                                no_note_reasons=reasons)
     ctx, moment = plan
+    # in an experiment, the customer's arm: the same on a re-run, so a queued draft is skipped
+    template = template or template_for(options, settings.model, ctx.customer_id)
     context_hash = None
     if queued:  # the hash reads every fact: only worth it when the queue holds a draft to match
         context_hash = ctx.context_hash()

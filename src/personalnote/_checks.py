@@ -29,7 +29,7 @@ from ._grounding import combination_findings, place_aliases
 from ._history import Channel
 from ._model_words import model_words_findings
 from ._names import name_findings
-from ._prompts import PromptTemplate, load_prompt
+from ._prompts import PromptTemplate, load_prompt, shipped_version
 from ._redact import PersonalData, find_personal_data, locale_region
 from ._repeats import RepeatRules, frame_sentences, repeat_findings
 from ._untrusted import (
@@ -621,8 +621,10 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
     ctx = ctx.with_facts(draft.moment.facts)
     claim_ids = [i for c in draft.claims for i in c.fact_ids]
     if template is None:  # drafting passes its template; a re-check finds a shipped one by name
+        # the exact version it was drafted with, else the prompt's current one
+        template = shipped_version(draft.provenance.prompt, draft.provenance.prompt_version)
         try:
-            template = load_prompt(draft.provenance.prompt)
+            template = template or load_prompt(draft.provenance.prompt)
         except PromptError:
             template = None  # a prompt file that is gone: the other checks still run
     library = [s.text for s in draft.sentences if s.author == "library"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import get_args
 
@@ -28,8 +29,12 @@ from ._cli_common import (
     store_option,
 )
 from ._loaders import read_text
+from .cli_experiments import experiment_stats
 
-__all__ = ["review_parsers"]
+__all__ = ["EXIT_NOTHING_NEW", "review_parsers"]
+
+#: the exit status of `export` when there was nothing new to write (the earlier file is kept)
+EXIT_NOTHING_NEW = 4
 
 
 def _reviewer(args: argparse.Namespace) -> Reviewer:
@@ -41,17 +46,25 @@ def _version(queue: ReviewQueue, args: argparse.Namespace) -> int:
     return int(args.version) if args.version is not None else queue.get(args.id).version
 
 
-def _print_item(item: QueuedDraft, *, full: bool = False) -> None:
+def _expired(item: QueuedDraft, as_of: datetime | date | None) -> bool:
+    """A pending draft whose moment is no longer fresh at ``as_of``: it can no longer be approved."""
+    return as_of is not None and item.state in ("drafted", "edited") and item.expired(as_of)
+
+
+def _print_item(item: QueuedDraft, *, full: bool = False, as_of: datetime | date | None = None) -> None:
     blocking = len(item.blocking)
     first = " ".join(item.text.split())[:60]
     label = item.draft.for_label
+    expired = "EXPIRED  " if _expired(item, as_of) else ""
     print(f"{item.id:>5}  {item.state:<9} v{item.version:<3} {item.customer_id:<10} {item.moment.kind:<22} "
-          f"{blocking} blocking  " + (f"({label}) " if label else "") + first)
+          f"{blocking} blocking  {expired}" + (f"({label}) " if label else "") + first)
     if not full:
         return
     p = item.draft.provenance
     ahead = f", {label}" if label else ""
     print(f"\nmoment: {item.moment.key} ({item.moment.why_now}{ahead})")
+    gone = ": EXPIRED, it can no longer be approved (reject it)" if _expired(item, as_of) else ""
+    print(f"fresh until {item.expires_at.isoformat(timespec='minutes')}{gone}")
     print(f"{p.model} · prompt {p.prompt} v{p.prompt_version} · source {item.source or '-'}\n")
     print(item.text)
     print(f"\ntext SHA-256 {item.text_sha256}" + ("  (edited)" if item.edited else ""))
@@ -79,21 +92,28 @@ def _review(args: argparse.Namespace) -> int:
         if args.action == "list":
             items = queue.drafts([args.state] if args.state else None) if args.all or args.state \
                 else queue.pending()
+            now = as_of_arg(args.as_of) if items else None
             if args.json:
-                print(json.dumps({"drafts": [i.to_json_dict() for i in items]}, ensure_ascii=False))
+                listed = [{**i.to_json_dict(), "expired": _expired(i, now)} for i in items]
+                print(json.dumps({"drafts": listed}, ensure_ascii=False))
             for item in [] if args.json else items:
-                _print_item(item)
+                _print_item(item, as_of=now)
+            expired = sum(_expired(i, now) for i in items)
+            if expired and not args.json:
+                print(f"{expired} expired: the moment is no longer fresh, so approval is refused; reject "
+                      "them (review reject ID --reason ...)")
             if not items and not args.json:
                 print(f"nothing to review in {queue.path}")
             return 0
         if args.action == "show":
             item = queue.get(args.id)
             history = queue.history(args.id)
+            now = as_of_arg(args.as_of)
             if args.json:
-                print(json.dumps({**item.to_json_dict(), "history": [s.to_json_dict() for s in history]},
-                                 ensure_ascii=False))
+                print(json.dumps({**item.to_json_dict(), "expired": _expired(item, now),
+                                  "history": [s.to_json_dict() for s in history]}, ensure_ascii=False))
                 return 0
-            _print_item(item, full=True)
+            _print_item(item, full=True, as_of=now)
             for s in history:
                 print(f"  #{s.seq} {s.signed_at} {s.meaning:<8} v{s.version} {s.printed_name} ({s.role})"
                       + (f": {s.reason}" if s.reason else ""))
@@ -142,23 +162,38 @@ def _review(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     with review_queue(args) as queue:
-        result = queue.export(args.format, args.out, again=args.again)
+        result = queue.export(args.format, args.out, again=args.again, card_size=args.card_size,
+                              letter_size=args.letter_size, font=args.font)
     if args.json:
-        print(json.dumps({"format": result.format, "path": str(result.path), "count": result.count,
+        print(json.dumps({"format": result.format, "path": str(result.path), "written": result.written,
+                          "manifest": str(result.manifest) if result.manifest else None,
+                          "count": result.count,
                           "draft_ids": list(result.draft_ids), "keyed": result.keyed,
-                          "left_out": [{"draft_id": d, "reason": r} for d, r in result.left_out]}))
+                          "left_out": [{"draft_id": d, "reason": r} for d, r in result.left_out],
+                          "not_printed": [{"draft_id": d, "reason": r} for d, r in result.not_printed]}))
+    elif not result.written:
+        kept = " (the earlier file is kept as it was)" if result.path.exists() else ""
+        print(f"nothing new to export: no note was approved since the last export, so {result.path} was not "
+              f"written{kept}; pass --again to reprint exported notes")
     else:
-        print(f"exported {result.count} approved note(s) to {result.path} ({result.format}); "
+        manifest = f", manifest {result.manifest}" if result.manifest else ""
+        print(f"exported {result.count} approved note(s) to {result.path} ({result.format}{manifest}); "
               "nothing was sent")
-        if not result.keyed:
-            print("personalnote: warning: the signature record is signed with the public development key, "
-                  f"so it is not tamper-proof; set {C.ENV_SIGNING_KEY}", file=sys.stderr)
+    if not result.keyed and not args.json:
+        print("personalnote: warning: the signature record is signed with the public development key, "
+              f"so it is not tamper-proof; set {C.ENV_SIGNING_KEY}", file=sys.stderr)
+    for draft_id, reason in result.not_printed:
+        print(f"personalnote: not printed: draft {draft_id}: {reason}", file=sys.stderr)
     for draft_id, reason in result.left_out:
         print(f"personalnote: left out draft {draft_id}: {reason}", file=sys.stderr)
-    return 1 if result.left_out else 0
+    if result.left_out:
+        return 1
+    return 0 if result.written else EXIT_NOTHING_NEW
 
 
 def _stats(args: argparse.Namespace) -> int:
+    if args.experiment is not None:
+        return experiment_stats(args)
     with review_queue(args) as queue:
         stats = queue.stats()
     if args.json:
@@ -169,7 +204,8 @@ def _stats(args: argparse.Namespace) -> int:
         distance = "-" if s.mean_edit_distance is None else f"{s.mean_edit_distance:.1f}"
         print(f"{s.prompt} v{s.prompt_version}: {s.drafts} draft(s), approval rate {rate}; "
               f"{s.approved_unchanged} approved unchanged, {s.approved_edited} edited (mean edit distance "
-              f"{distance} characters), {s.rejected} rejected, {s.pending} pending")
+              f"{distance} characters), {s.rejected} rejected, {s.pending} pending, "
+              f"{s.changes_requested} change(s) requested")
         for reason, count in s.rejection_reasons:
             print(f"    rejected ×{count}: {reason}")
     if not stats:
@@ -226,6 +262,9 @@ def review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     for parser in (listing, show, verify, approve, edit, reject):
         store_option(parser)
         json_option(parser)
+    for parser in (listing, show):
+        as_of_option(parser, "the instant to judge expiry at (a pending draft whose moment is no longer "
+                             "fresh shows as EXPIRED)")
     for parser in (show, approve, edit, reject):
         parser.add_argument("id", type=_queue_number, help="the draft's queue id (see `review list`)")
     for parser in (approve, edit, reject):
@@ -239,13 +278,29 @@ def review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
     export = sub.add_parser("export", help="write approved notes to a file (never sends them)",
                             description="Write every approved note whose approval matches its current text "
-                                        "and mark it exported; exported notes are left out next time.")
+                                        "and mark it exported; exported notes are left out next time. With "
+                                        "nothing new to write, nothing is written (an earlier file is kept) "
+                                        f"and the exit status is {EXIT_NOTHING_NEW}. pdf and card print card "
+                                        "and letter notes only, one per page, and write a manifest CSV "
+                                        "beside the file (cards.pdf -> cards.manifest.csv).")
     export.add_argument("--format", choices=get_args(ExportFormat), required=True,
-                        help="jsonl, csv (formula-safe), or card (print-ready HTML)")
+                        help="jsonl, csv (formula-safe), pdf (cards and letters to sign; needs "
+                             "'personalnote[pdf]'), or card (the same as print-ready HTML)")
     export.add_argument("--out", type=Path, required=True, help="the file to write")
     export.add_argument("--again", action="store_true", help="include notes exported before (a reprint)")
+    export.add_argument("--card-size", default=C.DEFAULT_CARD_SIZE, metavar="SIZE",
+                        help=f"pdf/card: {', '.join(C.CARD_SIZES)} or WIDTHxHEIGHT with mm, cm or in (e.g. "
+                             f"120x170mm); default {C.DEFAULT_CARD_SIZE}")
+    export.add_argument("--letter-size", default=C.DEFAULT_LETTER_SIZE, metavar="SIZE",
+                        help=f"pdf/card: the page of a letter, {' or '.join(C.LETTER_SIZES)}; default "
+                             f"{C.DEFAULT_LETTER_SIZE}")
+    export.add_argument("--font", type=Path, help="pdf: a TrueType font file to set the notes in (default: "
+                                                  "DejaVu Serif, from fonts-dejavu-core)")
     stats = sub.add_parser("stats", help="per prompt version: approved unchanged, edited, rejected, approval "
                                          "rate")
+    stats.add_argument("--experiment", metavar="NAME",
+                       help="the experiment's report: per arm, approved unchanged, edited, rejected, "
+                            "requested changes and outcomes with their intervals, and the verdict")
     for parser in (export, stats):
         store_option(parser)
         json_option(parser)

@@ -96,8 +96,9 @@ UPCOMING_HORIZON: Final = timedelta(days=90)
 # --- memory -----------------------------------------------------------------------
 #: a negative support case closed within this long holds back celebratory notes
 COMPLAINT_WINDOW: Final = timedelta(days=30)
-#: at most CONTACT_CAP contacts (messages of any kind and personal notes) in CONTACT_WINDOW
-CONTACT_CAP: Final = 3
+#: at most CONTACT_CAP contacts (messages of any kind and personal notes, the new note included) in
+#: CONTACT_WINDOW: a customer who heard from the business twice this week gets no note today
+CONTACT_CAP: Final = 2
 CONTACT_WINDOW: Final = timedelta(days=7)
 #: a moment of a kind the customer had a note about within NOTE_MEMORY is this much weaker
 NOTE_MEMORY: Final = timedelta(days=365)
@@ -108,7 +109,7 @@ BIRTHDAY_MENTIONS_AGE: Final = False
 # --- item matching (_items) -------------------------------------------------------------------
 #: two item names are the same item when rapidfuzz's token-set ratio (0-100) of their normalised
 #: forms reaches this and no guard below tells them apart (MomentPolicy.item_match_threshold).
-#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see the README, "Matching items"
+#: Measured on fixtures/item_pairs.csv (bench/item_matching.py): see docs/moments.md, "Matching items"
 ITEM_MATCH_THRESHOLD: Final = 90.0
 #: normalised names kept in memory (functools.lru_cache), per normaliser
 ITEM_CACHE_SIZE: Final = 8192
@@ -203,8 +204,31 @@ STORE_FILE_NAME: Final = "review.sqlite3"
 #: how long a write waits for other writers before StoreBusyError (milliseconds)
 STORE_BUSY_TIMEOUT_MS: Final = 5000
 #: the store's schema version (PRAGMA user_version); 2 has keyed (HMAC-SHA256) signatures, see the
-#: signature record section at the end
-STORE_SCHEMA_VERSION: Final = 2
+#: signature record section at the end; 3 adds each draft's experiment and arm, and the outcomes table;
+#: 4 adds reviewer accounts and the ``request_change`` signature (older stores are migrated when opened)
+STORE_SCHEMA_VERSION: Final = 4
+#: the schema version of keyed signatures, before experiments, outcomes and reviewer accounts
+KEYED_STORE_SCHEMA_VERSION: Final = 2
+#: the longest guidance a reviewer may give when requesting a change (characters)
+GUIDANCE_MAX_CHARS: Final = 1000
+
+# --- experiments and outcomes ------------------------------------------------------------------
+#: the longest experiment name (it is hashed with each customer id to assign the arms)
+EXPERIMENT_NAME_MAX: Final = 100
+#: what can happen after a note went out, recorded with ReviewQueue.record_outcome
+OUTCOMES: Final = ("replied", "thanked", "complained", "unsubscribed", "bought")
+#: the longest note kept with an outcome (characters)
+OUTCOME_NOTE_MAX: Final = 1000
+#: the name of the custom event an outcome becomes in the customer's history (ReviewQueue.with_outcomes)
+OUTCOME_EVENT_NAME: Final = "note_outcome"
+#: the confidence level of every interval in an experiment's report
+EXPERIMENT_CONFIDENCE: Final = 0.95
+#: the difference in rate (0.10: ten points) an experiment should be able to tell, and the power to
+#: tell it with: "not enough reviews yet" says how many more per arm that takes
+EXPERIMENT_MIN_DIFFERENCE: Final = 0.10
+EXPERIMENT_POWER: Final = 0.80
+#: reject reasons listed per arm
+EXPERIMENT_TOP_REASONS: Final = 3
 
 # --- model ----------------------------------------------------------------------------------
 #: every model call has a timeout (seconds)
@@ -351,6 +375,33 @@ SIGNING_KEY_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
 #: the schema version of stores made before keyed signatures (refused: see StoreError)
 UNKEYED_STORE_SCHEMA_VERSION: Final = 1
 
+# --- printing (cards and letters) -----------------------------------------------------------------
+#: the channels whose notes are printed (export formats ``pdf`` and ``card``); others are left out
+PRINTED_CHANNELS: Final = ("card", "letter")
+#: card sizes by name (width, height in mm): A6 is the default; 5x7 and 4x6 are inches
+CARD_SIZES: Final[dict[str, tuple[float, float]]] = {
+    "A6": (105.0, 148.0), "A5": (148.0, 210.0), "5x7": (127.0, 177.8), "4x6": (101.6, 152.4),
+}
+DEFAULT_CARD_SIZE: Final = "A6"
+#: letter pages by name (width, height in mm)
+LETTER_SIZES: Final[dict[str, tuple[float, float]]] = {"A4": (210.0, 297.0), "letter": (215.9, 279.4)}
+DEFAULT_LETTER_SIZE: Final = "A4"
+#: the smallest and largest side of a page size given as WxHmm or WxHin (mm)
+PAGE_SIDE_MM: Final = (50.0, 500.0)
+#: the TrueType font a printed note is set in, looked for in FONT_DIRS in this order (DejaVu Serif is
+#: Debian's fonts-dejavu-core); without any, ReportLab's own Vera (a sans) is used
+CARD_FONT_FILES: Final = ("DejaVuSerif.ttf", "LiberationSerif-Regular.ttf", "NotoSerif-Regular.ttf")
+FONT_DIRS: Final = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation",
+                    "/usr/share/fonts/truetype/noto", "/usr/share/fonts/TTF", "/usr/share/fonts/dejavu",
+                    "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts/Supplemental")
+#: the note's type size on an A6 card and on a letter (points); a long note is set smaller, down to
+#: PRINT_MIN_POINTS, and one that does not fit its page even then is left out of the export
+CARD_POINTS: Final = 11.5
+LETTER_POINTS: Final = 11.0
+PRINT_MIN_POINTS: Final = 8.0
+#: room left above each signing line for a hand signature (mm)
+SIGNING_SPACE_MM: Final = 11.0
+
 # --- personal data --------------------------------------------------------------------------------
 #: regions whose national phone formats ("020 7946 0958", "06 12 34 56 78", "(212) 555-0199") are read
 #: in every text, after the customer's own region (from the profile's locale); a number written with
@@ -365,3 +416,27 @@ LANGUAGE_REGIONS: Final[dict[str, str]] = {
     "ga": "IE", "is": "IS", "tr": "TR", "ru": "RU", "uk": "UA", "he": "IL", "ja": "JP", "ko": "KR",
     "zh": "CN", "vi": "VN", "th": "TH", "id": "ID", "ms": "MY", "hi": "IN",
 }
+
+# --- reviewer accounts and the web app (personalnote serve) -------------------------------------------
+#: who may approve which channel: a channel listed here may be approved only by these roles; a channel
+#: not listed, by any role (``ApprovalPolicy.default()``; ``personalnote serve --approve card=crew``)
+DEFAULT_APPROVAL_ROLES: Final[dict[str, tuple[str, ...]]] = {"card": ("crew",)}
+#: a reviewer account id: short, printable, no spaces
+REVIEWER_ID_PATTERN: Final = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}"
+#: the shortest password `personalnote reviewer add` accepts (characters)
+PASSWORD_MIN_CHARS: Final = 10
+#: the web app binds here unless told otherwise (another host is announced with a warning)
+WEB_HOST: Final = "127.0.0.1"
+WEB_PORT: Final = 8000
+#: a signed session cookie stops being accepted after this long (seconds)
+SESSION_MAX_AGE_SECONDS: Final = 12 * 3600
+#: the secret that signs session cookies (else a random one per process: sessions end at a restart)
+ENV_WEB_SECRET: Final = "PERSONALNOTE_WEB_SECRET"
+#: failed logins allowed (per account and per client address) before each further try must wait
+LOGIN_FREE_FAILURES: Final = 3
+#: the wait after the first failure past the free ones (seconds); it doubles with each further failure
+LOGIN_BACKOFF_SECONDS: Final = 2.0
+#: the longest wait between tries (seconds)
+LOGIN_BACKOFF_MAX_SECONDS: Final = 300.0
+#: failed logins are forgotten this long after the last one (seconds)
+LOGIN_FORGET_SECONDS: Final = 3600.0

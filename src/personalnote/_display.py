@@ -3,8 +3,10 @@
 A draft shows its note with every finding's span marked (``<mark>``, titled with the kind and
 message, coloured by severity; overlapping spans are cut into pieces so the HTML stays well
 formed), its moment, each claim with the facts it cites (id and statement), and its
-provenance. A queued draft adds its state, version and signatures; the queue is a table of
-its pending drafts. Everything that comes from data is escaped.
+provenance. A queued draft adds its state, version, expiry and signatures; the queue is a table
+of its pending drafts, each with the time it expires, and **expired** (in red) for one whose
+moment is no longer fresh at ``as_of``: it can no longer be approved. Everything that comes from
+data is escaped.
 
 Example::
 
@@ -16,11 +18,13 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC
 from html import escape
 from typing import TYPE_CHECKING
 
 from . import _constants as C
 from ._draft_types import blocking_findings
+from ._instants import AsOf
 
 if TYPE_CHECKING:
     from ._context import CustomerContext, Fact
@@ -43,6 +47,8 @@ _NOT_AT_HAND = "statement in the context; the queued draft shows it"
 _MARK_COLOURS = {"blocking": "#f6b8b8", "warning": "#fbe7a1"}
 _STATE_COLOURS = {"drafted": "#555", "edited": "#8a5a00", "approved": "#1a7f37", "rejected": "#b42318",
                   "exported": "#175cd3"}
+_EXPIRED = '<b class="pn-expired" style="color:#b42318">expired</b>'
+
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -210,33 +216,54 @@ def _signatures_html(signatures: Sequence[SignatureRecord]) -> str:
     return "<div>Signatures:</div>" + _table(headers, rows)
 
 
-def queued_html(item: QueuedDraft) -> str:
-    """A queued draft: its state, version, current text with findings marked, and its signatures."""
+def _expired(item: QueuedDraft, as_of: AsOf | None) -> bool:
+    return as_of is not None and item.state in ("drafted", "edited") and item.expired(as_of)
+
+
+def _expiry(item: QueuedDraft, as_of: AsOf | None) -> str:
+    """'2026-12-04 18:00' (UTC), then 'expired' when a pending draft's moment is no longer fresh."""
+    at = f"{item.expires_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+    return f"{at} · {_EXPIRED}" if _expired(item, as_of) else at
+
+
+def queued_html(item: QueuedDraft, as_of: AsOf | None = None) -> str:
+    """A queued draft: its state, version, expiry, current text with findings marked, and its signatures.
+
+    ``as_of`` (the instant to judge expiry at) marks a pending draft whose moment is no longer fresh
+    as expired: it can no longer be approved.
+    """
     edited = " · text edited by a reviewer" if item.edited else ""
     approval = item.approval
     approved = (f"<div>Approved: version {approval.version} by {escape(approval.printed_name)}"
                 + (f" (override: {escape(approval.reason)})" if approval.reason else "") + "</div>"
                 if approval is not None else "")
+    until = f"{item.expires_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+    expired = (f"<div>{_EXPIRED}: the moment was fresh until {until} UTC; it can no longer be approved "
+               "(reject it)</div>" if _expired(item, as_of) else "")
     head = (f"<div>Draft <b>{item.id}</b> · {_state(item.state)} · version {item.version} · "
-            f"<b>{escape(item.customer_id)}</b> · {escape(item.draft.channel)}{edited}</div>{approved}")
+            f"<b>{escape(item.customer_id)}</b> · {escape(item.draft.channel)}{edited}</div>"
+            f"{approved}{expired}")
     return _note_html(head, item.text, item.findings, item.draft, {f.id: f for f in item.facts},
                       _signatures_html(item.signatures))
 
 
-def queue_html(queue: ReviewQueue) -> str:
-    """The queue's pending drafts as a table (the first ``HTML_MAX_ROWS`` of them)."""
+def queue_html(queue: ReviewQueue, as_of: AsOf | None = None) -> str:
+    """The queue's pending drafts as a table (the first ``HTML_MAX_ROWS`` of them), with when each
+    expires and, at ``as_of``, which have expired (a queue in a notebook cell uses its clock)."""
     pending = queue.pending()
+    expired = sum(_expired(q, as_of) for q in pending)
     head = (f'<div style="{_BOX}">Review queue <code>{escape(str(queue.path))}</code>: '
-            f"<b>{len(pending)}</b> pending</div>")
+            f"<b>{len(pending)}</b> pending" + (f", <b>{expired}</b> {_EXPIRED}" if expired else "")
+            + "</div>")
     if not pending:
         return head
     rows = [[str(q.id), escape(q.customer_id), f"{escape(q.moment.kind)}<br/>"
              f'<span style="{_MUTED}">{escape(q.moment.why_now)}</span>'
              + (f"<br/><b>{escape(q.draft.for_label)}</b>" if q.draft.for_label else ""),
              _state(q.state), str(q.version),
-             str(len(q.blocking)), str(len(q.findings) - len(q.blocking))]
+             str(len(q.blocking)), str(len(q.findings) - len(q.blocking)), _expiry(q, as_of)]
             for q in pending[:C.HTML_MAX_ROWS]]
     more = len(pending) - C.HTML_MAX_ROWS
     tail = f'<div style="{_MUTED}">… and {more} more</div>' if more > 0 else ""
-    headers = ["id", "customer", "moment", "state", "version", "blocking", "warnings"]
+    headers = ["id", "customer", "moment", "state", "version", "blocking", "warnings", "expires (UTC)"]
     return head + _table(headers, rows) + tail

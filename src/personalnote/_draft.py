@@ -31,6 +31,7 @@ from ._compose import signers_from
 from ._context import CustomerContext, build_context
 from ._draft_types import Draft, NoteBody
 from ._errors import ArgumentError
+from ._experiment import experiment_of
 from ._history import Channel, CustomerHistory
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob, InvalidAnswer
@@ -41,7 +42,7 @@ from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 
 __all__ = ["CheckStep", "adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
-           "prompt_name"]
+           "prompt_name", "run_job", "template_for"]
 
 Customer = CustomerHistory | CustomerContext
 
@@ -88,13 +89,22 @@ def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
 
     ``options`` are settled (every key present); ``context_hash``: ``ctx.context_hash()``, when the
     caller computed it already (it reads every fact); ``template``: the prompt, when the caller
-    loaded it already (else ``prompt_name``'s).
+    loaded it already (else ``template_for``'s: the customer's arm in an experiment).
     """
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
     return DraftJob(ctx, moment, channel, list(signers_from(options["signers"])), chat_model,
-                    template or load_prompt(prompt_name(options, chat_model)), options,
+                    template or template_for(options, chat_model, ctx.customer_id), options,
                     context_hash=context_hash)
+
+
+def template_for(options: DraftOptions, model: ChatModel, customer_id: str) -> PromptTemplate:
+    """The prompt to draft the customer's note with: in an experiment (``prompts`` and ``experiment``),
+    the customer's arm; else ``prompt_name``'s."""
+    experiment = experiment_of(options.get("prompts"), options.get("experiment"))
+    if experiment is not None:
+        return experiment.arm_for(customer_id).template
+    return load_prompt(prompt_name(options, model))
 
 
 def prompt_name(options: DraftOptions, model: ChatModel) -> str:
@@ -145,6 +155,11 @@ def draft_note(customer: Customer, *, as_of: AsOf | None = None,
     job = _prepare(customer, as_of, model, settle(options), "draft_note")
     if isinstance(job, MomentReport):
         return job
+    return run_job(job)
+
+
+def run_job(job: DraftJob) -> Draft:
+    """Drive the drafting loop for a prepared job with the model's ``complete``."""
     chat_model = job.model
     assert chat_model is not None, "a job made in this process has its model"
     loop = _drafting(job)

@@ -114,6 +114,9 @@ class Provenance(BaseModel):
     mode: str = "whole_body"
     #: blocking findings of each candidate, in the order drafted, before one was kept
     candidate_blocking: list[int] = Field(default_factory=list)
+    #: the experiment the draft was made in (``experiment=``), and its arm: the prompt as ``name@version``
+    experiment: str | None = None
+    arm: str | None = None
 
 
 class Draft(BaseModel):

@@ -29,11 +29,15 @@ carries the data a caller needs to act on it, not only a message::
     │   └── DamagedStoreError       a row cannot be read as the store wrote it (.table, .row_id)
     ├── ReviewError                 the review queue refused an action (.draft_id)
     │   ├── DraftNotFoundError      no draft with that queue id
-    │   ├── StaleDraftError         someone decided first (.expected_version, .current_version, .state)
+    │   ├── StaleDraftError         someone decided first (.expected_version, .current_version, .state,
+    │   │                           .decided_by, .decided_at, .current_text)
+    │   ├── RoleError               the reviewer's role may not approve the channel (.role, .channel)
     │   ├── TransitionError         not allowed in the draft's state (.state, .action)
+    │   ├── OutcomeError            an outcome for a note that did not go out, or at a wrong time (.field)
     │   ├── ContextMismatchError    not the context the draft was made from (.expected_hash, .actual_hash)
     │   ├── BlockingFindingsError   blocking findings and no override reason (.findings)
     │   └── MomentGoneError         the moment is no longer true at approval (.no_note_reasons)
+    │       └── ExpiredDraftError   its freshness ran out before approval (.expires_at, .as_of)
     ├── ExportError                 the export cannot be written (.path)
     │   ├── TamperedRecordError     the signature record fails verification: nothing written
     │   │                           (.report, .draft_ids, .reasons)
@@ -60,6 +64,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ._batch_report import BatchResult
     from ._draft_types import Finding
     from ._moment_types import NoNoteReason
@@ -76,6 +82,7 @@ __all__ = [
     "SignatureMismatchError",
     "TamperedRecordError",
     "MomentGoneError",
+    "ExpiredDraftError",
     "ReviewError",
     "StaleDraftError",
     "StoreBusyError",
@@ -408,15 +415,43 @@ class DraftNotFoundError(ReviewError):
         super().__init__(draft_id, f"no such draft in {self.path}; list them with `personalnote review list`")
 
 
+class OutcomeError(ReviewError):
+    """An outcome cannot be recorded for this draft (a note that did not go out, a time before its
+    approval or in the future); ``field`` names what is wrong (``outcome``, ``at``, ``note``)."""
+
+    def __init__(self, draft_id: int, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(draft_id, f"cannot record the outcome ({field}): {message}")
+
+
 class StaleDraftError(ReviewError):
     """Someone decided on the draft after you read it: read it again, then decide on the new version."""
 
-    def __init__(self, draft_id: int, expected_version: int, current_version: int, state: str) -> None:
+    def __init__(self, draft_id: int, expected_version: int, current_version: int, state: str, *,
+                 decided_by: str | None = None, decided_at: str | None = None,
+                 current_text: str | None = None) -> None:
         self.expected_version = expected_version
         self.current_version = current_version
         self.state = state
+        #: who made the current version ("Bob Jones (purser), reject"), when (UTC), and its text
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+        self.current_text = current_text
+        who = f"; {decided_by} decided first, at {decided_at}" if decided_by else ""
         super().__init__(draft_id, f"you read version {expected_version} but it is now version "
-                                   f"{current_version} ({state}); read it again and decide on that version")
+                                   f"{current_version} ({state}){who}; read it again and decide on that "
+                                   "version")
+
+
+class RoleError(ReviewError):
+    """The reviewer's role may not approve the draft's channel (the queue's ``ApprovalPolicy``)."""
+
+    def __init__(self, draft_id: int, role: str, channel: str, allowed: Sequence[str]) -> None:
+        self.role = role
+        self.channel = channel
+        self.allowed = tuple(allowed)
+        super().__init__(draft_id, f"the role {role!r} may not approve a {channel} note; it needs the role "
+                                   f"{' or '.join(map(repr, self.allowed))}")
 
 
 class TransitionError(ReviewError):
@@ -466,6 +501,16 @@ class MomentGoneError(ReviewError):
         reasons = "; ".join(f"{r.code}: {r.message}" for r in self.no_note_reasons)
         super().__init__(draft_id, f"approval refused, the moment {moment_key} is no longer true "
                                    f"({reasons}); reject the draft")
+
+
+class ExpiredDraftError(MomentGoneError):
+    """The draft's moment is no longer fresh at the approval instant: it expired at ``expires_at``
+    (the moment's time plus its freshness) and ``as_of`` is later. Its one reason's code is ``stale``."""
+
+    def __init__(self, draft_id: int, reason: NoNoteReason, expires_at: datetime, as_of: datetime) -> None:
+        self.expires_at = expires_at
+        self.as_of = as_of
+        super().__init__(draft_id, reason.moment_key or "", [reason])
 
 
 class ExportError(PersonalNoteError):

@@ -3,13 +3,15 @@
 Export never sends anything: it writes a file for a person or another system to act on.
 ``jsonl`` holds one object per note; ``csv`` one row per note, every text cell safe against
 spreadsheet formula injection (a cell starting with ``= + - @``, a tab or a carriage return
-gets a leading apostrophe); ``card`` is print-ready HTML, everything escaped, one note per
-page with a sign-off block for each person who signed.
+gets a leading apostrophe). The print formats hold card and letter notes only, one per page,
+with nothing internal on the page: ``pdf`` (``_pdf``, at a real card size) and ``card``
+(print-ready HTML); beside them a manifest CSV maps each page to its draft, version, text hash
+and approval (``_printing``).
 
 Example::
 
-    text = render_export(queue.drafts(["approved"]), "csv")
-    write_atomically(Path("notes.csv"), text)
+    files = render_files(queue.drafts(["approved"]), "pdf", PrintSettings(card_size=PageSize.parse("5x7")))
+    write_atomically([(Path("cards.pdf"), files.data), (Path("cards.manifest.csv"), files.manifest)])
     for s in prompt_stats(store):
         print(s.prompt, s.prompt_version, s.approval_rate, s.mean_edit_distance)
 """
@@ -24,22 +26,29 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
 from rapidfuzz.distance import Levenshtein
 
+from . import _constants as C
 from ._errors import ExportError
+from ._pdf import render_pdf
+from ._printing import PageSize, card_html, printable, printed_note
 from ._queue_types import QueuedDraft
 from ._signatures import SignatureRecord
 from ._store import Store
 
-__all__ = ["EXPORT_FORMATS", "ExportFormat", "ExportResult", "PromptStats", "edit_distance",
-           "neutralise_cell", "prompt_stats", "render_export", "write_atomically"]
+__all__ = ["EXPORT_FORMATS", "MANIFEST_COLUMNS", "PRINT_FORMATS", "ExportFiles", "ExportFormat",
+           "ExportResult", "PrintSettings", "PromptStats", "edit_distance", "manifest_csv", "neutralise_cell",
+           "prompt_stats", "render_export", "render_files", "write_atomically"]
 
-ExportFormat = Literal["jsonl", "csv", "card"]
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "card")
+ExportFormat = Literal["jsonl", "csv", "card", "pdf"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "card", "pdf")
+#: the formats that print card and letter notes (with a manifest beside the file)
+PRINT_FORMATS: tuple[ExportFormat, ...] = ("card", "pdf")
+MANIFEST_COLUMNS = ("page", "draft_id", "version", "text_sha256", "approved_by", "approver_role",
+                    "approved_at", "customer_id", "channel", "page_size")
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CSV_COLUMNS = ("draft_id", "customer_id", "channel", "moment_kind", "moment_key", "version", "text_sha256",
@@ -51,9 +60,13 @@ _CSV_COLUMNS = ("draft_id", "customer_id", "channel", "moment_kind", "moment_key
 class ExportResult:
     """What an export wrote: the format, the file and the queue ids of the notes in it.
 
-    ``left_out`` holds ``(draft_id, reason)`` for each approved draft it did not write (its text is
-    not the text its approval signed); ``keyed`` is False when the signature record is signed with
-    the public development key, so not tamper-proof.
+    ``written`` is False when there was nothing new to write: the file at ``path`` (if any) was
+    left as it was. ``left_out`` holds ``(draft_id, reason)`` for each approved draft it did not
+    write (its text is not the text its approval signed; a note too long for its page);
+    ``not_printed`` the approved email and sms notes a print format leaves out (they stay
+    approved, for a jsonl or csv export); ``manifest`` the CSV written beside a print file;
+    ``keyed`` is False when the signature record is signed with the public development key, so
+    not tamper-proof.
     """
 
     format: ExportFormat
@@ -61,6 +74,9 @@ class ExportResult:
     draft_ids: tuple[int, ...]
     left_out: tuple[tuple[int, str], ...] = ()
     keyed: bool = False
+    written: bool = True
+    manifest: Path | None = None
+    not_printed: tuple[tuple[int, str], ...] = ()
 
     @property
     def count(self) -> int:
@@ -127,68 +143,99 @@ def _csv(items: Sequence[QueuedDraft]) -> str:
     return buffer.getvalue()
 
 
-_CARD_STYLE = """body{font-family:Georgia,serif;margin:0}
-.card{max-width:34em;margin:2em auto;padding:2em 2.5em;border:1px solid #ccc;break-after:page}
-.note{white-space:pre-wrap;font-size:14pt;line-height:1.5}
-.signoff{margin-top:2.5em;padding-top:.6em;border-top:1px dashed #999;color:#444;
- font:9pt system-ui,sans-serif}
-.signoff .signer{display:inline-block;min-width:14em;margin:1.2em 1.5em 0 0}
-.signoff .line{border-bottom:1px solid #333;height:1.6em}
-@media print{.card{border:none;margin:0 auto}}"""
-
-
-def _signoff_blocks(approval: SignatureRecord, signatures: Sequence[SignatureRecord]) -> str:
-    """One block per person who wrote the text (edits) or approved it (the approval in force)."""
-    by_reviewer: dict[str, list[SignatureRecord]] = {}
-    for s in signatures:
-        if s.meaning == "edit" or s.seq == approval.seq:
-            by_reviewer.setdefault(s.reviewer_id, []).append(s)
-    blocks = []
-    for signed in by_reviewer.values():
-        deeds = "<br/>".join(f"{escape(s.meaning)} version {s.version}, {escape(s.signed_at)}"
-                             + (f" ({escape(s.reason)})" if s.reason else "") for s in signed)
-        blocks.append(f'<div class="signer"><div class="line"></div>{escape(signed[-1].printed_name)}, '
-                      f"{escape(signed[-1].role)}<br/>{deeds}</div>")
-    return "".join(blocks)
-
-
-def _card(items: Sequence[QueuedDraft]) -> str:
-    cards = []
-    for queued in items:
-        approval = _approval(queued)
-        blocks = _signoff_blocks(approval, queued.signatures)
-        cards.append(
-            f'<section class="card" id="draft-{queued.id}">\n'
-            f'<div class="note">{escape(queued.text)}</div>\n'
-            f'<footer class="signoff">Signed off for {escape(queued.customer_id)} '
-            f"({escape(queued.moment.kind)}), draft {queued.id} version {approval.version}, "
-            f"text SHA-256 {escape(approval.text_sha256[:16])}…<br/>{blocks}</footer>\n</section>"
-        )
-    body = "\n".join(cards) or "<p>No approved notes to print.</p>"
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>personalnote: notes to '
-            f"print</title>\n<style>{_CARD_STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
-
-
 def render_export(items: Sequence[QueuedDraft], format: ExportFormat) -> str:
-    """The export file's text for these approved notes in ``format``."""
-    renderers = {"jsonl": _jsonl, "csv": _csv, "card": _card}
+    """The export file's text for these approved notes in ``format`` (``jsonl`` or ``csv``)."""
+    renderers = {"jsonl": _jsonl, "csv": _csv}
     if format not in renderers:
-        raise ExportError(None, f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        raise ExportError(None, f"unknown text export format {format!r}; use one of {', '.join(renderers)} "
+                                "(the print formats: render_files)")
     return renderers[format](items)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, flushed to disk, then renamed."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def manifest_csv(items: Sequence[QueuedDraft], sizes: Sequence[PageSize]) -> str:
+    """The print manifest: one row per page, in page order, with the draft, its version, text hash and
+    approval (what the page itself never shows), every cell formula-safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for page, (queued, size) in enumerate(zip(items, sizes, strict=True), 1):
+        approval = _approval(queued)
+        row = [page, queued.id, queued.version, queued.text_sha256, approval.printed_name, approval.role,
+               approval.signed_at, queued.customer_id, queued.draft.channel, size.label]
+        writer.writerow([neutralise_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """How the print formats lay notes out: the card size, the letter page and the font file."""
+
+    card_size: PageSize = PageSize.parse(C.DEFAULT_CARD_SIZE)
+    letter_size: PageSize = PageSize.parse(C.DEFAULT_LETTER_SIZE, letter=True)
+    font: str | Path | None = None
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    """An export's files before they are written: the main file (``None`` when nothing is in it), the
+    manifest (print formats), the notes in the file in page order, and those left out or not printed."""
+
+    data: str | bytes | None
+    manifest: str | None
+    items: tuple[QueuedDraft, ...]
+    left_out: tuple[tuple[int, str], ...] = ()
+    not_printed: tuple[tuple[int, str], ...] = ()
+
+
+def render_files(items: Sequence[QueuedDraft], format: ExportFormat,
+                 settings: PrintSettings | None = None) -> ExportFiles:
+    """The files an export of these approved notes writes in ``format``: a text format holds every
+    note; a print format the card notes, then the letters (each in queue order), one per page."""
+    if format not in EXPORT_FORMATS:
+        raise ExportError(None, f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    if format not in PRINT_FORMATS:
+        return ExportFiles(render_export(items, format) if items else None, None, tuple(items))
+    settings = settings or PrintSettings()
+    kept, not_printed = printable(items)
+    kept.sort(key=lambda q: (q.draft.channel == "letter", q.id))
+    notes = [printed_note(q) for q in kept]
+    left_out: tuple[tuple[int, str], ...] = ()
+    if format == "pdf" and notes:
+        pages = render_pdf(notes, settings.card_size, settings.letter_size, settings.font)
+        data: str | bytes | None = pages.data
+        printed = {note.draft_id for note in pages.notes}
+        kept, left_out = [q for q in kept if q.id in printed], pages.left_out
+    else:
+        data = card_html(notes, settings.card_size, settings.letter_size) if notes else None
+    sizes = [settings.letter_size if q.draft.channel == "letter" else settings.card_size for q in kept]
+    manifest = manifest_csv(kept, sizes) if data is not None else None
+    return ExportFiles(data, manifest, tuple(kept), left_out, tuple(not_printed))
+
+
+def write_atomically(files: Path | Sequence[tuple[Path, str | bytes]],
+                     text: str | bytes | None = None) -> None:
+    """Write each file through a temporary file beside it, flushed to disk; then rename them all.
+
+    A failure before the renames leaves every file as it was. ``write_atomically(path, text)`` writes one.
+    """
+    pairs = [(files, text if text is not None else "")] if isinstance(files, Path) else list(files)
+    temporaries: list[tuple[Path, Path]] = []
     try:
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        for path, data in pairs:
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporaries.append((temporary, path))
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            with open(temporary, "wb") as handle:
+                handle.write(raw)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for temporary, path in temporaries:
+            os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise ExportError(path, f"cannot write the export file: {exc.strerror or exc}") from None
+        for temporary, _ in temporaries:
+            temporary.unlink(missing_ok=True)
+        failed = temporaries[-1][1] if temporaries else pairs[0][0]
+        raise ExportError(failed, f"cannot write the export file: {exc.strerror or exc}") from None
 
 
 # --- stats ---------------------------------------------------------------------------------
@@ -211,7 +258,9 @@ class PromptStats:
     """What reviewers did with one prompt version's drafts.
 
     ``approval_rate`` is approved / (approved + rejected), ``None`` before any decision;
-    ``mean_edit_distance`` is over drafts approved after an edit (model text → approved text).
+    ``mean_edit_distance`` is over drafts approved after an edit (model text → approved text);
+    ``changes_requested`` counts the times a reviewer asked for a redraft with guidance
+    (``ReviewQueue.request_change``), over every draft of the version.
     """
 
     prompt: str
@@ -224,6 +273,7 @@ class PromptStats:
     approval_rate: float | None
     mean_edit_distance: float | None
     rejection_reasons: tuple[tuple[str, int], ...]
+    changes_requested: int = 0
 
     def to_json_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -238,6 +288,10 @@ def prompt_stats(store: Store) -> list[PromptStats]:
         for row in store.query("SELECT draft_id, reason FROM signatures WHERE meaning = 'reject' "
                                "ORDER BY seq")
     }
+    requested: Counter[tuple[str, str]] = Counter(
+        (row["prompt"], row["prompt_version"])
+        for row in store.query("SELECT prompt, prompt_version FROM signatures "
+                               "WHERE meaning = 'request_change'"))
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for row in store.query("SELECT id, prompt, prompt_version, state, model_text, text FROM drafts "
                            "ORDER BY id"):
@@ -256,5 +310,6 @@ def prompt_stats(store: Store) -> list[PromptStats]:
             rejected=len(rejected), approval_rate=len(approved) / decided if decided else None,
             mean_edit_distance=sum(distances) / len(distances) if distances else None,
             rejection_reasons=tuple(Counter(reasons.get(r["id"], "") for r in rejected).most_common()),
+            changes_requested=requested[(prompt, version)],
         ))
     return stats

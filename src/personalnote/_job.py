@@ -278,6 +278,8 @@ class DraftJob:
             attempts=len(self.results), candidates=candidates,
             cost_usd=None if cost is None else round(cost, 8),
             mode="framed" if self.framed else "whole_body",
+            experiment=self.options.get("experiment"),
+            arm=f"{self.template.name}@{self.template.version}" if self.options.get("experiment") else None,
         )
 
     def draft(self, note: NoteBody, sentences: list[Sentence] | None = None) -> Draft:

@@ -120,7 +120,8 @@ def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy,
         return NoNoteReason(
             code="contact_fatigue", moment_key=moment.key,
             message=f"the customer heard from us {len(memory.contacts)} times in the last "
-                    f"{policy.contact_window.days} days (the cap is {policy.contact_cap})",
+                    f"{policy.contact_window.days} days: a note now would pass the cap of "
+                    f"{policy.contact_cap} contacts, itself included",
         )
     return None
 

@@ -25,6 +25,7 @@ from . import _constants as C
 from ._compose import Signer, channel_from, signers_from
 from ._detectors import registered_detectors
 from ._errors import ArgumentError, ConfigurationError
+from ._experiment import experiment_of
 from ._history import Channel
 from ._moment_types import Moment
 
@@ -55,6 +56,11 @@ class DraftOptions(TypedDict, total=False):
       included; a server that does not answer in time is a ``ModelAPIError`` naming it
       [``$PERSONALNOTE_NOTE_DEADLINE``, else ``NOTE_DEADLINE``: 120 s]
     - ``prices``: USD per 1M tokens by model name, over the default table [``PRICES_PER_MILLION``]
+    - ``prompts``: an experiment's arms, prompt versions and their shares (``{"note@3": 0.5,
+      "note@4": 0.5}``): each customer drafts with one, assigned by a hash of ``experiment`` and the
+      customer id, the same on every run (instead of ``prompt``) [none]
+    - ``experiment``: the experiment's name, recorded with each draft and its arm (with ``prompts``)
+      [none]
     """
 
     moment: Moment | str | None
@@ -70,13 +76,16 @@ class DraftOptions(TypedDict, total=False):
     max_seconds: float | None
     deadline_seconds: float | timedelta | None
     prices: dict[str, Price] | None
+    prompts: Mapping[str, float] | None
+    experiment: str | None
 
 
 def _defaults() -> DraftOptions:
     return {"moment": None, "channel": None, "signers": (), "business_events": (), "prompt": None,
             "max_prompt_tokens": C.MAX_PROMPT_TOKENS, "max_completion_tokens": C.MAX_COMPLETION_TOKENS,
             "max_reasks": C.VALIDATION_REASKS, "max_candidates": None, "max_total_tokens": None,
-            "max_seconds": None, "deadline_seconds": None, "prices": None}
+            "max_seconds": None, "deadline_seconds": None, "prices": None,
+            "prompts": None, "experiment": None}
 
 
 def settle(options: Mapping[str, Any], *, caller: str = "draft_note",
@@ -98,6 +107,10 @@ def settle(options: Mapping[str, Any], *, caller: str = "draft_note",
     settled["signers"] = signers_from(settled["signers"], caller=caller)
     settled["moment"] = moment_from(settled["moment"], caller=caller)
     settled["deadline_seconds"] = deadline_seconds(settled["deadline_seconds"], caller=caller)
+    if experiment_of(settled["prompts"], settled["experiment"], caller=caller) is not None \
+            and settled["prompt"] is not None:
+        raise ArgumentError("prompt", settled["prompt"], "give prompt= or an experiment's prompts=, not "
+                            "both: in an experiment each customer's arm names the prompt", caller=caller)
     return settled
 
 

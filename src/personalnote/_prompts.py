@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ._errors import PromptError
 
-__all__ = ["PromptTemplate", "load_prompt"]
+__all__ = ["PromptTemplate", "load_prompt", "shipped_prompts", "shipped_version"]
 
 
 class PromptTemplate(BaseModel):
@@ -117,19 +117,62 @@ def _parse(text: str, origin: str) -> PromptTemplate:
         raise PromptError(f"{origin}: invalid prompt template: {exc}") from None
 
 
+@lru_cache(maxsize=1)
+def _shipped_files() -> tuple[str, ...]:
+    """The shipped prompt files' names (``note``, ``note@4``): read once, they ship with the package."""
+    folder = resources.files("personalnote") / "prompts"
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+
+
+def shipped_prompts() -> list[str]:
+    """Every prompt shipped with the package, as ``name@version`` (``note@3``, ``note@4``, ...)."""
+    return sorted(f"{t.name}@{t.version}" for t in (load_prompt(f) for f in _shipped_files()))
+
+
+@lru_cache(maxsize=32)
+def _shipped(file: str) -> PromptTemplate:
+    resource = resources.files("personalnote") / "prompts" / f"{file}.toml"
+    template = _parse(resource.read_text(encoding="utf-8"), f"prompts/{file}.toml")
+    name, at, version = file.partition("@")
+    if template.name != name or (at and template.version != version):
+        raise PromptError(f"prompts/{file}.toml holds prompt {template.name!r} version {template.version!r}: "
+                          f"a shipped file is named after its prompt (name.toml, or name@version.toml)")
+    return template
+
+
 @lru_cache(maxsize=32)
 def load_prompt(name_or_path: str = "note") -> PromptTemplate:
-    """A template shipped in the package by name, or a ``.toml`` file by path."""
+    """A template shipped in the package by name (its current version) or ``name@version``, or a
+    ``.toml`` file by path.
+
+    ``prompts/note.toml`` is the current version of ``note``; other versions ship as
+    ``prompts/note@4.toml``, so ``load_prompt("note@3")`` and ``load_prompt("note@4")`` each give
+    exactly that version (a ``PromptError`` lists the shipped ones when there is none).
+
+    Example::
+
+        load_prompt("note").version        # '3'
+        load_prompt("note@4").version      # '4'
+    """
     if name_or_path.endswith(".toml"):
         path = Path(name_or_path)
         try:
             return _parse(path.read_text(encoding="utf-8"), str(path))
         except OSError as exc:
             raise PromptError(f"cannot read prompt file {path}: {exc.strerror or exc}") from None
-    resource = resources.files("personalnote") / "prompts" / f"{name_or_path}.toml"
-    if not resource.is_file():
-        shipped = sorted(p.name.removesuffix(".toml") for p in
-                         (resources.files("personalnote") / "prompts").iterdir()
-                         if p.name.endswith(".toml"))
-        raise PromptError(f"no prompt named {name_or_path!r}; shipped prompts: {shipped}")
-    return _parse(resource.read_text(encoding="utf-8"), f"prompts/{name_or_path}.toml")
+    name, at, version = name_or_path.partition("@")
+    found = shipped_version(name, version) if at else _shipped(name) if name in _shipped_files() else None
+    if found is None:
+        raise PromptError(f"no prompt named {name_or_path!r}; shipped prompts: {shipped_prompts()}")
+    return found
+
+
+def shipped_version(name: str, version: str) -> PromptTemplate | None:
+    """The shipped prompt ``name`` at ``version``, or None (cheap: no error is built for a version that
+    was never shipped, as a re-check of an old draft may ask)."""
+    files = _shipped_files()
+    if f"{name}@{version}" in files:
+        return _shipped(f"{name}@{version}")
+    if name in files and _shipped(name).version == version:
+        return _shipped(name)
+    return None

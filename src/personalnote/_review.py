@@ -9,8 +9,9 @@ never overwriting their decision.
 
 Approval re-checks the facts: it takes the customer's current history, runs moment detection
 again and refuses (``MomentGoneError``, with the no-note reasons) when the draft's moment is
-no longer found. Blocking findings refuse approval unless the reviewer overrides them with a
-reason (an ``override`` signature).
+no longer found; a draft whose moment is no longer fresh at that instant is refused first
+(``ExpiredDraftError``, a ``MomentGoneError`` with the reason ``stale``). Blocking findings refuse
+approval unless the reviewer overrides them with a reason (an ``override`` signature).
 
 Example::
 
@@ -31,27 +32,46 @@ from pathlib import Path
 from typing import Any
 
 from . import _constants as C
+from ._chat import ChatModel
 from ._checks import CheckPolicy, check
-from ._context import CustomerContext, Fact, Relationship, build_context
+from ._context import CustomerContext, Fact, build_context
 from ._draft_types import Draft, Finding, blocking_findings
 from ._errors import (
     BlockingFindingsError,
     ContextMismatchError,
     DraftNotFoundError,
+    ExpiredDraftError,
     MomentGoneError,
     ReviewError,
+    RoleError,
     SignatureMismatchError,
     StaleDraftError,
     TamperedRecordError,
     TransitionError,
 )
-from ._export import ExportFormat, ExportResult, PromptStats, prompt_stats, render_export, write_atomically
+from ._experiment_stats import ExperimentQueries
+from ._export import (
+    ExportFormat,
+    ExportResult,
+    PrintSettings,
+    PromptStats,
+    prompt_stats,
+    render_files,
+    write_atomically,
+)
 from ._form import whole_note
 from ._history import CustomerHistory, CustomerProfile
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
+from ._outcomes import OutcomeRecords
+from ._printing import PageSize, manifest_path
 from ._queue_types import DECIDABLE, EDITABLE, DraftKey, QueuedDraft, Reviewer, State
+from ._queue_types import EditedDraft as _EditedDraft
+from ._queue_types import context_from as _context_from
+from ._queue_types import context_payload as _context_payload
+from ._redraft import guidance_text, redraft
+from ._reviewers import ApprovalPolicy, ReviewerAccount, account_of, accounts, add_account, disable_account
 from ._signatures import (
     DEV_KEYS,
     ChainReport,
@@ -74,31 +94,6 @@ from ._store import Store, reading_row, store_path
 __all__ = ["ReviewQueue", "approval_in_force"]
 
 
-class _EditedDraft(Draft):
-    """A draft whose text a person replaced, so the checks read the new text."""
-
-    edited_text: str
-
-    @property
-    def text(self) -> str:
-        return self.edited_text
-
-
-def _context_payload(ctx: CustomerContext) -> dict[str, Any]:
-    """What the checks need from a context (its events are not kept: the checks never read them)."""
-    return {"customer": ctx.customer.model_dump(mode="json"), "as_of": ctx.as_of.isoformat(),
-            "facts": [f.model_dump(mode="json") for f in ctx.facts.values()],
-            "relationship": ctx.relationship.model_dump(mode="json")}
-
-
-def _context_from(payload: dict[str, Any]) -> CustomerContext:
-    return CustomerContext(customer=CustomerProfile.model_validate(payload["customer"]),
-                           as_of=datetime.fromisoformat(payload["as_of"]),
-                           facts={f["id"]: Fact.model_validate(f) for f in payload["facts"]},
-                           relationship=Relationship.model_validate(payload["relationship"]),
-                           events=[], business_events=[])
-
-
 def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
                       keys: SigningKeys = DEV_KEYS) -> bool:
     """True when ``approval`` approves this row's exact version, text and customer and is itself intact
@@ -110,7 +105,7 @@ def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
             and approval.expected_hash(keys) == approval.row_hash)
 
 
-class ReviewQueue:
+class ReviewQueue(OutcomeRecords, ExperimentQueries):
     """Drafts and their review history in one SQLite file (see the module docstring).
 
     ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default. ``policy`` is
@@ -118,17 +113,23 @@ class ReviewQueue:
     ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
     else the public development key, which ``verify()`` reports as not tamper-proof.
+    ``record_outcome`` records what a customer did after a note went out (``_outcomes``);
+    ``experiment(name)`` reports an experiment's arms (``_experiment_stats``).
     ``create=False`` (or ``ReviewQueue.open``) opens an existing store only: a path with no store
-    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store.
+    is a ``StoreNotFoundError``, so a typo never becomes a new, empty store. ``approval_policy``
+    (an ``ApprovalPolicy``) refuses an approval by a role that may not approve the draft's channel
+    (``RoleError``); without it every role may approve.
     """
 
     def __init__(self, path: str | Path | None = None, *, policy: CheckPolicy | None = None,
                  busy_timeout_ms: int = C.STORE_BUSY_TIMEOUT_MS,
                  clock: Callable[[], datetime] | None = None, signing_key: KeyInput | None = None,
-                 signing_key_id: str | None = None, create: bool = True) -> None:
+                 signing_key_id: str | None = None, create: bool = True,
+                 approval_policy: ApprovalPolicy | None = None) -> None:
         self.keys = resolve_signing_keys(signing_key, signing_key_id)
         self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
+        self.approval_policy = approval_policy
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
@@ -160,7 +161,7 @@ class ReviewQueue:
     def _repr_html_(self) -> str:
         from ._display import queue_html
 
-        return queue_html(self)
+        return queue_html(self, as_of=self._clock())  # expiry judged at the queue's clock
 
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="seconds")
@@ -174,8 +175,10 @@ class ReviewQueue:
     def _read_queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
         approval = signature_at(tx, row["approval_seq"])
         signatures = tuple(signature_rows(tx, row["id"]))
+        context = json.loads(row["context"])
         in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
                     and signatures[-1] == approval and not draft_problems(row, list(signatures)))
+        context = json.loads(row["context"])
         return QueuedDraft(
             id=row["id"], state=row["state"], version=row["version"], text=row["text"],
             text_sha256=row["text_sha256"], draft=Draft.model_validate_json(row["draft"]),
@@ -184,9 +187,9 @@ class ReviewQueue:
             approval=approval if in_force else None,
             first_exported_at=row["first_exported_at"], last_exported_at=row["last_exported_at"],
             export_count=row["export_count"],
-            facts=tuple(Fact.model_validate(f) for f in json.loads(row["context"])["facts"]),
-            signatures=signatures,
-        )
+            facts=tuple(Fact.model_validate(f) for f in context["facts"]),
+            signatures=signatures, time_zone=str(context["customer"].get("time_zone") or "UTC"),
+            customer_name=CustomerProfile.model_validate(context["customer"]).display_name)
 
     def _row(self, draft_id: int, tx: sqlite3.Connection | None = None) -> sqlite3.Row:
         sql, params = "SELECT * FROM drafts WHERE id = ?", (draft_id,)
@@ -232,6 +235,24 @@ class ReviewQueue:
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
         return prompt_stats(self.store)
 
+    # --- reviewer accounts (personalnote serve logs them in; personalnote.web hashes passwords) ---
+
+    def add_reviewer(self, reviewer_id: str, printed_name: str, role: str, *,
+                     password_hash: str) -> ReviewerAccount:
+        """Add a reviewer account; ``password_hash`` from ``personalnote.web.hash_password``."""
+        return add_account(self.store, reviewer_id, printed_name, role, password_hash, self._now())
+
+    def reviewer_accounts(self) -> list[ReviewerAccount]:
+        """Every reviewer account, by id."""
+        return accounts(self.store)
+
+    def reviewer_account(self, reviewer_id: str) -> ReviewerAccount | None:
+        return account_of(self.store, reviewer_id)  # None when there is no such account
+
+    def disable_reviewer(self, reviewer_id: str, *, disabled: bool = True) -> ReviewerAccount:
+        """Disable an account (it can no longer log in; its signatures stay), or enable it again."""
+        return disable_account(self.store, reviewer_id, self._now(), disabled=disabled)
+
     # --- transitions -----------------------------------------------------------------------
 
     def open_keys(self) -> dict[DraftKey, int]:
@@ -266,21 +287,25 @@ class ReviewQueue:
                 cursor = tx.execute(
                     "INSERT INTO drafts (customer_id, moment_kind, moment_key, context_hash, prompt, "
                     "prompt_version, model, state, version, text, text_sha256, model_text, findings, draft, "
-                    "context, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'drafted', 1, "
-                    "?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "context, source, created_at, updated_at, experiment, arm) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                    "'drafted', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (draft.customer_id, draft.moment.kind, draft.moment.key, p.context_hash, p.prompt,
                      p.prompt_version, p.model, draft.text, sha256_text(draft.text), draft.text,
                      json.dumps([f.to_json_dict() for f in findings]), draft.model_dump_json(),
                      json.dumps(_context_payload(full), ensure_ascii=False),
-                     str(source) if source is not None else None, now, now))
+                     str(source) if source is not None else None, now, now, p.experiment, p.arm))
                 draft_id = int(cursor.lastrowid or 0)
             else:
                 draft_id = int(found[0])
             return self._queued(self._row(draft_id, tx), tx)
 
-    def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State]) -> None:
+    def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State],
+                source: sqlite3.Connection | Store | None = None) -> None:
         if row["version"] != version:
-            raise StaleDraftError(row["id"], version, row["version"], row["state"])
+            last = next(reversed(signature_rows(source or self.store, row["id"])), None)
+            who = f"{last.printed_name} ({last.role}), {last.meaning}" if last else None
+            raise StaleDraftError(row["id"], version, row["version"], row["state"], decided_by=who,
+                                  decided_at=last.signed_at if last else None, current_text=row["text"])
         if row["state"] not in states:
             raise TransitionError(row["id"], row["state"], action)
 
@@ -290,7 +315,7 @@ class ReviewQueue:
         """One decision in one transaction: re-read, check the version, sign, update."""
         with self.store.write() as tx:
             row = self._row(draft_id, tx)
-            self._expect(row, version, action, states)
+            self._expect(row, version, action, states, tx)
             text = update.get("text", row["text"])
             signature = append_signature(
                 tx, self.keys, draft_id=draft_id, **decision_subject(row), reviewer_id=reviewer.id,
@@ -315,8 +340,11 @@ class ReviewQueue:
         """Approve the version the reviewer read, after re-checking its moment on ``current``.
 
         ``current`` is the customer's current history (with ``as_of``) or a context built from
-        it. Refused with ``MomentGoneError`` when the moment is no longer found, and with
-        ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given.
+        it. Refused with ``ExpiredDraftError`` when the moment is no longer fresh at that instant
+        (``QueuedDraft.expired``), with ``MomentGoneError`` when the moment is no longer found, with
+        ``BlockingFindingsError`` on blocking findings unless ``override_reason`` is given, and with
+        ``RoleError`` when the queue's ``approval_policy`` does not let the reviewer's role approve
+        the draft's channel.
 
         Example::
 
@@ -327,7 +355,21 @@ class ReviewQueue:
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             findings = [Finding.model_validate(f) for f in json.loads(row["findings"])]
-        reasons = self._moment_reasons(draft, current, as_of, business_events, extra_moments)
+        policy = self.approval_policy
+        if policy is not None and not policy.may_approve(reviewer.role, draft.channel):
+            allowed = sorted(policy.roles.get(draft.channel, ()))
+            raise RoleError(draft_id, reviewer.role, draft.channel, allowed)
+        ctx = self._current_context(draft, current, as_of, business_events)
+        moment = draft.moment
+        if ctx.as_of > moment.fresh_until:
+            until = moment.fresh_until.isoformat(timespec="minutes")
+            now = ctx.as_of.isoformat(timespec="minutes")
+            raise ExpiredDraftError(draft_id, NoNoteReason(
+                code="stale", moment_key=moment.key,
+                message=f"the {moment.kind} moment of {ctx.local_date(moment.at)} was fresh for "
+                        f"{moment.fresh_for.days} days, until {until}; it is now {now}"),
+                moment.fresh_until, ctx.as_of)
+        reasons = self._moment_reasons(draft, ctx, extra_moments)
         if reasons:
             raise MomentGoneError(draft_id, draft.moment.key, reasons)
         blocking = blocking_findings(findings)
@@ -337,9 +379,8 @@ class ReviewQueue:
         return self._decide(draft_id, version, "approve", DECIDABLE, reviewer,
                             "override" if blocking else "approve", override, {"state": "approved"})
 
-    def _moment_reasons(self, draft: Draft, current: CustomerHistory | CustomerContext,
-                        as_of: AsOf | None, business_events: Sequence[Any],
-                        extra_moments: Sequence[Moment]) -> list[NoNoteReason]:
+    def _current_context(self, draft: Draft, current: CustomerHistory | CustomerContext,
+                         as_of: AsOf | None, business_events: Sequence[Any]) -> CustomerContext:
         if isinstance(current, CustomerContext):
             ctx = current
         elif as_of is None:
@@ -350,6 +391,10 @@ class ReviewQueue:
         if ctx.customer_id != draft.customer_id:
             raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, ctx.context_hash(),
                                        found_customer=ctx.customer_id)
+        return ctx
+
+    def _moment_reasons(self, draft: Draft, ctx: CustomerContext,
+                        extra_moments: Sequence[Moment]) -> list[NoNoteReason]:
         report = find_moments(ctx, extra=extra_moments)
         moment = draft.moment
         if any(m.kind == moment.kind and m.key == moment.key for m in report.moments):
@@ -374,19 +419,66 @@ class ReviewQueue:
         """
         row = self._row(draft_id)
         self._expect(row, version, "edit", EDITABLE)
+        text, findings = self._edited(row, text)
+        if text == row["text"]:
+            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
+        return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
+            "state": "edited", "text": text, "text_sha256": sha256_text(text),
+            "findings": json.dumps([f.to_json_dict() for f in findings])})
+
+    def _edited(self, row: sqlite3.Row, text: str) -> tuple[str, list[Finding]]:
         if not text.strip():
-            raise ReviewError(draft_id, "the edited text is empty; reject the draft instead")
+            raise ReviewError(row["id"], "the edited text is empty; reject the draft instead")
         with reading_row(self.path, "drafts", row):
             draft = Draft.model_validate_json(row["draft"])
             context = _context_from(json.loads(row["context"]))
         text = whole_note(text, draft.salutation, draft.closing, draft.signature_block)
-        if text == row["text"]:
-            raise ReviewError(draft_id, "the edited text is the same as the current text; approve it instead")
-        edited = _EditedDraft(**dict(draft), edited_text=text)
-        findings = check(edited, context, policy=self.policy)
-        return self._decide(draft_id, version, "edit", EDITABLE, reviewer, "edit", reason, {
-            "state": "edited", "text": text, "text_sha256": sha256_text(text),
-            "findings": json.dumps([f.to_json_dict() for f in findings])})
+        return text, check(_EditedDraft(**dict(draft), edited_text=text), context, policy=self.policy)
+
+    def check_edit(self, draft_id: int, text: str) -> tuple[str, list[Finding]]:
+        """The whole note an ``edit`` with ``text`` would save, and its findings; nothing is saved or signed.
+
+        Example::
+
+            note, findings = queue.check_edit(7, "Congratulations on 2 million miles.")
+        """
+        return self._edited(self._row(draft_id), text)
+
+    def request_change(self, draft_id: int, reviewer: Reviewer, *, version: int, guidance: str,
+                       model: ChatModel | str | None = None, prompt: str | None = None,
+                       current: CustomerHistory | CustomerContext | None = None, as_of: AsOf | None = None,
+                       business_events: Sequence[Any] = ()) -> QueuedDraft:
+        """Draft the note again with the reviewer's ``guidance`` in the prompt ("mention the flight, not
+        the seat"): the next version of the same draft, ``drafted``, checked, needing its own approval.
+
+        Signed ``request_change`` with the guidance as the reason. Drafted from the stored context, for
+        the same moment, channel and signers, with the draft's ``model`` name and prompt version (else
+        a ``ReviewError`` before any model call); given ``current`` and ``as_of``, the moment is
+        re-checked first. ``PromptStats.changes_requested`` counts requests per prompt version.
+
+        Example::
+
+            queue.request_change(7, alice, version=1, guidance="Mention the flight, not the seat.",
+                                 model=model, current=history, as_of=now)
+        """
+        guidance = guidance_text(draft_id, guidance)
+        row = self._row(draft_id)
+        self._expect(row, version, "request a change to", EDITABLE)
+        with reading_row(self.path, "drafts", row):
+            draft = Draft.model_validate_json(row["draft"])
+            context = _context_from(json.loads(row["context"]))
+        if current is not None:
+            ctx = self._current_context(draft, current, as_of, business_events)
+            reasons = self._moment_reasons(draft, ctx, ())
+            if reasons:
+                raise MomentGoneError(draft_id, draft.moment.key, reasons)
+        new = redraft(draft_id, context, draft, guidance, previous_text=row["text"], model=model,
+                      prompt=prompt)
+        findings = json.dumps([f.to_json_dict() for f in check(new, context, policy=self.policy)])
+        update = {"state": "drafted", "text": new.text, "text_sha256": sha256_text(new.text),
+                  "model_text": new.text, "draft": new.model_dump_json(), "findings": findings}
+        return self._decide(draft_id, version, "request a change to", EDITABLE, reviewer, "request_change",
+                            guidance, update)
 
     def reject(self, draft_id: int, reviewer: Reviewer, *, version: int, reason: str) -> QueuedDraft:
         """Reject the draft (also an approved one, before export); ``reason`` is required."""
@@ -395,21 +487,34 @@ class ReviewQueue:
         return self._decide(draft_id, version, "reject", EDITABLE, reviewer, "reject", reason.strip(),
                             {"state": "rejected"})
 
-    def export(self, format: ExportFormat, out: str | Path, *, again: bool = False) -> ExportResult:
+    def export(self, format: ExportFormat, out: str | Path, *, again: bool = False,
+               card_size: str | PageSize = C.DEFAULT_CARD_SIZE,
+               letter_size: str | PageSize = C.DEFAULT_LETTER_SIZE,
+               font: str | Path | None = None) -> ExportResult:
         """Write approved drafts whose approval matches their current version and text.
 
-        Formats: ``jsonl``, ``csv``, ``card`` (print-ready HTML). Exported drafts are marked and
-        recorded; the next export leaves them out unless ``again`` (a reprint).
+        Formats: ``jsonl``, ``csv``; for printing ``pdf`` and ``card`` (HTML): card and letter notes
+        only, one per page at ``card_size`` (A6, A5, 5x7, 4x6, WxHmm) or ``letter_size`` (A4, letter),
+        set in ``font`` (a .ttf), with a manifest CSV beside the file (``cards.manifest.csv``); email
+        and sms notes are listed in ``not_printed`` and stay approved. Exported drafts are marked and
+        recorded; the next export leaves them out unless ``again`` (a reprint). With nothing new,
+        nothing is written and an earlier file is kept (``written=False``); files are written to a
+        temporary file and renamed.
 
         The signature record is verified first, in the same transaction: a broken or forged record
         is ``TamperedRecordError`` and a draft that claims a decision its own signatures do not make
-        (not its last decision; another version, customer, channel or signers) is
-        ``SignatureMismatchError``: nothing is written or marked. A draft whose text is no longer
-        the text its approval signed is left out, and listed in ``ExportResult.left_out`` with the
-        reason.
+        is ``SignatureMismatchError``: nothing is written or marked. A draft whose text is not the
+        text its approval signed, or that does not fit its page, is in ``left_out`` with the reason.
+
+        Example::
+
+            result = queue.export("pdf", "cards.pdf", card_size="5x7")
+            result.written, result.manifest       # False when nothing new was approved
         """
         states = ("approved", "exported") if again else ("approved",)
         path = Path(out)
+        settings = PrintSettings(PageSize.parse(card_size), PageSize.parse(letter_size, letter=True,
+                                                                           argument="letter_size"), font)
         with self.store.write() as tx:
             report = verify_record(tx, self.keys)
             if report.first_broken is not None:
@@ -432,14 +537,24 @@ class ReviewQueue:
                     items.append(queued)
             if mismatches:
                 raise SignatureMismatchError(mismatches)
-            write_atomically(path, render_export(items, format))
+            files = render_files(items, format, settings)
+            left_out.extend(files.left_out)
+            manifest = manifest_path(path) if files.manifest is not None else None
+            if files.data is None:
+                return ExportResult(format=format, path=path, draft_ids=(), left_out=tuple(left_out),
+                                    keyed=report.keyed, written=False, not_printed=files.not_printed)
+            written: list[tuple[Path, str | bytes]] = [(path, files.data)]
+            if manifest is not None and files.manifest is not None:
+                written.append((manifest, files.manifest))
+            write_atomically(written)
             now = self._now()
-            for queued in items:
+            for queued in files.items:
                 tx.execute("UPDATE drafts SET state = 'exported', first_exported_at = "
                            "coalesce(first_exported_at, ?), last_exported_at = ?, export_count = "
                            "export_count + 1 WHERE id = ?", (now, now, queued.id))
                 tx.execute("INSERT INTO exports (draft_id, version, text_sha256, format, path, exported_at) "
                            "VALUES (?, ?, ?, ?, ?, ?)",
                            (queued.id, queued.version, queued.text_sha256, format, str(path), now))
-        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q in items),
-                            left_out=tuple(left_out), keyed=report.keyed)
+        return ExportResult(format=format, path=path, draft_ids=tuple(q.id for q in files.items),
+                            left_out=tuple(sorted(left_out)), keyed=report.keyed, manifest=manifest,
+                            not_printed=files.not_printed)

@@ -1,16 +1,17 @@
 """The signature record: who signed which exact decision, when and why, as an append-only keyed chain.
 
 Each row holds the draft and what it goes out as (customer id, channel, signers), the reviewer
-(id, printed name, role), the UTC time, the meaning (approve, edit, reject, override), the
-reason, the version and the SHA-256 of its text, the unified diff against the model's text, the
-model and prompt version, the hash of the context the draft was made from, and the id of the key
-that signed it. Its ``row_hash`` is an HMAC-SHA256, under that key, of all of these and the
-previous row's MAC; the chain head (last row and its MAC) carries a MAC of its own. The key is
-held outside the database (``resolve_signing_keys``), so whoever can write the file but does not
-hold the key cannot append, change, rename, reorder or remove rows without ``verify_record``
-finding it. With no key configured the public development key signs (``DEV_KEY_ID``): the record
-still finds accidents, but is not tamper-proof, and the report says so. The database refuses
-UPDATE and DELETE on the table (triggers) besides.
+(id, printed name, role), the UTC time, the meaning (approve, edit, reject, override, or
+request_change: the model drafted again on a reviewer's guidance), the reason, the version and
+the SHA-256 of its text, the unified diff against the model's text, the model and prompt version,
+the hash of the context the draft was made from, and the id of the key that signed it. Its
+``row_hash`` is an HMAC-SHA256, under that key, of all of these and the previous row's MAC; the
+chain head (last row and its MAC) carries a MAC of its own. The key is held outside the database
+(``resolve_signing_keys``), so whoever can write the file but does not hold the key cannot
+append, change, rename, reorder or remove rows without ``verify_record`` finding it. With no key
+configured the public development key signs (``DEV_KEY_ID``): the record still finds accidents,
+but is not tamper-proof, and the report says so. The database refuses UPDATE and DELETE on the
+table (triggers) besides.
 
 ``verify_record`` also reads every draft against its own signatures: its state, version and
 approval are its last decision's, its text is the text signed, and its customer, channel and
@@ -46,7 +47,7 @@ __all__ = ["ChainReport", "Meaning", "SignatureRecord", "SigningKeys", "append_s
            "diff_against", "draft_problems", "resolve_signing_keys", "sha256_text", "signature_at",
            "signature_rows", "verify_chain", "verify_record"]
 
-Meaning = Literal["approve", "edit", "reject", "override"]
+Meaning = Literal["approve", "edit", "reject", "override", "request_change"]
 KeyInput = str | bytes | Mapping[str, str | bytes]
 
 _SIGNED = ("seq", "draft_id", "customer_id", "channel", "signers", "reviewer_id", "printed_name", "role",
@@ -54,7 +55,8 @@ _SIGNED = ("seq", "draft_id", "customer_id", "channel", "signers", "reviewer_id"
            "prompt_version", "context_hash", "key_id")
 _STATES_AFTER: dict[str, tuple[str, ...]] = {"approve": ("approved", "exported"),
                                              "override": ("approved", "exported"),
-                                             "edit": ("edited",), "reject": ("rejected",)}
+                                             "edit": ("edited",), "reject": ("rejected",),
+                                             "request_change": ("drafted",)}
 
 
 def sha256_text(text: str) -> str:

@@ -42,6 +42,45 @@ CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
 BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be deleted'); END;
 """
 
+_SIGNATURES = """
+CREATE TABLE {table} (
+    seq INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    customer_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    signers TEXT NOT NULL,
+    reviewer_id TEXT NOT NULL,
+    printed_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override', 'request_change')),
+    reason TEXT,
+    version INTEGER NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    diff TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    context_hash TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL UNIQUE
+)
+"""
+
+#: reviewer accounts (schema 4): the password hash is argon2id (personalnote.web); a disabled account
+#: cannot log in, and is never deleted (its id stays in the signatures it made)
+_REVIEWERS = """
+CREATE TABLE reviewers (
+    id TEXT PRIMARY KEY,
+    printed_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)"""
+
 _SCHEMA = f"""
 CREATE TABLE drafts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,29 +110,7 @@ CREATE TABLE drafts (
 CREATE UNIQUE INDEX drafts_one_open
     ON drafts (customer_id, moment_key, context_hash, prompt, prompt_version) WHERE state <> 'rejected';
 CREATE INDEX drafts_by_state ON drafts (state, id);
-CREATE TABLE signatures (
-    seq INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts (id),
-    customer_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    signers TEXT NOT NULL,
-    reviewer_id TEXT NOT NULL,
-    printed_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    signed_at TEXT NOT NULL,
-    meaning TEXT NOT NULL CHECK (meaning IN ('approve', 'edit', 'reject', 'override')),
-    reason TEXT,
-    version INTEGER NOT NULL,
-    text_sha256 TEXT NOT NULL,
-    diff TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    context_hash TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    row_hash TEXT NOT NULL UNIQUE
-);
+{_SIGNATURES.format(table='signatures').strip()};
 CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);
 CREATE TABLE chain_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -112,11 +129,50 @@ CREATE TABLE exports (
     path TEXT NOT NULL,
     exported_at TEXT NOT NULL
 );
+{_REVIEWERS};
 {_APPEND_ONLY.format(table="signatures")}
 {_APPEND_ONLY.format(table="exports")}
 """
 
+#: the schema version whose tables ``_SCHEMA`` holds (with schema 4's reviewers and signature meanings
+#: already in it); ``_MIGRATIONS`` holds the steps that are plain SQL
+_BASE_SCHEMA_VERSION = 2
+
+#: from version N to N + 1, in portable SQL (a new store is made the same way, so both are the same)
+_MIGRATIONS: dict[int, str] = {
+    # 3: each draft's experiment and arm (the prompt as name@version); what happened after a note went
+    # out (append-only, like the signatures)
+    2: f"""
+ALTER TABLE drafts ADD COLUMN experiment TEXT;
+ALTER TABLE drafts ADD COLUMN arm TEXT;
+CREATE INDEX drafts_by_experiment ON drafts (experiment, arm);
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    customer_id TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ({", ".join(f"'{o}'" for o in C.OUTCOMES)})),
+    at TEXT NOT NULL,
+    note TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX outcomes_by_draft ON outcomes (draft_id, id);
+{_APPEND_ONLY.format(table="outcomes")}
+""",
+}
+
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def _run(tx: sqlite3.Connection, script: str) -> None:
+    """Run a schema script one statement at a time (a trigger's body ends in "; END;")."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            tx.execute(statement)
+
+
+class _Migrate(Exception):
+    """Raised inside the schema transaction for a store of schema 2 or 3: it is migrated after the
+    transaction rolls back (the migration needs foreign keys off, which cannot change inside one)."""
 
 
 def store_path(path: str | Path | None = None) -> Path:
@@ -221,12 +277,55 @@ class Store:
         found = self._pragma("PRAGMA user_version")[0][0]
         if found == C.STORE_SCHEMA_VERSION:
             return
+        try:
+            self._create_or_refuse()
+        except _Migrate:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """An older store brought up to date, in one transaction with foreign keys off.
+
+        2 to 3 adds each draft's experiment and arm and the outcomes table (``_MIGRATIONS``). 3 to 4
+        adds the ``reviewers`` table and ``request_change`` among the signatures' meanings: SQLite
+        cannot change a CHECK constraint, so the append-only ``signatures`` table is rebuilt the way
+        SQLite's ALTER TABLE documentation says (foreign keys off, a new table, every row copied as it
+        is, the old one dropped, the new one renamed, the foreign keys checked): every row keeps its
+        MAC, and the chain verifies as before.
+        """
+        self._pragma("PRAGMA foreign_keys = OFF")
+        try:
+            with self.write() as tx:
+                found = tx.execute("PRAGMA user_version").fetchone()[0]
+                if found == C.STORE_SCHEMA_VERSION:
+                    return  # another process migrated it first
+                if found == C.KEYED_STORE_SCHEMA_VERSION:
+                    _run(tx, _MIGRATIONS[found])
+                    found += 1
+                columns = ", ".join(row[1] for row in tx.execute("PRAGMA table_info(signatures)"))
+                tx.execute(_SIGNATURES.format(table="signatures_v4"))
+                tx.execute(f"INSERT INTO signatures_v4 ({columns}) SELECT {columns} FROM signatures")
+                tx.execute("DROP TABLE signatures")
+                tx.execute("ALTER TABLE signatures_v4 RENAME TO signatures")
+                _run(tx, "CREATE INDEX signatures_by_draft ON signatures (draft_id, seq);\n"
+                         + _REVIEWERS + ";\n" + _APPEND_ONLY.format(table="signatures"))
+                if tx.execute("PRAGMA foreign_key_check").fetchall():
+                    raise StoreError(self.path, f"migrating schema {found} to {C.STORE_SCHEMA_VERSION} broke "
+                                                "a foreign key; nothing was changed")
+                tx.execute(f"PRAGMA user_version = {C.STORE_SCHEMA_VERSION}")
+        finally:
+            self._pragma("PRAGMA foreign_keys = ON")
+
+    def _create_or_refuse(self) -> None:
+        """A new store's schema; a store of another version is refused (or, for 2 and 3, ``_Migrate``)."""
+        found = self._pragma("PRAGMA user_version")[0][0]
         if not self.create and found == 0 and not self.query("SELECT count(*) FROM sqlite_master")[0][0]:
             raise StoreNotFoundError(self.path, "an empty database, not a review store")
         with self.write() as tx:
             found = tx.execute("PRAGMA user_version").fetchone()[0]
             if found == C.STORE_SCHEMA_VERSION:
                 return
+            if C.KEYED_STORE_SCHEMA_VERSION <= found < C.STORE_SCHEMA_VERSION:
+                raise _Migrate
             if found == C.UNKEYED_STORE_SCHEMA_VERSION:
                 raise StoreError(self.path, f"schema version {found} is a store made before keyed signatures "
                                             "(its record is an unkeyed hash chain that anyone who can write "
@@ -237,9 +336,10 @@ class Store:
                                             "made by another version of personalnote; use that version")
             if tx.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 raise StoreError(self.path, "this SQLite file holds other tables: choose a new file")
-            for statement in _SCHEMA.split(";\n"):
-                if statement.strip():
-                    tx.execute(statement)
+            # a new store: the base schema (with the reviewers and every signature meaning), then the
+            # migrations that are plain SQL, so a new store and a migrated one are the same
+            _run(tx, _SCHEMA)
+            _run(tx, _MIGRATIONS[_BASE_SCHEMA_VERSION])
             tx.execute(f"PRAGMA user_version = {C.STORE_SCHEMA_VERSION}")
 
     def _translate(self, exc: sqlite3.OperationalError) -> StoreError:

@@ -2,7 +2,8 @@
 
 It shows the draft (findings marked in the text), a text area holding its current text, a
 reason field (an edit's reason; a rejection needs one), an override reason field (shown when
-the text has blocking findings) and Approve / Save edit / Reject / Reload buttons. Each button
+the text has blocking findings) and Approve / Save edit / Reject / Reload buttons (Approve is
+disabled for a draft whose moment is no longer fresh at ``as_of``: it shows as expired). Each button
 calls the queue with the version shown, so when someone decided first the queue's
 ``StaleDraftError`` appears in the widget's status line (as does any other refusal): nothing is
 raised into the void and nothing is overwritten. Reload reads the draft again.
@@ -90,10 +91,11 @@ class ReviewWidget:
 
     def _show(self, item: QueuedDraft) -> None:
         self.item = item
-        self.view.value = queued_html(item)
+        self.view.value = queued_html(item, as_of=self.as_of)
         self.text.value = item.text
         self.override_reason.layout.display = None if item.blocking else "none"
-        self.approve_button.disabled = item.state not in DECIDABLE
+        expired = self.as_of is not None and item.expired(self.as_of)  # the queue would refuse it
+        self.approve_button.disabled = item.state not in DECIDABLE or expired
         for button in (self.edit_button, self.reject_button):
             button.disabled = item.state not in EDITABLE
 

@@ -2,9 +2,10 @@
 
 The CLI is a client of the library: it imports the public names of ``personalnote``, the
 defaults in ``_constants`` (its help prints them), the loaders' text reader and the ``as_of``
-parser, nothing else; ``_cli_review`` holds the review commands and ``_cli_common`` what the
-commands share. Commands that call no model never import a model SDK. An application that
-embeds it, or a test, can give it a model::
+parser, nothing else (``cli_web`` imports the public ``personalnote.web`` when its commands run);
+``_cli_review`` holds the review commands, ``cli_web`` the web app's (``serve``, ``reviewer``) and
+``_cli_common`` what the commands share. Commands that call no model never import a model SDK. An
+application that embeds it, or a test, can give it a model::
 
     from personalnote.cli import main
     main(["draft", "customer.json", "--as-of", "2026-11-20T18:00:00Z"], model=FakeChatModel([...]))
@@ -67,6 +68,8 @@ from ._cli_common import (
 )
 from ._cli_review import review_parsers
 from ._loaders import read_text
+from .cli_experiments import experiment_option, experiment_options, outcome_parsers
+from .cli_web import web_parsers
 
 __all__ = ["EXIT_BLOCKED", "main"]
 
@@ -136,13 +139,15 @@ def _draft(args: argparse.Namespace) -> int:
         histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
     queue = review_queue(args, create=True) if args.store or os.environ.get(C.ENV_STORE) else None
     signers = [_signer(s) for s in args.signer]
+    experiment = experiment_options(args)
     if args.path.is_dir() or len(histories) > 1 or args.write_batch or args.read_batch:
-        return _draft_batch(args, as_of, histories, events, sources, queue, signers)
+        return _draft_batch(args, as_of, histories, events, sources, queue, signers, experiment)
     status = 0
     for history in histories:
         ctx = build_context(history, as_of, business_events=events)
         result = draft_note(ctx, model=_model(args), moment=args.moment, channel=args.channel,
-                            signers=signers)
+                            signers=signers, prompts=experiment.get("prompts"),
+                            experiment=experiment.get("experiment"))
         if isinstance(result, Draft):
             queued = queue.submit(result, ctx, source=args.path.resolve()) if queue else None
             if args.json:
@@ -230,10 +235,10 @@ def _batch_model(args: argparse.Namespace) -> OpenAIChatModel | str | None:
 
 def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: list[Any],
                  events: list[Any], sources: dict[str, Path], queue: ReviewQueue | None,
-                 signers: list[Signer]) -> int:
+                 signers: list[Signer], experiment: DraftOptions) -> int:
     """Many customers: live (``draft_many``) or through Batch API files; the summary at the end."""
     options: DraftOptions = {"moment": args.moment, "channel": args.channel, "signers": signers,
-                             "business_events": events}
+                             "business_events": events, **experiment}
     try:
         if args.write_batch:
             result = write_batch_requests(histories, args.write_batch, as_of=as_of, model=_batch_model(args),
@@ -333,7 +338,15 @@ a session, from customer file to printed card:
   personalnote review list --store review.db
   personalnote review edit 1 --text-file body.txt --reviewer alice --store review.db
   personalnote review approve 1 --reviewer alice --as-of 2026-11-20T19:00:00Z --store review.db
-  personalnote export --format card --out cards.html --store review.db
+  personalnote export --format pdf --out cards.pdf --store review.db   # and cards.manifest.csv
+
+test and learn: an experiment, what the customers did, the report:
+  personalnote draft customers.jsonl --as-of 2026-11-20 --store review.db --experiment wording-nov \
+      --prompt-arm note@3=0.5 --prompt-arm note@4=0.5
+  personalnote outcome 1 replied --at 2026-11-24 --store review.db
+  personalnote stats --experiment wording-nov --store review.db
+  personalnote reviewer add alice --name "Alice Smith" --role crew --store review.db
+  personalnote serve --store review.db                 # http://127.0.0.1:8000, needs personalnote[web]
 
 --as-of takes an ISO-8601 instant (UTC without an offset) or a date alone, which means the end of
 that day (23:59:59.999999) in each customer's own time zone. Without it: $PERSONALNOTE_AS_OF, else
@@ -348,7 +361,8 @@ Exit status:
      with its signatures; `export` left out a draft (the reasons on stderr); a batch left customers
      failed or not started
   2  an error or a refused decision, the reason on stderr
-  3  `draft` made a note with blocking findings (what to do next on stderr)"""
+  3  `draft` made a note with blocking findings (what to do next on stderr)
+  4  `export` had nothing new to write: no file was written, an earlier one is kept (--again reprints)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -407,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write an OpenAI Batch API request file instead of calling the model")
     draft.add_argument("--read-batch", type=Path, nargs="+", metavar="RESULTS.jsonl",
                        help="read Batch API result (and error) files back into drafts")
+    experiment_option(draft)
     draft.set_defaults(run=_draft)
 
     checker = sub.add_parser(
@@ -424,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     json_option(checker, "a JSON object with the findings")
     checker.set_defaults(run=_check)
     review_parsers(sub)
+    outcome_parsers(sub)
+    web_parsers(sub)
     return parser
 
 
