@@ -4,7 +4,10 @@ and models, a scripted HTTP server standing in for an OpenAI-compatible one, and
 answers any request with a valid note (NoteServer, which the docs' code drafts with).
 
 Test modules import from here (``from .support import ...``), never from one another or from
-conftest.py; the pytest fixtures they share (``scripted``) are in conftest.py.
+conftest.py; the pytest fixtures they share (``scripted``, ``stores``, ``store_url``) are in conftest.py.
+The review store's tests run on each backend: ``Stores`` makes stores (SQLite files, or schemas of
+a temporary PostgreSQL server) and ``RawStore`` writes one directly, as an attacker with the file
+(or PostgreSQL's superuser) would.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import json
 import re
 import socket
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -22,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import personalnote as pn
-from personalnote.testing import FakeChatModel, answer_for
+from personalnote._store_dialect import translate_query
+from personalnote.testing import FakeChatModel, TemporaryPostgres, answer_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -544,3 +549,89 @@ def downgrade_to_schema_2(path: Path) -> None:
     )
     conn.close()
 
+
+# -- Review stores on each backend (the ``stores`` and ``store_url`` fixtures in conftest.py).
+
+Target = Path | str
+
+
+class RawStore:
+    """A store's database written directly, past personalnote, with ``?`` parameters: a SQLite
+    connection to the file, or PostgreSQL's superuser in the store's schema (autocommit both).
+
+    ``refused`` is what a trigger's refusal raises; ``drop_append_only`` drops the signatures'
+    triggers and ``without_foreign_keys`` stops foreign key checks, as an attacker would.
+    """
+
+    def __init__(self, target: Target, server: TemporaryPostgres | None, schema: str | None) -> None:
+        self.postgres = server is not None
+        if server is None:
+            self.conn: Any = sqlite3.connect(target, isolation_level=None, timeout=5)
+            self.refused: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(server.url("superuser", schema=schema), autocommit=True)
+            self.refused = (psycopg.errors.IntegrityError,)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(translate_query(sql) if self.postgres else sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(translate_query(sql) if self.postgres else sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def drop_append_only(self, table: str = "signatures") -> None:
+        """Drop the table's append-only triggers; in PostgreSQL also stop foreign key checks, as a raw
+        SQLite connection never made them."""
+        for trigger in (f"{table}_no_update", f"{table}_no_delete"):
+            self.execute(f"DROP TRIGGER {trigger} ON {table}" if self.postgres else f"DROP TRIGGER {trigger}")
+        if self.postgres:
+            self.without_foreign_keys()
+
+    def without_foreign_keys(self) -> None:
+        self.execute("SET session_replication_role = replica" if self.postgres
+                     else "PRAGMA foreign_keys = OFF")
+
+    def edit_draft_json(self, change: Callable[[dict[str, Any]], None], draft_id: int | None = None) -> None:
+        """Change each draft's stored JSON (or one draft's) as json_set would."""
+        for row in self.rows("SELECT id, draft FROM drafts ORDER BY id"):
+            if draft_id is None or row["id"] == draft_id:
+                draft = json.loads(row["draft"])
+                change(draft)
+                self.execute("UPDATE drafts SET draft = ? WHERE id = ?", (json.dumps(draft), row["id"]))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> RawStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Stores:
+    """New, empty review stores of one backend: SQLite files in ``folder``, or schemas of ``server``
+    created by the owner role (``init_postgres_store``) and opened as the app role."""
+
+    def __init__(self, backend: str, folder: Path, server: TemporaryPostgres | None) -> None:
+        self.backend, self.folder, self.server = backend, folder, server
+        self.schemas: dict[str, str] = {}
+
+    @property
+    def postgres(self) -> bool:
+        return self.server is not None
+
+    def new(self, name: str = "review") -> Target:
+        if self.server is None:
+            return self.folder / f"{name}.sqlite3"
+        schema = self.server.new_schema(name.replace("-", "_"))
+        pn.init_postgres_store(self.server.url("owner", schema=schema), app_role=self.server.app)
+        url = self.server.url("app", schema=schema)
+        self.schemas[url] = schema
+        return url
+
+    def raw(self, target: Target) -> RawStore:
+        return RawStore(target, self.server, self.schemas.get(str(target)))

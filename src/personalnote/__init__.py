@@ -90,6 +90,8 @@ from ._resolve import resolve_model
 from ._review import ReviewQueue
 from ._reviewers import ApprovalPolicy, ReviewerAccount
 from ._signatures import ChainReport, SignatureRecord
+from ._store import init_postgres_store, postgres_setup_sql
+from ._store_copy import StoreCopy, copy_store
 from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
@@ -181,6 +183,7 @@ __all__ = [
     "StaleDraftError",
     "State",
     "StoreBusyError",
+    "StoreCopy",
     "StoreError",
     "StoreNotFoundError",
     "StoreSettingsError",
@@ -195,12 +198,14 @@ __all__ = [
     "build_context",
     "check",
     "check_text",
+    "copy_store",
     "dask_executor",
     "draft_many",
     "draft_note",
     "export_presets",
     "find_moments",
     "format_name",
+    "init_postgres_store",
     "iter_customers",
     "load",
     "load_business_events",
@@ -208,6 +213,7 @@ __all__ = [
     "load_customers",
     "load_dataframe",
     "load_prompt",
+    "postgres_setup_sql",
     "read_batch_results",
     "register_detector",
     "registered_detectors",

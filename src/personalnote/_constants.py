@@ -211,6 +211,18 @@ STORE_SCHEMA_VERSION: Final = 4
 KEYED_STORE_SCHEMA_VERSION: Final = 2
 #: the longest guidance a reviewer may give when requesting a change (characters)
 GUIDANCE_MAX_CHARS: Final = 1000
+#: what a store URL starts with when the store is a PostgreSQL database (psycopg 3, personalnote[postgres])
+POSTGRES_URL_SCHEMES: Final = ("postgresql://", "postgres://")
+#: the roles `personalnote store init-postgres` names by default: the owner creates the tables and
+#: triggers; the application connects as the app role, which may only read, insert and update
+POSTGRES_OWNER_ROLE: Final = "personalnote_owner"
+POSTGRES_APP_ROLE: Final = "personalnote_app"
+#: how long connecting to PostgreSQL may take (seconds)
+POSTGRES_CONNECT_TIMEOUT_S: Final = 10
+#: the oldest PostgreSQL server the store runs on (server_version_num): identity columns, EXECUTE FUNCTION
+POSTGRES_MIN_SERVER_VERSION: Final = 120000
+#: how long personalnote.testing.TemporaryPostgres waits for initdb and for the server to start (seconds)
+POSTGRES_START_TIMEOUT_S: Final = 600
 
 # --- experiments and outcomes ------------------------------------------------------------------
 #: the longest experiment name (it is hashed with each customer id to assign the arms)

@@ -15,7 +15,7 @@ approval unless the reviewer overrides them with a reason (an ``override`` signa
 
 Example::
 
-    queue = ReviewQueue("review.sqlite3")
+    queue = ReviewQueue("review.sqlite3")        # or ReviewQueue("postgresql://app@db.internal/notes")
     item = queue.submit(draft, ctx, source="customers.jsonl")
     alice = Reviewer("alice", "Alice Smith", "crew lead")
     item = queue.approve(item.id, alice, version=item.version, current=history, as_of=now)
@@ -25,7 +25,6 @@ Example::
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,16 +84,15 @@ from ._signatures import (
     draft_problems,
     resolve_signing_keys,
     sha256_text,
-    signature_at,
     signature_rows,
     verify_record,
 )
-from ._store import Store, reading_row, store_path
+from ._store import Row, Store, Tx, reading_row, store_location
 
 __all__ = ["ReviewQueue", "approval_in_force"]
 
 
-def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
+def approval_in_force(row: Row, approval: SignatureRecord | None,
                       keys: SigningKeys = DEV_KEYS) -> bool:
     """True when ``approval`` approves this row's exact version, text and customer and is itself intact
     (its MAC under ``keys``). Whether it is the draft's last decision is ``draft_problems``' to say."""
@@ -106,9 +104,11 @@ def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
 
 
 class ReviewQueue(OutcomeRecords, ExperimentQueries):
-    """Drafts and their review history in one SQLite file (see the module docstring).
+    """Drafts and their review history in one SQLite file, or in PostgreSQL (see the module docstring).
 
-    ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default. ``policy`` is
+    ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default; a ``postgresql://``
+    URL puts the queue in PostgreSQL (``personalnote[postgres]``), shared by reviewers on many
+    machines, with the same guarantees (see ``init_postgres_store``). ``policy`` is
     used to check edited texts. ``clock`` gives the signing time (UTC now by default).
     ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
@@ -127,7 +127,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
                  signing_key_id: str | None = None, create: bool = True,
                  approval_policy: ApprovalPolicy | None = None) -> None:
         self.keys = resolve_signing_keys(signing_key, signing_key_id)
-        self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms, create=create)
+        self.store = Store(store_location(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
         self.approval_policy = approval_policy
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -146,7 +146,8 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         return cls(path, **{**options, "create": False})
 
     @property
-    def path(self) -> Path:
+    def path(self) -> str | Path:
+        """The SQLite file, or the PostgreSQL URL without its password."""
         return self.store.path
 
     def close(self) -> None:
@@ -168,16 +169,16 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
+    def _queued(self, row: Row, tx: Tx | Store) -> QueuedDraft:
         with reading_row(self.path, "drafts", row):
             return self._read_queued(row, tx)
 
-    def _read_queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
-        approval = signature_at(tx, row["approval_seq"])
+    def _read_queued(self, row: Row, tx: Tx | Store) -> QueuedDraft:
         signatures = tuple(signature_rows(tx, row["id"]))
-        context = json.loads(row["context"])
-        in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
-                    and signatures[-1] == approval and not draft_problems(row, list(signatures)))
+        # the approval in force is the draft's own last signature (one read fewer than looking it up)
+        last = signatures[-1] if signatures else None
+        approval = last if last is not None and last.seq == row["approval_seq"] else None
+        in_force = approval_in_force(row, approval, self.keys) and not draft_problems(row, list(signatures))
         context = json.loads(row["context"])
         return QueuedDraft(
             id=row["id"], state=row["state"], version=row["version"], text=row["text"],
@@ -191,7 +192,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
             signatures=signatures, time_zone=str(context["customer"].get("time_zone") or "UTC"),
             customer_name=CustomerProfile.model_validate(context["customer"]).display_name)
 
-    def _row(self, draft_id: int, tx: sqlite3.Connection | None = None) -> sqlite3.Row:
+    def _row(self, draft_id: int, tx: Tx | None = None) -> Row:
         sql, params = "SELECT * FROM drafts WHERE id = ?", (draft_id,)
         rows = tx.execute(sql, params).fetchall() if tx is not None else self.store.query(sql, params)
         if not rows:
@@ -200,17 +201,19 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
 
     def get(self, draft_id: int) -> QueuedDraft:
         """The draft with this queue id; ``DraftNotFoundError`` if there is none."""
-        return self._queued(self._row(draft_id), self.store)
+        with self.store.read() as tx:
+            return self._queued(self._row(draft_id, tx), tx)
 
     def drafts(self, states: Sequence[State] | None = None) -> list[QueuedDraft]:
         """Every draft (or those in ``states``), oldest first."""
-        if states is None:
-            rows = self.store.query("SELECT * FROM drafts ORDER BY id")
-        else:
-            marks = ", ".join("?" * len(states))
-            rows = self.store.query(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY id",
-                                    list(states))
-        return [self._queued(row, self.store) for row in rows]
+        with self.store.read() as tx:
+            if states is None:
+                rows = tx.execute("SELECT * FROM drafts ORDER BY id").fetchall()
+            else:
+                marks = ", ".join("?" * len(states))
+                rows = tx.execute(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY id",
+                                  list(states)).fetchall()
+            return [self._queued(row, tx) for row in rows]
 
     def pending(self) -> list[QueuedDraft]:
         """Drafts waiting for a decision (``drafted`` or ``edited``), oldest first."""
@@ -228,8 +231,8 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
     def verify(self) -> ChainReport:
         """Verify the signature record (every row's MAC and link, the chain head) and every draft against
         its own signatures; the report names the first broken row and each draft that disagrees."""
-        with reading_row(self.path, "drafts", None):
-            return verify_record(self.store, self.keys)
+        with reading_row(self.path, "drafts", None), self.store.read() as tx:
+            return verify_record(tx, self.keys)
 
     def stats(self) -> list[PromptStats]:
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
@@ -299,8 +302,8 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
                 draft_id = int(found[0])
             return self._queued(self._row(draft_id, tx), tx)
 
-    def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State],
-                source: sqlite3.Connection | Store | None = None) -> None:
+    def _expect(self, row: Row, version: int, action: str, states: Sequence[State],
+                source: Tx | Store | None = None) -> None:
         if row["version"] != version:
             last = next(reversed(signature_rows(source or self.store, row["id"])), None)
             who = f"{last.printed_name} ({last.role}), {last.meaning}" if last else None
@@ -426,7 +429,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
             "state": "edited", "text": text, "text_sha256": sha256_text(text),
             "findings": json.dumps([f.to_json_dict() for f in findings])})
 
-    def _edited(self, row: sqlite3.Row, text: str) -> tuple[str, list[Finding]]:
+    def _edited(self, row: Row, text: str) -> tuple[str, list[Finding]]:
         if not text.strip():
             raise ReviewError(row["id"], "the edited text is empty; reject the draft instead")
         with reading_row(self.path, "drafts", row):

@@ -69,6 +69,7 @@ from ._cli_common import (
 from ._cli_review import review_parsers
 from ._loaders import read_text
 from .cli_experiments import experiment_option, experiment_options, outcome_parsers
+from .cli_store import store_parsers
 from .cli_web import web_parsers
 
 __all__ = ["EXIT_BLOCKED", "main"]
@@ -440,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     checker.set_defaults(run=_check)
     review_parsers(sub)
     outcome_parsers(sub)
+    store_parsers(sub)
     web_parsers(sub)
     return parser
 
