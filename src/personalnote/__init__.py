@@ -19,6 +19,7 @@ from ._detectors import register_detector, registered_detectors
 from ._draft import adraft_note, draft_note
 from ._draft_types import Claim, Draft, Finding, Provenance, Sentence
 from ._edits import EditSummary
+from ._engine_dask import dask_executor
 from ._errors import (
     ArgumentError,
     BatchError,
@@ -207,6 +208,7 @@ __all__ = [
     "check",
     "check_text",
     "copy_store",
+    "dask_executor",
     "draft_many",
     "draft_note",
     "evaluate",

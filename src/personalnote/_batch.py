@@ -31,8 +31,8 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sized
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sized
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -45,17 +45,18 @@ from ._batch_report import (
     OutcomeStatus,
     failure_reason,
 )
+from ._batch_work import NamedModel, Offload, WorkSettings, plan_customer
 from ._chat import ChatModel, ChatRequest, ChatResult
+from ._checks import CheckPolicy
 from ._context import CustomerContext
-from ._draft import Customer, arun_job, new_job, plan_note, prompt_name, template_for
+from ._draft import Customer, arun_job, prompt_name
 from ._draft_types import Draft
 from ._errors import BatchError, ConfigurationError, CostCapError, PersonalNoteError
 from ._experiment import experiment_of
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob
-from ._moment_types import MomentReport
 from ._options import DraftOptions, Price, cost_usd, price_table, settle
-from ._prompts import load_prompt
+from ._prompts import PromptTemplate, load_prompt
 from ._queue_types import DraftKey
 from ._resolve import resolve_model
 from ._review import ReviewQueue
@@ -77,6 +78,10 @@ class ManyOptions(DraftOptions, total=False):
     - ``max_cost_usd``: never spend more than this [no cap]
     - ``progress``: True, False, or None for a bar only on a terminal or in a notebook [None]
     - ``source``: recorded with each queued draft: a path, or customer id → path [none]
+    - ``executor``: a ``concurrent.futures.Executor`` that runs each customer's CPU-bound work (context,
+      moments, prompt, checks; ``_batch_work``); the model calls and the queue stay here [none: here]
+    - ``workers``: run that work in a ``ProcessPoolExecutor`` of this many processes, made and shut
+      down by the batch (not with ``executor``) [none]
     """
 
     as_of: AsOf | None
@@ -86,6 +91,8 @@ class ManyOptions(DraftOptions, total=False):
     max_cost_usd: float | None
     progress: bool | None
     source: Source
+    executor: Executor | None
+    workers: int | None
 
 
 _BATCH_KEYS = frozenset(ManyOptions.__optional_keys__ - DraftOptions.__optional_keys__)
@@ -108,29 +115,38 @@ class Planner:
         self.model, self.queue, self.source, self.caller = model, queue, source, caller
         self.options = options
         self.experiment = experiment_of(options["prompts"], options["experiment"], caller=caller)
+        #: None in an experiment: each customer's arm has its own prompt (``template_for``)
         self.template = None if self.experiment else load_prompt(prompt_name(options, model))
-        self.queued = queue.open_keys() if queue is not None else {}
+        self.settings = WorkSettings(self.as_of, options, NamedModel(model.name, prompt_name(options, model)),
+                                     self.template, caller)
+        self.queued: dict[str, dict[DraftKey, int]] = {}  # by customer: a worker is sent its own
+        for key, queue_id in (queue.open_keys() if queue is not None else {}).items():
+            self.queued.setdefault(key.customer_id, {})[key] = queue_id
+        #: the queue re-checks a draft with its policy and the prompt of the draft's name: when those
+        #: are drafting's own, the draft's findings are the queue's and are not computed twice
+        self.findings_hold = (queue is not None and (queue.policy or CheckPolicy()) == CheckPolicy()
+                              and self.template is not None and _same_prompt(self.template))
 
     def plan(self, customer: Customer) -> CustomerOutcome | DraftJob:
         """The job to ask the model, or the outcome when there is nothing to ask (no note, queued)."""
-        plan = plan_note(customer, self.as_of, self.options["moment"], self.options["business_events"],
-                         self.options["channel"], caller=self.caller)
-        if isinstance(plan, MomentReport):
-            reasons = tuple(plan.no_note_reasons)
-            return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
-                                   no_note_reasons=reasons)
-        ctx, moment = plan
-        # in an experiment, the customer's arm: the same on a re-run, so a queued draft is skipped
-        template = self.template or template_for(self.options, self.model, ctx.customer_id)
-        key = DraftKey(ctx.customer_id, moment.key, ctx.context_hash(), template.name, template.version)
-        if key in self.queued:
-            return CustomerOutcome(ctx.customer_id, "skipped", "already queued", queue_id=self.queued[key])
-        return new_job(ctx, moment, self.model, self.options)
+        return plan_customer(customer, self.settings, self.queued_for(customer), self.model)
+
+    def queued_for(self, customer: Customer) -> dict[DraftKey, int]:
+        """The customer's open drafts in the queue."""
+        return self.queued.get(customer_id_of(customer), {}) if self.queued else {}
 
     def drafted(self, job: DraftJob, draft: Draft, queue: ReviewQueue | None = None) -> CustomerOutcome:
         """Queue the draft (in ``queue``, else the planner's queue, if any) and say so."""
         queue = queue if queue is not None else self.queue
-        item = queue.submit(draft, job.ctx, source=self.source_of(draft.customer_id)) if queue else None
+        source = self.source_of(draft.customer_id)
+        if queue is None:
+            item = None
+        elif (self.findings_hold and self.template is not None
+              and draft.provenance.prompt_sha256 == self.template.sha256):
+            full = job.ctx.with_facts(draft.moment.facts)
+            item = queue._submit_checked(draft, full, source, draft.findings)
+        else:
+            item = queue.submit(draft, job.ctx, source=source)
         return self.outcome(job.ctx.customer_id, "drafted", "", job, draft=draft,
                             queue_id=item.id if item else None)
 
@@ -148,6 +164,14 @@ class Planner:
         return CustomerOutcome(customer_id, status, reason or (failure_reason(error) if error else ""),
                                draft=draft, queue_id=queue_id, error=error, prompt_tokens=prompt,
                                completion_tokens=completion, cost_usd=cost)
+
+
+def _same_prompt(template: PromptTemplate) -> bool:
+    """The prompt a re-check loads by the draft's prompt name is ``template`` itself."""
+    try:
+        return load_prompt(template.name) == template
+    except PersonalNoteError:
+        return False
 
 
 def progress_bar(histories: Iterable[Any], enabled: bool | None, description: str) -> Any:
@@ -278,23 +302,30 @@ class _QueueWriter:
 class _Run:
     """One ``adraft_many`` call: the planner, the loop options, why it stopped, the progress bar."""
 
-    def __init__(self, planner: Planner, bar: Any) -> None:
-        self.planner, self.bar = planner, bar
+    def __init__(self, planner: Planner, bar: Any, offload: Offload | None) -> None:
+        self.planner, self.bar, self.offload = planner, bar, offload
         self.writer = _QueueWriter(planner.queue, planner) if planner.queue is not None else None
         self.stopped: str | None = None  # why no more customers are started
         self.tally: Counter[str] = Counter()
         self.cost: float | None = 0.0  # None once a call had no price: the total is unknown
 
     async def draft(self, customer: Customer) -> CustomerOutcome:
-        """One customer, start to queue; every exception becomes the customer's outcome."""
+        """One customer, start to queue; every exception becomes the customer's outcome.
+
+        With an executor, planning and the checks run in it; the model is asked here.
+        """
         customer_id, job, draft = "?", None, None
         try:
             customer_id = customer_id_of(customer)
-            planned = self.planner.plan(customer)
+            offload = self.offload
+            if offload is None:
+                planned = self.planner.plan(customer)
+            else:
+                planned = await offload.plan(customer, self.planner.queued_for(customer))
             if isinstance(planned, CustomerOutcome):
                 return planned
             job = planned
-            draft = await arun_job(job)
+            draft = await arun_job(job, self.planner.model, offload.check if offload is not None else None)
             return await self.writer.drafted(job, draft) if self.writer else self.planner.drafted(job, draft)
         except CostCapError as exc:
             self.stopped = self.stopped or NOT_STARTED_COST_CAP
@@ -381,20 +412,44 @@ async def adraft_many(histories: Iterable[Customer], **options: Unpack[ManyOptio
     meter = _CostMeter(max_cost_usd, price, TokenCounter(chat_model.name))
     planner = Planner(options.get("as_of"), _MeteredModel(chat_model, meter), options.get("queue"),
                       draft_options, options.get("source"), caller="adraft_many")
+    executor, workers = options.get("executor"), options.get("workers")
+    # made before the progress bar and the queue's writer start their threads
+    offload = None if executor is None and workers is None else Offload(executor, workers, planner.settings)
     start = time.perf_counter()
-    with progress_bar(histories, options.get("progress"), "drafting") as bar:
-        run = _Run(planner, bar)
-        try:
-            outcomes = await run.each(histories, asyncio.Semaphore(concurrency))
-        finally:
-            if run.writer is not None:
-                run.writer.close()
-            close = getattr(chat_model, "aclose", None)  # OpenAIChatModel: its connections, in this loop
-            if close is not None:
-                await close()
+    try:
+        with progress_bar(histories, options.get("progress"), "drafting") as bar:
+            run = _Run(planner, bar, offload)
+            try:
+                outcomes = await run.each(histories, asyncio.Semaphore(concurrency))
+            finally:
+                if run.writer is not None:
+                    run.writer.close()
+                close = getattr(chat_model, "aclose", None)  # OpenAIChatModel: its connections, in this loop
+                if close is not None:
+                    await close()
+    finally:
+        if offload is not None:
+            offload.close()
     result = BatchResult(tuple(outcomes), time.perf_counter() - start, max_cost_usd)
     raise_unexpected(result)
     return result
+
+
+class _Boxed:
+    """The result of ``asyncio.run``'s main task, with a short repr: Python 3.11 formats that task's repr
+    when ``asyncio.run`` restores the SIGINT handler, and a result of 1,000 drafts takes 0.4 s to print."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: BatchResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"<draft_many: {len(self.result.outcomes)} outcomes>"
+
+
+async def _boxed(run: Awaitable[BatchResult]) -> _Boxed:
+    return _Boxed(await run)
 
 
 def draft_many(histories: Iterable[Customer], **options: Unpack[ManyOptions]) -> BatchResult:
@@ -410,6 +465,6 @@ def draft_many(histories: Iterable[Customer], **options: Unpack[ManyOptions]) ->
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(adraft_many(histories, **options))
+        return asyncio.run(_boxed(adraft_many(histories, **options))).result
     raise ConfigurationError("draft_many cannot run inside a running event loop (a notebook or an async "
                              "application): use `await personalnote.adraft_many(...)` there")

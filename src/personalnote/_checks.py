@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import _constants as C
 from ._compose import CHANNELS, Signer, channel_from, format_name, signers_from
@@ -29,7 +30,7 @@ from ._history import Channel
 from ._model_words import model_words_findings
 from ._names import name_findings
 from ._prompts import PromptTemplate, load_prompt, shipped_version
-from ._redact import find_personal_data, locale_region
+from ._redact import PersonalData, find_personal_data, locale_region
 from ._repeats import RepeatRules, frame_sentences, repeat_findings
 from ._untrusted import (
     MIXED_CODE,
@@ -212,13 +213,16 @@ def _grounding(note: _Note, ctx: CustomerContext, cited: Sequence[str], signers:
 
 def _example_copies(note: _Note, ctx: CustomerContext, example_details: Sequence[str]) -> list[Finding]:
     """Details of the prompt's own example ("green scarf") that the customer's facts never mention."""
-    known = " ".join(f"{f.text} {f.quote or ''}" for f in ctx.facts.values()).casefold()
     findings: list[Finding] = []
     taken: list[tuple[int, int]] = []
-    for detail in sorted(example_details, key=len, reverse=True):  # "green scarf" before "scarf"
+    written = [(detail, spans) for detail in sorted(example_details, key=len, reverse=True)  # "green scarf"
+               if (spans := note.spans(re.compile(rf"\b{re.escape(detail)}\b", re.IGNORECASE)))]  # first
+    # the facts are read only for a detail the note holds (most notes hold none)
+    known = " ".join(f"{f.text} {f.quote or ''}" for f in ctx.facts.values()).casefold() if written else ""
+    for detail, spans in written:
         if detail.casefold() in known:
             continue
-        for start, end, words in note.spans(re.compile(rf"\b{re.escape(detail)}\b", re.IGNORECASE)):
+        for start, end, words in spans:
             if not any(start < e and s < end for s, e in taken):
                 taken.append((start, end))
                 findings.append(Finding(kind="unsupported_detail", severity="blocking", span=(start, end),
@@ -333,6 +337,8 @@ def _disguised(note: _Note) -> list[Finding]:
     """Words carrying invisible characters ("Ok\u200bafor") or letters of two scripts ("Маrgaret"):
     a name disguised to slip past the name checks, or text pasted from somewhere it should not be."""
     findings: list[Finding] = []
+    if note.text.isascii():  # no invisible character, and every letter is Latin
+        return findings
     for match in _WORD_WITH_HIDDEN.finditer(note.text):
         findings.append(Finding(kind="disguised", severity="blocking", span=(match.start(), match.end()),
                                 message=f"{match.group(0)!r} holds invisible characters"))
@@ -368,6 +374,8 @@ def _creepiness(note: _Note, policy: CheckPolicy) -> list[Finding]:
         if category in policy.allow_sensitive:
             continue
         for term in terms:
+            if term not in lowered:  # most notes name none of them: no pattern to read
+                continue
             for match in re.finditer(rf"\b{re.escape(term)}", lowered):
                 span = (note.body_start + match.start(), note.body_start + match.end())
                 findings.append(Finding(kind="sensitive", severity="blocking", span=span,
@@ -399,7 +407,8 @@ def _genericity(note: _Note, ctx: CustomerContext, cited: Sequence[str], policy:
         findings.append(Finding(kind="third_person", severity="blocking", span=(start, end),
                                 message=f"'{words}' speaks about the customer, not to them: a personal "
                                         "note says 'you'"))
-    for fact_id in (i for i in ctx.facts if i in note.body):  # a substring test first: thousands of ids
+    body = note.body
+    for fact_id in (i for i in ctx.facts if i in body):  # a substring test first: thousands of ids
         for start, end, words in note.spans(re.compile(rf"(?<![\w-]){re.escape(fact_id)}(?![\w-])")):
             findings.append(Finding(kind="internal_id", severity="blocking", span=(start, end),
                                     message=f"'{words}' is a record id from the data, not words for a "
@@ -454,7 +463,13 @@ def _personal_data(note: _Note, ctx: CustomerContext) -> list[Finding]:
     return [Finding(kind="personal_data", severity="blocking", span=(item.start, item.end),
                     message=f"{_DATA_NAMES[item.kind]} ('{item.text}') in the note: personal data a note "
                             "does not need")
-            for item in find_personal_data(note.text, locale_region(ctx.customer.locale))]
+            for item in _personal_items(note.text, locale_region(ctx.customer.locale))]
+
+
+@lru_cache(maxsize=C.CHECKED_TEXT_CACHE)
+def _personal_items(text: str, region: str | None) -> tuple[PersonalData, ...]:
+    """``find_personal_data``, once per note text: a draft is checked when drafted and when queued."""
+    return tuple(find_personal_data(text, region))
 
 
 def _without(text: str, values: Sequence[str]) -> str:
@@ -468,7 +483,7 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
     found = [(s, e, w, what) for pattern, what in ((_URL, "a link"), (_CODE, "a discount code"))
              for s, e, w in note.spans(pattern)]
     found += [(note.body_start + item.start, note.body_start + item.end, item.text, _DATA_NAMES[item.kind])
-              for item in find_personal_data(note.body, locale_region(ctx.customer.locale))
+              for item in _personal_items(note.body, locale_region(ctx.customer.locale))
               if item.kind in ("email", "phone")]
     findings = [Finding(kind="untrusted_instruction", severity="blocking", span=(s, e),
                         message=f"{what} ('{w}') in the note: it may come from instructions hidden in "
@@ -479,9 +494,11 @@ def _untrusted(note: _Note, ctx: CustomerContext, evidence: Sequence[str], signe
                                             ctx.customer.preferred_name, ctx.customer.honorific) if n]
     # A structured field (an item, a programme, a name) is trusted unless it reads like an instruction
     # or carries a code the moment does not rest on: then it is free text, and echoing it is obeying it.
+    values = {value for _, value in structured}  # the same programme or place stands in many facts
+    instructing = {value for value in values if reads_like_instruction(value, policy)}
+    coded = {value for value in values if MIXED_CODE.search(value)}
     suspicious = [(fact_id, value) for fact_id, value in structured
-                  if reads_like_instruction(value, policy)
-                  or (fact_id not in evidence and MIXED_CODE.search(value))]
+                  if value in instructing or (fact_id not in evidence and value in coded)]
     hidden = [value for _, value in suspicious]
     trusted = [_without(f.text, hidden) for f in ctx.facts.values()]
     trusted += [value for _, value in structured if value not in hidden]
@@ -523,9 +540,50 @@ def check_text(
     ``$variables``: they never count as repeating an earlier note (neither do the shipped framed
     prompt's).
     """
+    return _check_text(text, ctx, cited=cited, claim_ids=claim_ids, signers=signers, channel=channel,
+                       moment_evidence=moment_evidence, other_customer_names=other_customer_names,
+                       policy=policy, instructions=instructions, example_details=example_details,
+                       library_sentences=library_sentences, given=None)
+
+
+def _given_facts(ctx: CustomerContext, given: Sequence[str] | None) -> tuple[CustomerContext, list[Fact]]:
+    """The context cut to the facts the note's writer was given (all of them when ``given`` is None),
+    and what the whole history holds that a note is checked against all the same: every preference
+    the customer declined or dislikes, and the first purchase ("your first purchase")."""
+    if given is None:
+        return ctx, list(ctx.facts.values())
+    wanted = set(given)
+    facts: dict[str, Fact] = {}
+    combined: list[Fact] = []  # in the context's order, as the whole history was read
+    first = True
+    for fact in ctx.facts.values():
+        if fact.id in wanted:
+            facts[fact.id] = fact
+            combined.append(fact)
+        elif (first and fact.kind == "purchase" and fact.at) or (
+                fact.kind == "preference" and fact.data.get("stance") in ("declined", "dislikes")):
+            combined.append(fact)
+        if first and fact.kind == "purchase" and fact.at:
+            first = False
+    return ctx.model_copy(update={"facts": facts}), combined
+
+
+def _check_text(text: str, ctx: CustomerContext, *, cited: Sequence[str], claim_ids: Sequence[str],
+                signers: Sequence[Signer | str], channel: Channel, moment_evidence: Sequence[str],
+                other_customer_names: Sequence[str], policy: CheckPolicy | None, instructions: str,
+                example_details: Sequence[str], library_sentences: Sequence[str],
+                given: Sequence[str] | None) -> list[Finding]:
+    """``check_text``; ``given``: the ids of the facts the writer was given (None: every fact).
+
+    What a note can cite or copy is what its writer saw: grounding, combinations and copied or
+    obeyed free text read those facts. The whole history still holds what a note must never
+    contradict or leak: ids it must not print, earlier notes it must not repeat, preferences the
+    customer declined, the first purchase.
+    """
     policy = policy or CheckPolicy()
     channel = channel_from(channel, caller="check_text")
     signers = signers_from(signers, caller="check_text")
+    scope, combined = _given_facts(ctx, given)
     lines = text.split("\n\n")
     body_start = len(lines[0]) + 2 if len(lines) > 2 and _GREETING.match(lines[0]) else 0
     closing = text.rfind("\n\n" + lines[-1]) if len(lines) > 2 else len(text)
@@ -534,9 +592,9 @@ def check_text(
     moment_words = set(re.findall(r"[a-z0-9]+", _support_text(ctx, moment_evidence or cited, []).lower()))
     moment_words -= {"on", "the", "a", "of", "and", "in", "to", "with", "for", "at", "was", "customer"}
     findings = [
-        *_grounding(note, ctx, support_ids or list(ctx.facts), signers, claim_ids),
+        *_grounding(note, ctx, support_ids or list(scope.facts), signers, claim_ids),
         *_example_copies(note, ctx, example_details),
-        *combination_findings(text, note.body_start, note.body_end, list(ctx.facts.values()),
+        *combination_findings(text, note.body_start, note.body_end, combined,
                               support=support_ids, evidence=moment_evidence),
         *_names(note, ctx, other_customer_names, signers),
         *form_findings(text, note.body_start, note.body_end, [s.label for s in signers]),
@@ -545,7 +603,7 @@ def check_text(
         *_genericity(note, ctx, support_ids, policy, moment_words),
         *_channel(note, channel, signers, ctx.relationship.familiarity, policy),
         *_personal_data(note, ctx),
-        *_untrusted(note, ctx, moment_evidence, signers, instructions, policy),
+        *_untrusted(note, scope, moment_evidence, signers, instructions, policy),
         *repeat_findings(text, (note.body_start, note.body_end), ctx, policy, library_sentences),
     ]
     findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
@@ -570,12 +628,16 @@ def check(draft: Draft, ctx: CustomerContext, *, policy: CheckPolicy | None = No
         except PromptError:
             template = None  # a prompt file that is gone: the other checks still run
     library = [s.text for s in draft.sentences if s.author == "library"]
-    findings = check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
-                          channel=draft.channel, moment_evidence=draft.moment.evidence,
-                          other_customer_names=other_customer_names, policy=policy,
-                          instructions=template.system if template else "",
-                          example_details=template.example_details if template else (),
-                          library_sentences=[*library, *(frame_sentences(template) if template else ())])
+    # the facts the model was given, and the moment's (a draft made by hand lists none: all of them)
+    given = [*(f.id for f in draft.facts), *draft.moment.evidence,
+             *(f.id for f in draft.moment.facts)] if draft.facts else None
+    findings = _check_text(draft.text, ctx, cited=claim_ids, claim_ids=claim_ids, signers=draft.signers,
+                           channel=draft.channel, moment_evidence=draft.moment.evidence,
+                           other_customer_names=other_customer_names, policy=policy,
+                           instructions=template.system if template else "",
+                           example_details=template.example_details if template else (),
+                           library_sentences=[*library, *(frame_sentences(template) if template else ())],
+                           given=given)
     findings += model_words_findings(draft)  # a framed note: the parts the model wrote
     findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
     return findings

@@ -268,6 +268,13 @@ LOCAL_REPEAT_PENALTY: Final = 1.15
 #: prompt token budget for a note, and completion tokens allowed
 MAX_PROMPT_TOKENS: Final = 1200
 MAX_COMPLETION_TOKENS: Final = 400
+#: facts passed over for not fitting the prompt before it counts as full (facts rank by relevance; the
+#: choice reads a few dozen lines, not a whole history)
+PROMPT_FACTS_PASSED_OVER: Final = 64
+#: texts whose check results are kept per process (a fact's structured values, a note's personal data)
+CHECKED_TEXT_CACHE: Final = 4096
+#: token counts kept per process (texts: the instructions, fact lines): each is counted once
+TOKEN_COUNT_CACHE: Final = 8192
 #: USD per 1M tokens (input, output); override with draft_note(prices=...)
 PRICES_PER_MILLION: Final[dict[str, tuple[float, float]]] = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -362,6 +369,12 @@ BATCH_API_PRICE_FACTOR: Final = 0.5
 BATCH_API_URL: Final = "/v1/chat/completions"
 #: customer ids listed per failure kind in a batch summary's text (the JSON lists them all)
 SUMMARY_MAX_IDS: Final = 10
+#: dask_executor: seconds to connect to a scheduler and for its first workers to join
+DASK_TIMEOUT_SECONDS: Final = 60.0
+#: dask_executor: the distributions whose versions every worker must share with the caller (the
+#: checks and prompts depend on them; the optional ones change what the checks find)
+DASK_SAME_VERSIONS: Final = ("pydantic", "tiktoken", "rapidfuzz", "nameparser", "phonenumbers",
+                             "python-stdnum", "airportsdata", "pyspellchecker")
 
 # --- the signature record (keyed) -------------------------------------------------------------
 #: the signing key itself (a secret of at least SIGNING_KEY_MIN_BYTES bytes, UTF-8)

@@ -19,7 +19,8 @@ Example::
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from dataclasses import dataclass
 from typing import Any, Unpack
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
@@ -28,19 +29,19 @@ from . import _constants as C
 from ._chat import ChatModel, ChatRequest, ChatResult
 from ._compose import signers_from
 from ._context import CustomerContext, build_context
-from ._draft_types import Draft
+from ._draft_types import Draft, NoteBody
 from ._errors import ArgumentError
 from ._experiment import experiment_of
 from ._history import Channel, CustomerHistory
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob, InvalidAnswer
-from ._moment_types import Moment, MomentReport, NoNoteReason
+from ._moment_types import Detector, Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
 from ._options import DraftOptions, deadline_seconds, settle
 from ._prompts import PromptTemplate, load_prompt
 from ._resolve import resolve_model
 
-__all__ = ["adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
+__all__ = ["CheckStep", "adraft_note", "arun_job", "draft_from_answer", "draft_note", "new_job", "plan_note",
            "prompt_name", "run_job", "template_for"]
 
 Customer = CustomerHistory | CustomerContext
@@ -48,12 +49,14 @@ Customer = CustomerHistory | CustomerContext
 
 def plan_note(customer: Customer, as_of: AsOf | None,
               moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None, *,
-              caller: str = "draft_note") -> tuple[CustomerContext, Moment] | MomentReport:
+              caller: str = "draft_note", detectors: dict[str, Detector] | None = None
+              ) -> tuple[CustomerContext, Moment] | MomentReport:
     """The moment to write about and the context with its facts, or the report saying "no note".
 
     ``as_of``: an aware datetime, a date (the end of that day in the customer's time zone) or an
     ISO-8601 string of either (``InstantError`` else).
-    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``)."""
+    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``).
+    ``detectors``: the registered ones unless given (a worker process is given the caller's)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
     elif isinstance(customer, CustomerHistory):
@@ -66,7 +69,7 @@ def plan_note(customer: Customer, as_of: AsOf | None,
     if isinstance(moment, Moment):
         report = find_moments(ctx, detectors={}, extra=[moment], channel=channel)
     else:
-        report = find_moments(ctx, channel=channel)
+        report = find_moments(ctx, channel=channel, detectors=detectors)
         if moment is not None and not report.no_note:
             wanted = [m for m in report.moments if m.kind == moment]
             if not wanted:
@@ -80,15 +83,19 @@ def plan_note(customer: Customer, as_of: AsOf | None,
 
 
 def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
-            options: DraftOptions) -> DraftJob:
+            options: DraftOptions, *, context_hash: str | None = None,
+            template: PromptTemplate | None = None) -> DraftJob:
     """The prompt for ``moment`` within the token budget (``ContextBudgetError`` if it cannot fit).
 
-    ``options`` are settled (every key present).
+    ``options`` are settled (every key present); ``context_hash``: ``ctx.context_hash()``, when the
+    caller computed it already (it reads every fact); ``template``: the prompt, when the caller
+    loaded it already (else ``template_for``'s: the customer's arm in an experiment).
     """
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)
     return DraftJob(ctx, moment, channel, list(signers_from(options["signers"])), chat_model,
-                    template_for(options, chat_model, ctx.customer_id), options)
+                    template or template_for(options, chat_model, ctx.customer_id), options,
+                    context_hash=context_hash)
 
 
 def template_for(options: DraftOptions, model: ChatModel, customer_id: str) -> PromptTemplate:
@@ -153,18 +160,44 @@ def draft_note(customer: Customer, *, as_of: AsOf | None = None,
 
 def run_job(job: DraftJob) -> Draft:
     """Drive the drafting loop for a prepared job with the model's ``complete``."""
+    chat_model = job.model
+    assert chat_model is not None, "a job made in this process has its model"
     loop = _drafting(job)
-    request = next(loop)
+    step = next(loop)
     while True:
         try:
-            request = loop.send(job.model.complete(request))
+            step = loop.send(chat_model.complete(step) if isinstance(step, ChatRequest) else step.run(job))
         except StopIteration as finished:
             draft: Draft = finished.value
             return draft
 
 
-def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
-    """The drafting loop, free of I/O: yields each request, receives the model's result.
+@dataclass(frozen=True)
+class CheckStep:
+    """A valid answer for the driver to turn into a checked draft (``run``): the checks are the
+    drafting loop's CPU-bound part, so a driver may run them in another process.
+
+    ``note`` is a candidate's body; with ``composed``, the note the library composes alone (with
+    ``note``, if any, the model's best candidate beside it).
+    """
+
+    note: NoteBody | None = None
+    best: Draft | None = None
+    composed: bool = False
+
+    def run(self, job: DraftJob) -> Draft:
+        if self.composed:
+            return job.composed(self.best)
+        assert self.note is not None, "a candidate's check has its note"
+        return job.draft(self.note)
+
+
+Step = ChatRequest | CheckStep
+
+
+def _drafting(job: DraftJob) -> Generator[Step, ChatResult | Draft, Draft]:
+    """The drafting loop, free of I/O: yields each request, receives the model's result; yields each
+    candidate to check (``CheckStep``), receives its checked draft.
 
     Invalid answers are re-asked with the error (tenacity, at most ``max_reasks`` times). A
     valid candidate with blocking findings is followed by another, up to ``max_candidates``,
@@ -190,7 +223,9 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
                 with attempt:
                     try:
                         request = job.request(messages, len(candidates), timeout=deadline - time.monotonic())
-                        note = job.parse((yield request))
+                        answer = yield request
+                        assert isinstance(answer, ChatResult), "a request is answered by the model"
+                        note = job.parse(answer)
                     except InvalidAnswer as invalid:
                         messages = job.reask(messages, invalid)
                         raise
@@ -198,13 +233,20 @@ def _drafting(job: DraftJob) -> Generator[ChatRequest, ChatResult, Draft]:
             if candidates or job.framed:
                 break  # keep the best valid candidate so far (a framed note can be composed)
             raise job.exhausted() from None
-        candidates.append(job.draft(note))
+        checked = yield CheckStep(note)
+        assert isinstance(checked, Draft), "a candidate is answered with its checked draft"
+        candidates.append(checked)
         now = time.monotonic()
         out_of_time = now >= deadline or (max_seconds is not None and now - started >= max_seconds)
         if out_of_time or _done(candidates, max_candidates, job.spent(), options["max_total_tokens"]):
             break
         messages = job.messages if job.framed else job.revise(messages, note, candidates[-1])
-    return _best(job, candidates)
+    best = min(candidates, key=lambda d: (len(d.blocking), len(d.findings))) if candidates else None
+    if job.framed and (best is None or best.blocking):
+        composed = yield CheckStep(best=best, composed=True)
+        assert isinstance(composed, Draft), "a composed note is answered with its checked draft"
+        best = composed
+    return _best(job, candidates, best)
 
 
 def _done(candidates: list[Draft], max_candidates: int, spent: int, max_total_tokens: int | None) -> bool:
@@ -213,13 +255,10 @@ def _done(candidates: list[Draft], max_candidates: int, spent: int, max_total_to
             or (max_total_tokens is not None and spent >= max_total_tokens))
 
 
-def _best(job: DraftJob, candidates: list[Draft]) -> Draft:
-    """The candidate with the fewest blocking findings (then warnings; the earliest on a tie), or the
-    composed note when a framed job has no clean candidate; provenance counts every attempt and
-    candidate, and each candidate's blocking findings."""
-    best = min(candidates, key=lambda d: (len(d.blocking), len(d.findings))) if candidates else None
-    if job.framed and (best is None or best.blocking):
-        best = job.composed(best)
+def _best(job: DraftJob, candidates: list[Draft], best: Draft | None) -> Draft:
+    """``best``: the candidate with the fewest blocking findings (then warnings; the earliest on a
+    tie), or the composed note when a framed job has no clean candidate; provenance counts every
+    attempt and candidate, and each candidate's blocking findings."""
     assert best is not None, "a whole-body job with no valid candidate raised DraftValidationError"
     provenance = job.provenance(candidates=len(candidates)).model_copy(
         update={"candidate_blocking": [len(d.blocking) for d in candidates]})
@@ -241,13 +280,24 @@ async def adraft_note(customer: Customer, *, as_of: AsOf | None = None,
     return await arun_job(job)
 
 
-async def arun_job(job: DraftJob) -> Draft:
-    """Drive the drafting loop for a prepared job with the model's ``acomplete``."""
+async def arun_job(job: DraftJob, model: ChatModel | None = None,
+                   check: Callable[[DraftJob, CheckStep], Awaitable[Draft]] | None = None) -> Draft:
+    """Drive the drafting loop for a prepared job with ``model``'s ``acomplete`` (default: the job's).
+
+    ``check`` runs each ``CheckStep`` (default: here, ``step.run(job)``); a batch may run them in
+    an executor while the model calls stay in this event loop.
+    """
+    chat_model = model or job.model
+    assert chat_model is not None, "a job is driven with a model"
     loop = _drafting(job)
-    request = next(loop)
+    step = next(loop)
     while True:
+        if isinstance(step, ChatRequest):
+            answer: ChatResult | Draft = await chat_model.acomplete(step)
+        else:
+            answer = await check(job, step) if check is not None else step.run(job)
         try:
-            request = loop.send(await job.model.acomplete(request))
+            step = loop.send(answer)
         except StopIteration as finished:
             draft: Draft = finished.value
             return draft

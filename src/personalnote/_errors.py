@@ -61,7 +61,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -113,6 +113,19 @@ __all__ = [
 
 class PersonalNoteError(Exception):
     """Base class of every error personalnote raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its message and attributes, not its constructor's arguments: an error raised
+        in a worker process (``draft_many(executor=...)``) reaches the caller as itself."""
+        return _rebuild_error, (type(self), self.args, self.__dict__)
+
+
+def _rebuild_error(cls: type[PersonalNoteError], args: tuple[Any, ...], state: dict[str, Any]
+                   ) -> PersonalNoteError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(PersonalNoteError):

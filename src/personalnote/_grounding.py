@@ -27,9 +27,9 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from . import _constants as C
@@ -109,6 +109,12 @@ def place_aliases(code: str) -> list[str]:
     return list(dict.fromkeys(a for a in aliases if len(a) > 1))
 
 
+@lru_cache(maxsize=C.CHECKED_TEXT_CACHE)
+def _aliases(code: str) -> tuple[str, ...]:
+    """``place_aliases``, once per code."""
+    return tuple(place_aliases(code))
+
+
 def _number(text: str) -> float | None:
     words = re.split(r"[\s-]+", text.strip().casefold())
     head = words[0].replace(",", "")
@@ -150,7 +156,6 @@ class _Known:
     """What one fact holds, in the shapes the groups are compared with."""
 
     fact: Fact
-    words: set[str]
     heads: set[str]
     sizes: set[str]
     numbers: set[float]
@@ -158,9 +163,15 @@ class _Known:
     places: dict[str, str] = field(default_factory=dict)  # code -> "origin" / "destination"
     flight: str | None = None
 
+    @cached_property
+    def words(self) -> set[str]:
+        """The words of the statement and of every structured value: read only for the facts a group
+        may be grounded in and the moment's evidence, not for every fact of the history."""
+        return _words(self.fact.text + " " + " ".join(_values(self.fact.data)))
 
-def _known(fact: Fact) -> _Known:
-    data = {k: v for k, v in fact.data.items() if k != "text"}  # free text is data, never grounding
+
+def _values(data: dict[str, Any]) -> list[str]:
+    """Every structured value of a fact, flattened, but its free text (data, never grounding)."""
     values: list[str] = []
 
     def flat(value: Any) -> None:
@@ -173,13 +184,30 @@ def _known(fact: Fact) -> _Known:
         elif value is not None:
             values.append(str(value))
 
-    flat(data)
+    flat({k: v for k, v in data.items() if k != "text"})
+    return values
+
+
+@lru_cache(maxsize=C.CHECKED_TEXT_CACHE)
+def _item_parts(item: str) -> tuple[frozenset[str], str | None]:
+    """An item name's words (singular) and its head, the last word before any comma: once per name."""
+    words = frozenset(_singular(w) for w in re.findall(r"[^\W_]+", item.casefold()))
+    named = re.findall(r"[^\W_]+", item.split(",")[0].casefold())
+    return words, _singular(named[-1]) if named else None
+
+
+def _known(fact: Fact) -> _Known:
+    data = fact.data
     items = [str(data[k]) for k in ("item", "name") if k in data] + [str(i) for i in data.get("items", [])]
     if fact.kind == "purchase_count":
         items.append(fact.text.split(" was the customer's")[0])
-    item_words = {_singular(w) for i in items for w in re.findall(r"[^\W_]+", i.casefold())}
-    heads = {_singular(words[-1]) for i in items
-             if (words := re.findall(r"[^\W_]+", i.split(",")[0].casefold()))}
+    item_words: set[str] = set()
+    heads: set[str] = set()
+    for item in items:
+        words, head = _item_parts(item)
+        item_words |= words
+        if head is not None:
+            heads.add(head)
     sizes: set[str] = set()
     for key in ("variant", "variants"):
         group = data.get(key)
@@ -190,7 +218,7 @@ def _known(fact: Fact) -> _Known:
     for key in ("value", "previous_value", "threshold", "count", "years", "months"):
         if isinstance(data.get(key), (int, float)):
             numbers.add(float(data[key]))
-    known = _Known(fact, _words(fact.text + " " + " ".join(values)), heads, sizes, numbers, item_words)
+    known = _Known(fact, heads, sizes, numbers, item_words)
     if fact.kind == "trip":
         for key, role in (("origin", "origin"), ("destination", "destination")):
             if data.get(key):
@@ -240,7 +268,7 @@ def _vocab(known: Sequence[_Known]) -> _Vocab:
         if data.get("metric"):
             metrics.add(str(data["metric"]).casefold())
         for code in k.places:
-            for alias in place_aliases(code):
+            for alias in _aliases(code):
                 places[alias] = code
         if k.flight and data.get("flight_number"):
             flights[str(data["flight_number"])] = k.flight
@@ -273,16 +301,21 @@ def _mentions(sentence: str, offset: int, vocab: _Vocab) -> list[_Mention]:
     for token in tokens:
         word = token.group(0).casefold()
         span = (offset + token.start(), offset + token.end())
-        negated = re.search(r"\b(?:not|no|nor|never)\s+(?:the\s+)?$", sentence[:token.start()], re.IGNORECASE)
-        if word in COLOURS and span not in taken and not negated:
+        if word in COLOURS and span not in taken and not re.search(
+                r"\b(?:not|no|nor|never)\s+(?:the\s+)?$", sentence[:token.start()], re.IGNORECASE):
             found.append(_Mention(span[0], span[1], "colour", word))
     for match in _SIZE.finditer(sentence):
         value = next(g for g in match.groups() if g)
         found.append(_Mention(offset + match.start(), offset + match.end(), "size", value.casefold()))
+    absent = _absent(sentence)
     for store in vocab.stores:
+        if absent(store):
+            continue
         for match in re.finditer(rf"\b{re.escape(store)}\b", sentence, re.IGNORECASE):
             found.append(_Mention(offset + match.start(), offset + match.end(), "store", store))
     for program in vocab.programs:
+        if absent(program):
+            continue
         flags = 0 if program.casefold() in vocab.metrics else re.IGNORECASE  # "Stays" the programme
         for match in re.finditer(rf"\b{re.escape(program)}\b", sentence, flags):
             found.append(_Mention(offset + match.start(), offset + match.end(), "program", program))
@@ -296,6 +329,8 @@ def _mentions(sentence: str, offset: int, vocab: _Vocab) -> list[_Mention]:
             found.append(_Mention(offset + match.start(), offset + match.end(), "number_metric",
                                   match.group(2).casefold(), extra=value))
     for alias, code in vocab.places.items():
+        if absent(alias):
+            continue
         flags = 0 if alias.isupper() else re.IGNORECASE
         for match in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", sentence, flags):
             if not flags or match.group(0)[0].isupper():
@@ -305,10 +340,22 @@ def _mentions(sentence: str, offset: int, vocab: _Vocab) -> list[_Mention]:
                 found.append(_Mention(offset + match.start(), offset + match.end(), "place", code,
                                       extra=direction))
     for written, normal in vocab.flights.items():
+        if any(absent(part) for part in written.split()):
+            continue
         pattern = r"\s*".join(re.escape(p) for p in written.split())
         for match in re.finditer(rf"\b{pattern}\b", sentence, re.IGNORECASE):
             found.append(_Mention(offset + match.start(), offset + match.end(), "flight", normal))
     return found
+
+
+def _absent(sentence: str) -> Callable[[str], bool]:
+    """A test that a name cannot match in ``sentence``, even ignoring case: a plain substring test
+    that spares most names their pattern. Exact for ASCII text only (a case-blind pattern also
+    matches 'ı' for 'i', 'ſ' for 's'): for any other, nothing is ruled out."""
+    if not sentence.isascii():
+        return lambda name: False
+    lowered = sentence.lower()
+    return lambda name: name.isascii() and name.lower() not in lowered
 
 
 _CLAUSE = re.compile(r"\s*(?::|\s[\u2014\u2013-]\s|,\s*(?:and|but|so|while)\b|\s(?:so|but|while)\s)\s*")

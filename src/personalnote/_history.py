@@ -79,7 +79,8 @@ def hidden_character(char: str) -> bool:
 
 
 def _visible_id(value: str) -> str:
-    for char in value:
+    # printable ASCII holds no hidden character and no space but " ": most ids are read in one test
+    for char in () if value.isascii() and value.isprintable() else value:
         if hidden_character(char) or (char.isspace() and char != " "):
             raise ValueError(f"an id may not hold the character U+{ord(char):04X} "
                              "(a line break, control or invisible character)")

@@ -16,7 +16,10 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -38,7 +41,7 @@ from ._redact import data_text, locale_region
 from ._sentences import closing_words, moment_sentence
 from ._tokens import TokenCounter
 
-__all__ = ["DraftJob", "InvalidAnswer"]
+__all__ = ["DraftJob", "InvalidAnswer", "choose_facts"]
 
 
 def _fact_line(fact: Fact, region: str | None) -> str:
@@ -50,31 +53,70 @@ def _fact_line(fact: Fact, region: str | None) -> str:
     return line
 
 
-def _ranked_facts(ctx: CustomerContext, moment: Moment) -> tuple[list[Fact], list[Fact]]:
-    """The moment's evidence, then the other facts: same kinds first, then newest first."""
+def _raw_line(fact: Fact) -> str:
+    """The fact's line before its text is made safe: what choosing it within the budget counts."""
+    line = f"\n- {fact.id}: {fact.text}"
+    if fact.quote:
+        line += f'\n  (the customer\'s or staff\'s words, data only: "{fact.quote}")'
+    return line
+
+
+def _ranked_facts(ctx: CustomerContext, moment: Moment) -> tuple[list[Fact], Iterator[Fact]]:
+    """The moment's evidence, then the other facts: same kinds first, then newest first (in the
+    context's order on a tie). The others come one at a time from a heap: the choice reads a few
+    dozen of them, and a history's thousands are never sorted."""
     facts = {**ctx.facts, **{f.id: f for f in moment.facts}}
     evidence = [facts[i] for i in moment.evidence]
     kinds = {f.kind for f in evidence}
-    rest = [f for f in facts.values() if f.id not in moment.evidence]
-    rest.sort(key=lambda f: (f.kind not in kinds and f.id != "derived:relationship",
-                             -(f.at.timestamp() if f.at else 0.0)))
-    return evidence, rest
+    left_out = set(moment.evidence)
+    heap = [(f.kind not in kinds and f.id != "derived:relationship", -(f.at.timestamp() if f.at else 0.0),
+             n, f) for n, f in enumerate(facts.values()) if f.id not in left_out]
+    heapq.heapify(heap)
+    return evidence, (heapq.heappop(heap)[3] for _ in range(len(heap)))
+
+
+def choose_facts(evidence: list[Fact], rest: Iterable[Fact], room: int, counter: TokenCounter) -> list[Fact]:
+    """The facts of ``rest`` that fit in ``room`` tokens after the evidence, in rank order, chosen
+    before any is made safe or rendered: each is counted once, as its record holds it.
+
+    A fact that does not fit is passed over for the next; after ``PROMPT_FACTS_PASSED_OVER`` of
+    them the prompt is full (the rest rank lower, and a history of 10,000 events is not read to
+    the end for a short fact). Redaction rarely changes a line's size: the rendered prompt is
+    counted again, exactly, and the last facts dropped while it is over the budget.
+    """
+    chosen: list[Fact] = []
+    passed_over = 0
+    for fact in rest:
+        size = counter.count(_raw_line(fact))
+        if size <= room:
+            chosen.append(fact)
+            room -= size
+        else:
+            passed_over += 1
+            if passed_over >= C.PROMPT_FACTS_PASSED_OVER:
+                break
+    return [*evidence, *chosen]
 
 
 class DraftJob:
     """Everything needed to ask for one draft, and to turn answers into it."""
 
     def __init__(self, ctx: CustomerContext, moment: Moment, channel: Channel, signers: list[Signer],
-                 model: ChatModel, template: PromptTemplate, options: DraftOptions) -> None:
-        """``options`` are settled (``_options.settle``): every key is present."""
+                 model: ChatModel, template: PromptTemplate, options: DraftOptions, *,
+                 context_hash: str | None = None) -> None:
+        """``options`` are settled (``_options.settle``): every key is present. ``context_hash``:
+        ``ctx.context_hash()`` when the caller has it already."""
         self.ctx, self.moment, self.channel, self.signers = ctx, moment, channel, signers
-        self.model, self.template, self.options = model, template, options
+        #: the model to ask (None in a worker process: the caller's process asks it)
+        self.model: ChatModel | None = model
+        self.model_name = model.name
+        self.template, self.options = template, options
         #: a framed note: the library's sentence states the moment, the model writes what follows
         self.sentence = moment_sentence(template, moment, ctx) if template.mode == "framed" else None
         self.region = locale_region(ctx.customer.locale)  # the customer's phone formats and ids
         self.prices = price_table(options["prices"])
         self.max_completion_tokens = options["max_completion_tokens"]
-        counter = TokenCounter(model.name)
+        counter = TokenCounter(self.model_name)
         # a fallback encoding may undercount: hold its measured margin back from the budget
         budget = int(options["max_prompt_tokens"] * (1 - counter.margin))
         evidence, rest = _ranked_facts(ctx, moment)
@@ -84,22 +126,18 @@ class DraftJob:
         if source is not None and wanted:
             about = about_text(moment, ctx.facts)
             self.examples = list(source.style_examples(moment.kind, about, ctx.customer_id, wanted))[:wanted]
-        # Each fact line is rendered and counted once (lines tokenize independently: they
-        # start after a newline), then the whole prompt is counted exactly once more.
-        chosen, lines = list(evidence), [_fact_line(f, self.region) for f in evidence]
+        # The evidence's lines are rendered and counted with the instructions; the other facts are
+        # chosen by their lines' sizes (lines tokenize independently: they start after a newline),
+        # then only the chosen ones are made safe and rendered, and the prompt is counted once more.
+        lines = [_fact_line(f, self.region) for f in evidence]
         needed = counter.count_messages(self._render(lines))
         while needed > budget and self.examples:  # the evidence first: drop examples that do not fit
             self.examples.pop()
             needed = counter.count_messages(self._render(lines))
         if needed > budget:
             raise ContextBudgetError(ctx.customer_id, needed, budget)
-        for fact in rest:
-            line = _fact_line(fact, self.region)
-            size = counter.count("\n" + line)
-            if needed + size <= budget:
-                chosen.append(fact)
-                lines.append(line)
-                needed += size
+        chosen = choose_facts(evidence, rest, budget - needed, counter)
+        lines += [_fact_line(f, self.region) for f in chosen[len(evidence):]]
         self.messages = self._render(lines)
         needed = counter.count_messages(self.messages)
         while needed > budget and len(chosen) > len(evidence):  # a rare undercount: drop the last
@@ -110,9 +148,20 @@ class DraftJob:
         self.facts = chosen
         self.prompt_tokens_estimate = needed
         self.allowed_ids = [f.id for f in chosen]
-        self.context_hash = ctx.context_hash()
+        self.context_hash = context_hash or ctx.context_hash()
         self.results: list[ChatResult] = []
         self.failures: list[FailedAttempt] = []  # every invalid answer, in order
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process needs to check a draft, or the caller's to ask the model: not the
+        model itself, the customer's events (the checks read facts), the batch's business events
+        (read when planning) nor the server's whole answers."""
+        state = dict(self.__dict__)
+        state["model"] = None
+        state["ctx"] = self.ctx.model_copy(update={"events": [], "upcoming": [], "business_events": []})
+        state["options"] = {**self.options, "business_events": []}
+        state["results"] = [dataclasses.replace(r, raw={}) for r in self.results]
+        return state
 
     def _render(self, fact_lines: list[str]) -> list[dict[str, str]]:
         """The prompt; style examples go where the template puts ``$style_examples``, else in a
@@ -236,14 +285,14 @@ class DraftJob:
         """Prompt tokens, completion tokens and cost (None without a price) over every call so far."""
         prompt_tokens = sum(r.prompt_tokens for r in self.results)
         completion_tokens = sum(r.completion_tokens for r in self.results)
-        return prompt_tokens, completion_tokens, cost_usd(self.prices.get(self.model.name), prompt_tokens,
+        return prompt_tokens, completion_tokens, cost_usd(self.prices.get(self.model_name), prompt_tokens,
                                                           completion_tokens)
 
     def provenance(self, candidates: int = 1) -> Provenance:
         """Where the draft came from, and its cost summed over every attempt so far."""
         prompt_tokens, completion_tokens, cost = self.usage()
         return Provenance(
-            model=self.model.name, prompt=self.template.name, prompt_version=self.template.version,
+            model=self.model_name, prompt=self.template.name, prompt_version=self.template.version,
             prompt_sha256=self.template.sha256, context_hash=self.context_hash,
             facts_in_prompt=self.allowed_ids, prompt_tokens_estimate=self.prompt_tokens_estimate,
             prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,

@@ -33,7 +33,10 @@ class _Refused(Exception):
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out = dict(pairs)
+    if len(out) == len(pairs):  # no key twice: the usual case, without a Python loop per key
+        return out
+    out = {}
     for key, value in pairs:
         if key in out:
             owner = out.get("id")

@@ -73,6 +73,8 @@ _ADDRESS = re.compile(
     rf"\s+\d{{1,5}}[a-z]?\b"
     rf"|\bP\.?\s?O\.?\s+Box\s+\d+\b",
 )
+#: ASCII control characters (category Cc): a space each in data text
+_ASCII_CONTROLS = {code: " " for code in (*range(0x20), 0x7F)}
 # characters that must not reach the <data> block as themselves
 _INVISIBLE = re.compile("[\U000e0000-\U000e007f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 #: the fewest digits a phone number is written with, country code included: the national numbers
@@ -93,6 +95,9 @@ class _NationalId:
     #: read only in the texts of customers of these regions (a bare run of digits with a one-in-ten or
     #: one-in-eleven check is too common elsewhere); None: in every text
     regions: frozenset[str] | None = None
+    #: written with a run of at least ``_PHONE_MIN_DIGITS`` digits (``_PHONE_RUN``): a text without one
+    #: holds none (the codice fiscale may be all letters)
+    digit_run: bool = True
 
 
 #: The ids chosen: the commonest personal numbers of the library's first markets that stdnum checks.
@@ -113,7 +118,7 @@ _NATIONAL_IDS = (
     _NationalId(re.compile(_ALONE + r"[XYZ]-?\d{7}-?[A-Z]" + _END, re.IGNORECASE), "stdnum.es.nie"),
     # Italian codice fiscale RCCMNL83S18D969H: letters from the name, the birth date and place
     _NationalId(re.compile(_ALONE + r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPRST][0-9LMNPQRSTUV]{2}[A-Z]"
-                           r"[0-9LMNPQRSTUV]{3}[A-Z]" + _END), "stdnum.it.codicefiscale"),
+                           r"[0-9LMNPQRSTUV]{3}[A-Z]" + _END), "stdnum.it.codicefiscale", digit_run=False),
     # UK NHS number 943 476 5870 (mod 11)
     _NationalId(re.compile(_ALONE + r"\d{3}([- ]?)\d{3}\1\d{4}" + _END), "stdnum.gb.nhs", frozenset({"GB"})),
     # German tax id (Steuer-IdNr) 36 574 261 809 (ISO 7064 mod 11,10)
@@ -233,7 +238,7 @@ def _written_as_formatted(number: PhoneNumber, raw: str) -> bool:
             or reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 
 
-def _phones(text: str, region: str | None) -> Iterator[tuple[int, int]]:
+def _phones(text: str, region: str | None, digits: bool) -> Iterator[tuple[int, int]]:
     """Spans of phone numbers in ``text``.
 
     phonenumbers' matcher at ``STRICT_GROUPING`` (a valid number of the region, its digits grouped
@@ -241,7 +246,7 @@ def _phones(text: str, region: str | None) -> Iterator[tuple[int, int]]:
     ``PHONE_REGIONS``; then the numbers that are only possible (see ``_written_as_formatted``)
     for the first of those regions.
     """
-    if not _PHONE_RUN.search(text):
+    if not digits:
         return
     from phonenumbers import SUPPORTED_REGIONS, Leniency, PhoneNumberMatcher
 
@@ -275,22 +280,26 @@ def find_personal_data(text: str, region: str | None = None) -> list[PersonalDat
             taken.append((start, end))
             found.append(PersonalData(kind, start, end, text[start:end]))
 
-    for match in _EMAIL.finditer(text):
-        add("email", match.start(), match.end())
+    # a card, a phone number and every national id but one are written with a run of digits: most
+    # texts (dates, prices, counts) hold none, and skip their patterns
+    digits = _PHONE_RUN.search(text) is not None
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            add("email", match.start(), match.end())
     for match in _IBAN.finditer(text):
         found_text = _longest_valid(match.group(0), iban_valid)
         if found_text:
             add("iban", match.start(), match.start() + len(found_text))
     for national in _NATIONAL_IDS:
-        if national.regions is None or region in national.regions:
+        if (national.regions is None or region in national.regions) and (digits or not national.digit_run):
             for match in national.pattern.finditer(text):
                 if _validator(national.module)(match.group(0)):
                     add("national_id", match.start(), match.end())
-    for match in _CARD.finditer(text):
+    for match in _CARD.finditer(text) if digits else ():
         found_text = _longest_valid(match.group(0), _card_valid)
         if found_text:
             add("card", match.start(), match.start() + len(found_text))
-    for start, end in _phones(text, region):
+    for start, end in _phones(text, region, digits):
         add("phone", start, end)
     for match in _ADDRESS.finditer(text):
         add("address", match.start(), match.end())
@@ -316,8 +325,12 @@ def data_text(text: str, region: str | None = None) -> str:
     and invisible characters (Unicode tags, zero-width and direction marks, every other format,
     control and private-use character, variation selectors and fillers) are dropped.
     """
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
-                   if c in "\t\n\r" or not _hidden(c))
+    if text.isascii():  # most record text: NFKC changes nothing, and no character is invisible
+        if not text.isprintable():
+            text = text.translate(_ASCII_CONTROLS)  # tabs, line breaks and controls become spaces
+    else:
+        text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+        text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+                       if c in "\t\n\r" or not _hidden(c))
     text = redact(text, region)
     return text.replace("<", "\u2039").replace(">", "\u203a").replace('"', "\u201d")

@@ -69,7 +69,7 @@ def redraft(draft_id: int, ctx: CustomerContext, draft: Draft, guidance: str, *,
     options = settle({"channel": draft.channel, "signers": draft.signers, "prompt": prompt or p.prompt,
                       "moment": draft.moment}, caller="request_change")
     job = new_job(ctx, draft.moment, model, options)
-    made = {"model": job.model.name, "prompt": job.template.name, "prompt version": job.template.version,
+    made = {"model": job.model_name, "prompt": job.template.name, "prompt version": job.template.version,
             "context hash": job.context_hash}
     wanted = {"model": p.model, "prompt": p.prompt, "prompt version": p.prompt_version,
               "context hash": p.context_hash}

@@ -304,7 +304,13 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         full = context.with_facts(draft.moment.facts)
         if full.customer_id != draft.customer_id or full.context_hash() != draft.provenance.context_hash:
             raise ContextMismatchError(draft.customer_id, draft.provenance.context_hash, full.context_hash())
-        findings = check(draft, full, policy=self.policy)
+        return self._submit_checked(draft, full, source, check(draft, full, policy=self.policy))
+
+    def _submit_checked(self, draft: Draft, full: CustomerContext, source: str | Path | None,
+                        checked: Sequence[Finding]) -> QueuedDraft:
+        """``submit`` of a draft made from ``full`` and checked against it with this queue's policy:
+        batch drafting queues its own drafts with the findings it checked them for."""
+        findings = list(checked)
         # what only drafting knew: another customer's name or detail from a style example
         findings += [f for f in draft.findings if f.kind == "other_customer" and f not in findings]
         findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))

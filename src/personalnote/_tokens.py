@@ -198,8 +198,9 @@ def _encoding(encoding_name: str) -> tiktoken.Encoding:
     return _build_encoding(encoding_name, path)
 
 
+@functools.lru_cache(maxsize=256)
 def _resolve(model: str) -> tuple[str, bool]:
-    """(encoding to count with, whether it is the model's own encoding)."""
+    """(encoding to count with, whether it is the model's own encoding); once per model name."""
     wanted = _wanted_encoding(model)
     if wanted is not None and (wanted == _FALLBACK_ENCODING or _locate_bpe_file(wanted) is not None):
         return wanted, True
@@ -216,7 +217,14 @@ def encoding_for_model(model: str) -> tiktoken.Encoding:
 
 def count_tokens(text: str, model: str) -> int:
     """Tokens in ``text`` for ``model``; special-token strings in it count as plain text."""
-    return len(encoding_for_model(model).encode_ordinary(text))
+    return _count(_resolve(model)[0], text)
+
+
+@functools.lru_cache(maxsize=C.TOKEN_COUNT_CACHE)
+def _count(encoding_name: str, text: str) -> int:
+    """Tokens in ``text``, counted once per text and encoding: the instructions every prompt
+    shares, and each fact line, are counted once per process, not once per note."""
+    return len(_encoding(encoding_name).encode_ordinary(text))
 
 
 def count_message_tokens(messages: Sequence[Mapping[str, str]], model: str) -> int:
@@ -225,12 +233,12 @@ def count_message_tokens(messages: Sequence[Mapping[str, str]], model: str) -> i
     As in OpenAI's cookbook: 3 tokens per message, 1 more for a ``name`` field, and 3
     that prime the reply. Every value (role, content, name) is counted.
     """
-    encoding = encoding_for_model(model)
+    encoding = _resolve(model)[0]
     total = C.REPLY_PRIMING_TOKENS
     for message in messages:
         total += C.TOKENS_PER_MESSAGE
         for key, value in message.items():
-            total += len(encoding.encode_ordinary(value))
+            total += _count(encoding, value)
             if key == "name":
                 total += C.TOKENS_PER_NAME
     return total

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from . import _constants as C
@@ -128,9 +129,18 @@ class Repeated(NamedTuple):
 def reads_like_instruction(text: str, rules: ObedienceRules) -> bool:
     """True when ``text`` holds a phrase of injections, a phrase addressed to a model, two words of
     instructions to a machine, or encoded text (Morse, binary)."""
+    return _reads_like_instruction(text, rules.instruction_markers, rules.address_markers,
+                                   rules.instruction_words)
+
+
+@lru_cache(maxsize=C.CHECKED_TEXT_CACHE)
+def _reads_like_instruction(text: str, instruction_markers: tuple[str, ...], address_markers: tuple[str, ...],
+                            instruction_words: frozenset[str]) -> bool:
+    """``reads_like_instruction``, once per text and rules: the same programme, tier and place names
+    stand in many facts."""
     lowered = text.casefold()
-    return (any(marker in lowered for marker in (*rules.instruction_markers, *rules.address_markers))
-            or len(set(_words(text)) & rules.instruction_words) >= 2 or bool(_ENCODED.search(text)))
+    return (any(marker in lowered for marker in (*instruction_markers, *address_markers))
+            or len(set(_words(text)) & instruction_words) >= 2 or bool(_ENCODED.search(text)))
 
 
 def _copied(quoted: str, source: FreeText, needed: bool) -> str:

@@ -20,6 +20,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -44,6 +45,7 @@ from . import (
     __version__,
     build_context,
     check_text,
+    dask_executor,
     draft_many,
     draft_note,
     find_moments,
@@ -248,8 +250,14 @@ def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: li
             result = read_batch_results(args.read_batch, histories, as_of=as_of, model=_batch_model(args),
                                         queue=queue, source=sources, **options)
         else:
-            result = draft_many(histories, as_of=as_of, model=_model(args), queue=queue, source=sources,
-                                concurrency=args.concurrency, max_cost_usd=args.max_cost, **options)
+            with ExitStack() as stack:
+                executor = None
+                if args.dask:
+                    cluster, workers = _dask_cluster(args.dask)
+                    executor = stack.enter_context(dask_executor(cluster, workers=workers))
+                result = draft_many(histories, as_of=as_of, model=_model(args), queue=queue, source=sources,
+                                    concurrency=args.concurrency, max_cost_usd=args.max_cost,
+                                    executor=executor, **options)
     except BatchError as exc:
         _print_batch(args, exc.result, queue)
         for customer_id, error in exc.errors.items():
@@ -261,6 +269,17 @@ def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: li
     if blocked:
         _next_steps(queue, blocked)
     return 1 if not result.complete else EXIT_BLOCKED if blocked else 0
+
+
+def _dask_cluster(given: str) -> tuple[str | None, int | None]:
+    """``--dask``: a scheduler address, or ``local`` / ``local:N`` for a cluster on this machine."""
+    if given == "local" or given.startswith("local:"):
+        workers = given.removeprefix("local").removeprefix(":")
+        if workers and not (workers.isdigit() and int(workers) > 0):
+            raise ConfigurationError(f"--dask {given}: give local, local:N (N workers, at least 1) or a "
+                                     "scheduler address such as tcp://10.0.0.5:8786")
+        return None, int(workers) if workers else None
+    return given, None
 
 
 def _print_batch(args: argparse.Namespace, result: BatchResult, queue: ReviewQueue | None) -> None:
@@ -398,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"batch: customers drafted at once (default {C.DRAFT_CONCURRENCY})")
     draft.add_argument("--max-cost", type=float, metavar="USD",
                        help="batch: never spend more than this; customers past it are 'not started'")
+    draft.add_argument("--dask", metavar="ADDRESS",
+                       help="batch: each customer's CPU work on this Dask scheduler (tcp://HOST:8786), or on "
+                            "'local' / 'local:N' worker processes here (needs personalnote[dask])")
     draft.add_argument("--write-batch", type=Path, metavar="REQUESTS.jsonl",
                        help="write an OpenAI Batch API request file instead of calling the model")
     draft.add_argument("--read-batch", type=Path, nargs="+", metavar="RESULTS.jsonl",
