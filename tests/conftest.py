@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from .support import FIXTURES, Script, ScriptedServer, SilentServer
+import personalnote as pn
+from personalnote.testing import TemporaryPostgres
+
+from .support import FIXTURES, Script, ScriptedServer, SilentServer, Stores, Target
 
 # Hypothesis: the suite must give the same verdict on every machine, cold or warm, idle or loaded.
 #
@@ -72,6 +75,44 @@ def silent() -> Iterator[SilentServer]:
     server = SilentServer()
     yield server
     server.close()
+
+
+# The review store's tests run on SQLite and on PostgreSQL: a server of the session's own
+# (personalnote.testing.TemporaryPostgres: initdb into a temporary folder, a unix socket there, as
+# the postgres user when run as root), a new schema for each store. Without PostgreSQL's programs
+# or psycopg those tests skip, except under CI=true, where they fail.
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TemporaryPostgres]:
+    server = TemporaryPostgres()
+    try:
+        server.start()
+    except (pn.ConfigurationError, ImportError) as exc:
+        server.stop()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is needed for the store tests under CI: {exc}")
+        pytest.skip(f"no PostgreSQL here ({exc}); under CI=true this fails instead of skipping")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def stores(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Stores:
+    """New, empty stores of the test's backend (support.Stores)."""
+    server = request.getfixturevalue("postgres") if backend == "postgresql" else None
+    return Stores(backend, tmp_path, server)
+
+
+@pytest.fixture
+def store_url(stores: Stores) -> Target:
+    """A new, empty store of the test's backend: a SQLite file's path, or a postgresql:// URL."""
+    return stores.new()
 
 
 @pytest.fixture

@@ -4,7 +4,10 @@ and models, a scripted HTTP server standing in for an OpenAI-compatible one, and
 answers any request with a valid note (NoteServer, which the docs' code drafts with).
 
 Test modules import from here (``from .support import ...``), never from one another or from
-conftest.py; the pytest fixtures they share (``scripted``) are in conftest.py.
+conftest.py; the pytest fixtures they share (``scripted``, ``stores``, ``store_url``) are in conftest.py.
+The review store's tests run on each backend: ``Stores`` makes stores (SQLite files, or schemas of
+a temporary PostgreSQL server) and ``RawStore`` writes one directly, as an attacker with the file
+(or PostgreSQL's superuser) would.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import json
 import re
 import socket
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -22,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import personalnote as pn
-from personalnote.testing import FakeChatModel, answer_for
+from personalnote._store_dialect import translate_query
+from personalnote.testing import FakeChatModel, TemporaryPostgres, answer_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -524,6 +529,51 @@ def experiment_queue(path: Path, customers: int, decide: Callable[[pn.QueuedDraf
     return queue
 
 
+# -- Reviews to learn from (house style) and to test against (eval): three milestone customers of the
+# fixtures, drafted by the fake model with the `note` prompt, then decided by Alice: the flyer's note
+# had a clock time, which she edited out in the house style; Ingrid's was approved as it stood; the
+# gardening club's, with a clock time and a stock phrase, was rejected.
+
+#: the house style: how the reviewers like a milestone note to end
+HOUSE_LINE = "The whole crew is proud to have you on board."
+REVIEWED = {
+    "flyer_2m_miles": ("Congratulations on passing 2 million miles with SkyMiles at 3:41pm today.",
+                       "derived:milestone:L-5502",
+                       "Congratulations on passing 2 million miles with SkyMiles today, Margaret. "
+                       + HOUSE_LINE),
+    "earlier_notes": (f"Congratulations on passing 50 nights with Fjord Hotels. {HOUSE_LINE}",
+                      "derived:milestone:L-2602", None),
+    "club_five_years": ("You passed 5 years with Gardening Club at 9:12am, our valued customer.",
+                        "derived:milestone:L-2402", "reject"),
+}
+
+
+def fixture_context(name: str, as_of: datetime = AS_OF) -> pn.CustomerContext:
+    data = pn.load(FIXTURES / "customers" / f"{name}.json")
+    return pn.build_context(data.customers[0], as_of, business_events=data.business_events)
+
+
+def reviewed_queue(path: Path | str, reviews: dict[str, tuple[str, str, str | None]] | None = None,
+                   *, prompt: str = "note") -> pn.ReviewQueue:
+    """A review queue holding ``reviews`` (default ``REVIEWED``): per fixture customer, the fake model's
+    body, the fact it cites, and the decision: None approves, "reject" rejects, any other text is the
+    body Alice edits it to before approving. The clock is fixed, so two queues are alike."""
+    queue = pn.ReviewQueue(path, clock=lambda: LATER)
+    for name, (body, cite, decision) in (reviews or REVIEWED).items():
+        ctx = fixture_context(name)
+        fake = FakeChatModel([lambda request, body=body, cite=cite: answer_for(request, body, cite=cite)] * 3)
+        draft = pn.draft_note(ctx, model=fake, max_candidates=1, prompt=prompt)
+        assert isinstance(draft, pn.Draft)
+        item = queue.submit(draft, ctx)
+        if decision == "reject":
+            queue.reject(item.id, ALICE, version=item.version, reason="a clock time and a stock phrase")
+            continue
+        if decision is not None:
+            item = queue.edit(item.id, ALICE, version=item.version, text=decision)
+        queue.approve(item.id, ALICE, version=item.version, current=ctx)
+    return queue
+
+
 def downgrade_to_schema_2(path: Path) -> None:
     """Make the store at ``path`` the store schema 2 made (keyed signatures, before experiments,
     outcomes and reviewer accounts): no experiment columns, no outcomes or reviewers table, and the
@@ -544,3 +594,89 @@ def downgrade_to_schema_2(path: Path) -> None:
     )
     conn.close()
 
+
+# -- Review stores on each backend (the ``stores`` and ``store_url`` fixtures in conftest.py).
+
+Target = Path | str
+
+
+class RawStore:
+    """A store's database written directly, past personalnote, with ``?`` parameters: a SQLite
+    connection to the file, or PostgreSQL's superuser in the store's schema (autocommit both).
+
+    ``refused`` is what a trigger's refusal raises; ``drop_append_only`` drops the signatures'
+    triggers and ``without_foreign_keys`` stops foreign key checks, as an attacker would.
+    """
+
+    def __init__(self, target: Target, server: TemporaryPostgres | None, schema: str | None) -> None:
+        self.postgres = server is not None
+        if server is None:
+            self.conn: Any = sqlite3.connect(target, isolation_level=None, timeout=5)
+            self.refused: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(server.url("superuser", schema=schema), autocommit=True)
+            self.refused = (psycopg.errors.IntegrityError,)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(translate_query(sql) if self.postgres else sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(translate_query(sql) if self.postgres else sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def drop_append_only(self, table: str = "signatures") -> None:
+        """Drop the table's append-only triggers; in PostgreSQL also stop foreign key checks, as a raw
+        SQLite connection never made them."""
+        for trigger in (f"{table}_no_update", f"{table}_no_delete"):
+            self.execute(f"DROP TRIGGER {trigger} ON {table}" if self.postgres else f"DROP TRIGGER {trigger}")
+        if self.postgres:
+            self.without_foreign_keys()
+
+    def without_foreign_keys(self) -> None:
+        self.execute("SET session_replication_role = replica" if self.postgres
+                     else "PRAGMA foreign_keys = OFF")
+
+    def edit_draft_json(self, change: Callable[[dict[str, Any]], None], draft_id: int | None = None) -> None:
+        """Change each draft's stored JSON (or one draft's) as json_set would."""
+        for row in self.rows("SELECT id, draft FROM drafts ORDER BY id"):
+            if draft_id is None or row["id"] == draft_id:
+                draft = json.loads(row["draft"])
+                change(draft)
+                self.execute("UPDATE drafts SET draft = ? WHERE id = ?", (json.dumps(draft), row["id"]))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> RawStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Stores:
+    """New, empty review stores of one backend: SQLite files in ``folder``, or schemas of ``server``
+    created by the owner role (``init_postgres_store``) and opened as the app role."""
+
+    def __init__(self, backend: str, folder: Path, server: TemporaryPostgres | None) -> None:
+        self.backend, self.folder, self.server = backend, folder, server
+        self.schemas: dict[str, str] = {}
+
+    @property
+    def postgres(self) -> bool:
+        return self.server is not None
+
+    def new(self, name: str = "review") -> Target:
+        if self.server is None:
+            return self.folder / f"{name}.sqlite3"
+        schema = self.server.new_schema(name.replace("-", "_"))
+        pn.init_postgres_store(self.server.url("owner", schema=schema), app_role=self.server.app)
+        url = self.server.url("app", schema=schema)
+        self.schemas[url] = schema
+        return url
+
+    def raw(self, target: Target) -> RawStore:
+        return RawStore(target, self.server, self.schemas.get(str(target)))

@@ -25,8 +25,10 @@ from vcr.record_mode import RecordMode
 
 import personalnote as pn
 from personalnote import _constants
+from personalnote._export import edit_distance
+from personalnote.cli import main
 
-from .support import AS_OF, FIXTURES, flyer
+from .support import AS_OF, FIXTURES, flyer, reviewed_queue
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
 # The URL the cassettes were recorded against (scripts/record-cassettes): replayed requests must match it.
@@ -34,6 +36,8 @@ BASE_URL = "http://127.0.0.1:8765/v1"
 API_KEY = "sk-test-not-a-secret"
 MODEL = "smollm2"
 CUT_OFF_MAX_TOKENS = 12
+#: the eval report recorded with its cassette: a replay must print exactly this
+EVAL_REPORT = CASSETTES / "test_eval_replays_reviews_through_note4.eval.json"
 _DROPPED_HEADERS = ("authorization", "user-agent", "cookie", "set-cookie")
 
 pytestmark = pytest.mark.block_network  # replay only: pytest-recording lifts it while recording
@@ -138,6 +142,36 @@ def test_truncated_answer_is_a_cut_off_error(vcr: Cassette, monkeypatch: pytest.
         pn.draft_note(flyer(), as_of=AS_OF, model=_model())
     assert info.value.finish_reason == "length"
     assert 0 < info.value.completion_tokens <= CUT_OFF_MAX_TOKENS
+    _assert_replayed_everything(vcr)
+
+
+@pytest.mark.vcr
+def test_eval_replays_reviews_through_note4(vcr: Cassette, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`personalnote eval --prompt note@4 --examples 1` on three reviewed fixture drafts (support.REVIEWED),
+    through the server: the report is byte for byte the one recorded with the cassette (stable enough
+    for CI), and its figures agree with the drafts it reports."""
+    store = tmp_path / "review.sqlite3"
+    reviewed_queue(store).close()
+    # recording on a loaded machine: time limits (not in any request) that never cut a draft short
+    monkeypatch.setenv(_constants.ENV_NOTE_DEADLINE, "3600")
+    status = main(["eval", "--store", str(store), "--prompt", "note@4", "--examples", "1", "--json"],
+                  model=_model(timeout=900, max_attempts=1))
+    out = capsys.readouterr().out
+    if vcr.record_mode != RecordMode.NONE:
+        EVAL_REPORT.write_text(out, encoding="utf-8")
+    assert out == EVAL_REPORT.read_text(encoding="utf-8")
+    report = json.loads(out)
+    assert report["prompt"] == "note@4" and report["model"] == MODEL and report["total"]["replayed"] == 3
+    assert status == (1 if report["total"]["returned"] else 0)
+    with pn.ReviewQueue.open(store) as queue:
+        approved = {q.id: q.text for q in queue.drafts(["approved"])}
+    for draft in report["drafts"]:
+        assert set(draft["returned"]) <= set(draft["fixed"]) and draft["draft_id"] not in draft["examples"]
+        if draft["text"] is not None and draft["draft_id"] in approved:
+            assert draft["distance"] == edit_distance(draft["text"], approved[draft["draft_id"]])
+    for request in vcr.requests:
+        assert json.loads(request.body)["messages"][1]["content"].startswith("<style_examples>")
     _assert_replayed_everything(vcr)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,18 +9,18 @@ import pytest
 import personalnote as pn
 from personalnote.cli import main
 
-from .support import clean_draft, flyer_context
+from .support import Stores, Target, clean_draft, flyer_context
 
 
-def _queued(path: Path) -> int:
-    with pn.ReviewQueue(path) as queue:
+def _queued(target: Target) -> int:
+    with pn.ReviewQueue(target) as queue:
         return queue.submit(clean_draft(), flyer_context()).id
 
 
-def test_a_draft_value_that_is_not_json_names_the_row(tmp_path: Path) -> None:
-    path = tmp_path / "review.sqlite3"
+def test_a_draft_value_that_is_not_json_names_the_row(store_url: Target, stores: Stores) -> None:
+    path = store_url
     draft_id = _queued(path)
-    with sqlite3.connect(path) as raw:
+    with stores.raw(path) as raw:
         raw.execute("UPDATE drafts SET draft = 'not json' WHERE id = ?", (draft_id,))
     with pn.ReviewQueue(path) as queue, pytest.raises(pn.DamagedStoreError) as info:
         queue.get(draft_id)
@@ -29,20 +28,21 @@ def test_a_draft_value_that_is_not_json_names_the_row(tmp_path: Path) -> None:
     assert f"row {draft_id} of drafts" in str(info.value) and isinstance(info.value, pn.StoreError)
 
 
-def test_a_dropped_column_names_the_row(tmp_path: Path) -> None:
-    path = tmp_path / "review.sqlite3"
+def test_a_dropped_column_names_the_row(store_url: Target, stores: Stores) -> None:
+    path = store_url
     draft_id = _queued(path)
-    with sqlite3.connect(path) as raw:
+    with stores.raw(path) as raw:
         raw.execute("ALTER TABLE drafts DROP COLUMN findings")
     with pn.ReviewQueue(path) as queue, pytest.raises(pn.DamagedStoreError) as info:
         queue.pending()
     assert info.value.row_id == draft_id
 
 
-def test_the_cli_says_which_row_is_damaged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "review.sqlite3"
+def test_the_cli_says_which_row_is_damaged(store_url: Target, stores: Stores,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = store_url
     draft_id = _queued(path)
-    with sqlite3.connect(path) as raw:
+    with stores.raw(path) as raw:
         raw.execute("UPDATE drafts SET draft = '{}' WHERE id = ?", (draft_id,))
     assert main(["review", "show", str(draft_id), "--store", str(path)]) == 2
     assert f"row {draft_id} of drafts is damaged" in capsys.readouterr().err

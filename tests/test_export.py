@@ -15,12 +15,13 @@ import personalnote as pn
 from personalnote._export import edit_distance, neutralise_cell
 from personalnote._signatures import sha256_text
 
-from .support import ALICE, BOB, LATER, clean_draft, flyer, flyer_context
+from .support import ALICE, BOB, LATER, Stores, Target, clean_draft, flyer, flyer_context
 
 
 @pytest.fixture
-def queue(tmp_path: Path) -> pn.ReviewQueue:
-    with pn.ReviewQueue(tmp_path / "review.sqlite3") as q:
+def queue(store_url: Target) -> pn.ReviewQueue:
+    """A new queue on each backend: SQLite, and PostgreSQL (see conftest.py)."""
+    with pn.ReviewQueue(store_url) as q:
         yield q  # type: ignore[misc]
 
 
@@ -45,13 +46,14 @@ def test_jsonl_holds_each_approved_note_with_its_approval(queue: pn.ReviewQueue,
     assert queue.get(approved.id).state == "exported" and queue.get(pending.id).state == "drafted"
 
 
-def test_exporting_again_does_not_duplicate_and_a_reprint_keeps_the_first_date(tmp_path: Path) -> None:
+def test_exporting_again_does_not_duplicate_and_a_reprint_keeps_the_first_date(tmp_path: Path,
+                                                                              stores: Stores) -> None:
     ticks = iter(range(1, 100))
 
     def clock() -> datetime:  # one day later at every reading: submit, approve, then each export that writes
         return datetime(2026, 11, 20, 9, tzinfo=UTC) + timedelta(days=next(ticks))
 
-    with pn.ReviewQueue(tmp_path / "r.sqlite3", clock=clock) as queue:
+    with pn.ReviewQueue(stores.new("r"), clock=clock) as queue:
         item = _approved(queue)
         first = queue.export("jsonl", tmp_path / "1.jsonl")
         second = queue.export("jsonl", tmp_path / "2.jsonl")

@@ -25,25 +25,28 @@ STEPS: list[tuple[str, set[str]]] = [
                  "_presets", "_rows", "_tabular"}),
     ("context", {"_context"}),
     ("moments", {"_moment_types", "_items", "_detectors", "_memory", "_moments"}),
-    ("prompt", {"_redact", "_prompts", "_compose"}),
+    ("prompt", {"_redact", "_prompts", "_compose", "_examples"}),
     ("tokens", {"_tokens"}),
     ("model", {"_chat", "_model_names", "_model", "_local", "_resolve", "testing"}),
     ("draft data", {"_draft_types", "_experiment", "_options"}),
     ("checks", {"_untrusted", "_form", "_names", "_grounding", "_model_words", "_repeats", "_checks"}),
     ("drafting", {"_sentences", "_job", "_draft", "_redraft"}),
-    ("review data", {"_store", "_signatures", "_queue_types", "_outcomes", "_reviewers"}),
-    ("export", {"_printing", "_pdf", "_export", "_intervals", "_experiment_report", "_experiment_stats"}),
-    ("review", {"_review"}),
-    ("batch", {"_batch_report", "_batch_work", "_batch", "_batch_api"}),
+    ("review data", {"_store_schema", "_store_dialect", "_store_pg", "_store", "_signatures", "_queue_types",
+                     "_outcomes", "_reviewers"}),
+    ("export", {"_printing", "_pdf", "_export", "_intervals", "_experiment_report", "_experiment_stats",
+                "_house_style", "_edits"}),
+    ("review", {"_review", "_store_copy"}),
+    ("evaluation", {"_eval"}),
+    ("batch", {"_batch_report", "_batch_work", "_batch", "_batch_api", "_engine_dask"}),
     ("notebooks", {"_display", "_widgets"}),
     # the review web app (personalnote[web]): an edge the core never imports; ``web`` is its public face
     ("web", {"_web_auth", "_web_pages", "_web_routes", "_web_app", "web"}),
-    ("interface", {"__init__", "_cli_common", "_cli_review", "cli_experiments", "cli_web", "cli",
-                   "__main__"}),
+    ("interface", {"__init__", "_cli_common", "_cli_review", "_cli_eval", "cli_experiments", "cli_store",
+                   "cli_web", "cli", "__main__"}),
 ]
 
 #: the modules of the command line
-CLI_MODULES = {"cli", "_cli_common", "_cli_review", "cli_experiments", "cli_web"}
+CLI_MODULES = {"cli", "_cli_common", "_cli_review", "_cli_eval", "cli_experiments", "cli_store", "cli_web"}
 #: what the CLI may import besides the package's public names and its own modules: the defaults, the
 #: text reader, the as_of parser, and the public web module (an extra, imported when a command needs it)
 CLI_PRIVATE_IMPORTS = {("_constants", None), ("_loaders", "read_text"), ("_instants", "parse_as_of"),

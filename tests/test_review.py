@@ -13,6 +13,8 @@ from .support import (
     ALICE,
     BOB,
     LATER,
+    Stores,
+    Target,
     blocking_draft,
     changed_history,
     clean_draft,
@@ -23,8 +25,9 @@ from .support import (
 
 
 @pytest.fixture
-def queue(tmp_path: Path) -> pn.ReviewQueue:
-    with pn.ReviewQueue(tmp_path / "review.sqlite3") as q:
+def queue(store_url: Target) -> pn.ReviewQueue:
+    """A new queue on each backend: SQLite, and PostgreSQL (see conftest.py)."""
+    with pn.ReviewQueue(store_url) as q:
         yield q  # type: ignore[misc]
 
 
@@ -38,10 +41,12 @@ def _approve(queue: pn.ReviewQueue, item: pn.QueuedDraft, reviewer: pn.Reviewer 
 # --- the store ------------------------------------------------------------------------------
 
 
-def test_store_settings_are_read_back(queue: pn.ReviewQueue) -> None:
+def test_store_settings_are_read_back(tmp_path: Path) -> None:
+    queue = pn.ReviewQueue(tmp_path / "review.sqlite3")
     pragmas = {name: queue.store.query(f"PRAGMA {name}")[0][0]
                for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")}
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 5000, "foreign_keys": 1}
+    queue.close()
 
 
 def test_a_setting_that_does_not_stick_is_a_typed_error() -> None:
@@ -71,18 +76,23 @@ def test_store_path_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert _store.store_path(None) == tmp_path / "data" / "personalnote" / "review.sqlite3"
 
 
-def test_a_held_write_lock_becomes_store_busy_after_the_timeout(tmp_path: Path) -> None:
-    path = tmp_path / "busy.sqlite3"
-    queue = pn.ReviewQueue(path, busy_timeout_ms=150)
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
+def test_a_held_write_lock_becomes_store_busy_after_the_timeout(store_url: Target, stores: Stores) -> None:
+    queue = pn.ReviewQueue(store_url, busy_timeout_ms=150)
+    other = pn.ReviewQueue(store_url)
+    holding = other.store.write()  # another writer's transaction, held open
+    holding.__enter__()
     started = datetime.now(UTC)
     with pytest.raises(pn.StoreBusyError) as info:
         queue.submit(clean_draft(), flyer_context())
     waited = (datetime.now(UTC) - started).total_seconds()
     assert info.value.waited_ms == 150 and waited >= 0.14
-    assert isinstance(info.value.__cause__, sqlite3.OperationalError)
-    other.execute("ROLLBACK")
+    if stores.postgres:
+        import psycopg
+
+        assert isinstance(info.value.__cause__, psycopg.errors.LockNotAvailable)
+    else:
+        assert isinstance(info.value.__cause__, sqlite3.OperationalError)
+    holding.__exit__(None, None, None)
     assert queue.submit(clean_draft(), flyer_context()).id == 1  # nothing half-written
     other.close()
     queue.close()
@@ -288,13 +298,13 @@ def test_an_edit_is_a_new_version_checked_again_and_needing_its_own_approval(que
     assert _approve(queue, fixed).approval is not None
 
 
-def test_an_edit_after_approval_voids_the_approval(queue: pn.ReviewQueue) -> None:
+def test_an_edit_after_approval_voids_the_approval(queue: pn.ReviewQueue, tmp_path: Path) -> None:
     item = queue.submit(clean_draft(), flyer_context())
     approved = _approve(queue, item)
     text = item.text.replace("with us", "with SkyMiles")
     edited = queue.edit(item.id, BOB, version=approved.version, text=text)
     assert (edited.state, edited.version, edited.approval) == ("edited", 3, None)
-    result = queue.export("jsonl", queue.path.with_name("out.jsonl"))
+    result = queue.export("jsonl", tmp_path / "out.jsonl")
     assert result.count == 0 and queue.get(item.id).state == "edited"
 
 
@@ -360,61 +370,58 @@ def _signed_queue(queue: pn.ReviewQueue) -> list[pn.SignatureRecord]:
     return queue.signatures()
 
 
-def test_the_database_refuses_to_change_or_delete_signatures(queue: pn.ReviewQueue) -> None:
+def test_the_database_refuses_to_change_or_delete_signatures(queue: pn.ReviewQueue, stores: Stores) -> None:
     signatures = _signed_queue(queue)
-    raw = sqlite3.connect(queue.path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute("UPDATE signatures SET reason = 'forged' WHERE seq = 2")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute("DELETE FROM signatures WHERE seq = 2")
-    raw.close()
+    with stores.raw(queue.store.target) as raw:
+        for statement in ("UPDATE signatures SET reason = 'forged' WHERE seq = 2",
+                          "DELETE FROM signatures WHERE seq = 2"):
+            with pytest.raises(raw.refused, match="append-only"):
+                raw.execute(statement)
     assert queue.signatures() == signatures and queue.verify().ok
 
 
-def _tamper(path: Path, *statements: str) -> None:
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("DROP TRIGGER signatures_no_update")
-    raw.execute("DROP TRIGGER signatures_no_delete")
-    for statement in statements:
-        raw.execute(statement)
-    raw.close()
+def _tamper(stores: Stores, target: Target, *statements: str) -> None:
+    with stores.raw(target) as raw:
+        raw.drop_append_only()
+        for statement in statements:
+            raw.execute(statement)
 
 
-def test_verify_reports_the_first_changed_row(queue: pn.ReviewQueue) -> None:
+def test_verify_reports_the_first_changed_row(queue: pn.ReviewQueue, stores: Stores) -> None:
     signatures = _signed_queue(queue)
     assert queue.verify() == pn.ChainReport(ok=True, rows=len(signatures))
-    _tamper(queue.path, "UPDATE signatures SET printed_name = 'Mallory' WHERE seq = 3")
+    _tamper(stores, queue.store.target, "UPDATE signatures SET printed_name = 'Mallory' WHERE seq = 3")
     report = queue.verify()
     assert (report.ok, report.first_broken) == (False, 3) and "changed" in (report.problem or "")
 
 
-def test_verify_reports_a_row_removed_from_the_middle_or_the_end(tmp_path: Path) -> None:
+def test_verify_reports_a_row_removed_from_the_middle_or_the_end(stores: Stores) -> None:
     for statement, broken in (("DELETE FROM signatures WHERE seq = 2", 3),
                               ("DELETE FROM signatures WHERE seq = 6", 6)):
-        path = tmp_path / f"{broken}.sqlite3"
-        with pn.ReviewQueue(path) as queue:
+        target = stores.new(f"removed-{broken}")
+        with pn.ReviewQueue(target) as queue:
             _signed_queue(queue)
-            _tamper(path, statement)
+            _tamper(stores, target, statement)
             report = queue.verify()
         assert (report.ok, report.first_broken) == (False, broken)
 
 
-def test_a_rehashed_forgery_still_breaks_the_link_of_the_next_row(queue: pn.ReviewQueue) -> None:
+def test_a_rehashed_forgery_still_breaks_the_link_of_the_next_row(queue: pn.ReviewQueue,
+                                                                   stores: Stores) -> None:
     signatures = _signed_queue(queue)
     forged = signatures[1]
     fields = {**forged.__dict__, "printed_name": "Mallory"}
     fields["row_hash"] = pn.SignatureRecord(**fields).expected_hash()
-    _tamper(queue.path, f"UPDATE signatures SET printed_name = 'Mallory', row_hash = '{fields['row_hash']}' "
-                        f"WHERE seq = {forged.seq}")
+    _tamper(stores, queue.store.target, f"UPDATE signatures SET printed_name = 'Mallory', row_hash = "
+                                        f"'{fields['row_hash']}' WHERE seq = {forged.seq}")
     report = queue.verify()
     assert (report.ok, report.first_broken) == (False, forged.seq + 1)
 
 
-def test_a_tampered_approval_is_not_in_force(queue: pn.ReviewQueue) -> None:
+def test_a_tampered_approval_is_not_in_force(queue: pn.ReviewQueue, stores: Stores, tmp_path: Path) -> None:
     item = queue.submit(clean_draft(), flyer_context())
     _approve(queue, item)
-    raw = sqlite3.connect(queue.path, isolation_level=None)
-    raw.execute("UPDATE drafts SET text = text || ' P.S. 90% off!' WHERE id = ?", (item.id,))
-    raw.close()
+    with stores.raw(queue.store.target) as raw:
+        raw.execute("UPDATE drafts SET text = text || ' P.S. 90% off!' WHERE id = ?", (item.id,))
     assert queue.get(item.id).approval is None
-    assert queue.export("jsonl", queue.path.with_name("x.jsonl")).count == 0
+    assert queue.export("jsonl", tmp_path / "x.jsonl").count == 0

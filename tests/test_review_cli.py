@@ -11,7 +11,7 @@ from personalnote import ReviewQueue, StoreNotFoundError
 from personalnote.cli import main
 from personalnote.testing import FakeChatModel
 
-from .support import FIXTURES, GOOD
+from .support import FIXTURES, GOOD, Target
 
 AS_OF = ["--as-of", "2026-11-20T18:00:00Z"]
 LATER = ["--as-of", "2026-11-20T19:00:00Z"]
@@ -27,7 +27,15 @@ def data(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def store(store_url: Target, monkeypatch: pytest.MonkeyPatch) -> Target:
+    """A new store on each backend: a SQLite file's path (not created yet), or a postgresql:// URL."""
+    monkeypatch.delenv("PERSONALNOTE_STORE", raising=False)
+    return store_url
+
+
+@pytest.fixture
+def file_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SQLite store's path, not created yet: what these tests of files on the command line need."""
     monkeypatch.delenv("PERSONALNOTE_STORE", raising=False)
     return tmp_path / "review.sqlite3"
 
@@ -38,7 +46,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, captured.out, captured.err
 
 
-def _queued(capsys: pytest.CaptureFixture[str], data: Path, store: Path) -> int:
+def _queued(capsys: pytest.CaptureFixture[str], data: Path, store: Target) -> int:
     code, out, _ = _run(capsys, "draft", str(data), *AS_OF, "--signer", "Captain", "--store", str(store),
                         "--json")
     assert code == 0
@@ -46,7 +54,7 @@ def _queued(capsys: pytest.CaptureFixture[str], data: Path, store: Path) -> int:
 
 
 def test_draft_with_a_store_queues_it_and_prints_the_id(capsys: pytest.CaptureFixture[str], data: Path,
-                                                        store: Path) -> None:
+                                                        store: Target) -> None:
     code, out, _ = _run(capsys, "draft", str(data), *AS_OF, "--store", str(store))
     assert code == 0 and "Queued for review as draft 1 (version 1, drafted)" in out
     code, out, _ = _run(capsys, "review", "list", "--store", str(store), "--json")
@@ -54,14 +62,15 @@ def test_draft_with_a_store_queues_it_and_prints_the_id(capsys: pytest.CaptureFi
     assert (item["id"], item["state"], item["source"]) == (1, "drafted", str(data.resolve()))
 
 
-def test_draft_without_a_store_queues_nothing(capsys: pytest.CaptureFixture[str], data: Path, store: Path,
-                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_draft_without_a_store_queues_nothing(capsys: pytest.CaptureFixture[str], data: Path,
+                                              file_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     code, out, _ = _run(capsys, "draft", str(data), *AS_OF, "--json")
     assert code == 0 and "queue" not in json.loads(out) and not (tmp_path / "xdg").exists()
 
 
-def test_store_comes_from_the_environment(capsys: pytest.CaptureFixture[str], data: Path, store: Path,
+def test_store_comes_from_the_environment(capsys: pytest.CaptureFixture[str], data: Path, store: Target,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERSONALNOTE_STORE", str(store))
     code, out, _ = _run(capsys, "draft", str(data), *AS_OF, "--json")
@@ -70,7 +79,7 @@ def test_store_comes_from_the_environment(capsys: pytest.CaptureFixture[str], da
     assert code == 0 and json.loads(out)["id"] == 1
 
 
-def test_approve_edit_reject_export_and_stats(capsys: pytest.CaptureFixture[str], data: Path, store: Path,
+def test_approve_edit_reject_export_and_stats(capsys: pytest.CaptureFixture[str], data: Path, store: Target,
                                               tmp_path: Path) -> None:
     draft_id = _queued(capsys, data, store)
     s = ["--store", str(store)]
@@ -99,7 +108,7 @@ def test_approve_edit_reject_export_and_stats(capsys: pytest.CaptureFixture[str]
 
 
 def test_a_stale_decision_exits_2_with_the_versions(capsys: pytest.CaptureFixture[str], data: Path,
-                                                    store: Path) -> None:
+                                                    store: Target) -> None:
     draft_id = _queued(capsys, data, store)
     s = ["--store", str(store)]
     assert _run(capsys, "review", "reject", str(draft_id), "--reason", "tone", "--reviewer", "bob",
@@ -110,7 +119,7 @@ def test_a_stale_decision_exits_2_with_the_versions(capsys: pytest.CaptureFixtur
 
 
 def test_approval_rechecks_the_customer_file(capsys: pytest.CaptureFixture[str], data: Path,
-                                             store: Path) -> None:
+                                             store: Target) -> None:
     draft_id = _queued(capsys, data, store)
     record = json.loads(data.read_text())
     record["events"].append({"kind": "support_case", "id": "S-9", "at": "2026-11-20T18:30:00Z",
@@ -124,7 +133,7 @@ def test_approval_rechecks_the_customer_file(capsys: pytest.CaptureFixture[str],
     assert code == 0 and "approved draft 1: now version 2 (approved)" in out
 
 
-def test_signing_needs_a_reviewer(capsys: pytest.CaptureFixture[str], data: Path, store: Path) -> None:
+def test_signing_needs_a_reviewer(capsys: pytest.CaptureFixture[str], data: Path, store: Target) -> None:
     draft_id = _queued(capsys, data, store)
     with pytest.raises(SystemExit) as info:
         main(["review", "approve", str(draft_id), "--store", str(store)])
@@ -134,10 +143,10 @@ def test_signing_needs_a_reviewer(capsys: pytest.CaptureFixture[str], data: Path
     assert code == 2 and "reviewer needs a non-empty id" in err
 
 
-def test_unknown_draft_and_bad_store_exit_2(capsys: pytest.CaptureFixture[str], store: Path,
+def test_unknown_draft_and_bad_store_exit_2(capsys: pytest.CaptureFixture[str], file_store: Path,
                                            tmp_path: Path) -> None:
-    ReviewQueue(store).close()
-    code, _, err = _run(capsys, "review", "show", "42", "--store", str(store))
+    ReviewQueue(file_store).close()
+    code, _, err = _run(capsys, "review", "show", "42", "--store", str(file_store))
     assert code == 2 and "draft 42: no such draft" in err
     junk = tmp_path / "junk.sqlite3"
     junk.write_text("hello " * 500)
@@ -145,7 +154,7 @@ def test_unknown_draft_and_bad_store_exit_2(capsys: pytest.CaptureFixture[str], 
     assert code == 2 and "not a usable SQLite database" in err
 
 
-def test_export_card_and_csv(capsys: pytest.CaptureFixture[str], data: Path, store: Path,
+def test_export_card_and_csv(capsys: pytest.CaptureFixture[str], data: Path, store: Target,
                              tmp_path: Path) -> None:
     draft_id = _queued(capsys, data, store)
     s = ["--store", str(store)]
@@ -185,8 +194,8 @@ def test_a_store_that_does_not_exist_is_refused_not_created(argv: list[str], tmp
     assert not typo.exists() and not (tmp_path / "out.csv").exists()
 
 
-def test_the_default_store_is_not_created_by_reading_it(capsys: pytest.CaptureFixture[str], store: Path,
-                                                        monkeypatch: pytest.MonkeyPatch,
+def test_the_default_store_is_not_created_by_reading_it(capsys: pytest.CaptureFixture[str],
+                                                        file_store: Path, monkeypatch: pytest.MonkeyPatch,
                                                         tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     code, _, err = _run(capsys, "review", "list")
@@ -196,7 +205,8 @@ def test_the_default_store_is_not_created_by_reading_it(capsys: pytest.CaptureFi
 
 
 def test_only_draft_creates_a_store_and_the_others_then_read_it(capsys: pytest.CaptureFixture[str],
-                                                                data: Path, store: Path) -> None:
+                                                                data: Path, file_store: Path) -> None:
+    store = file_store
     assert _run(capsys, "review", "list", "--store", str(store))[0] == 2
     assert _queued(capsys, data, store) == 1 and store.is_file()
     code, out, _ = _run(capsys, "review", "list", "--store", str(store))
@@ -222,7 +232,7 @@ def test_the_library_opens_without_creating_and_still_creates_when_asked(tmp_pat
         assert queue.pending() == [] and queue.store.busy_timeout_ms == 1000
 
 
-def test_review_edit_takes_the_body_alone(capsys: pytest.CaptureFixture[str], data: Path, store: Path,
+def test_review_edit_takes_the_body_alone(capsys: pytest.CaptureFixture[str], data: Path, store: Target,
                                           tmp_path: Path) -> None:
     draft_id = _queued(capsys, data, store)
     s = ["--store", str(store)]

@@ -1,26 +1,30 @@
 """Reliability of the review store: writers killed at random moments, reviewers racing each other.
 
-Writers run in forked child processes (importing personalnote in a fresh interpreter takes
-most of a second, so forking keeps 40 rounds within a few seconds). The figures are printed:
+Each test runs on SQLite and on PostgreSQL (conftest.py). Writers run in forked child processes
+(importing personalnote in a fresh interpreter takes most of a second, so forking keeps 40 rounds
+within a few seconds); each opens its own connection after the fork. The figures are printed:
 run with ``-s`` to see them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import random
 import signal
-import sqlite3
+import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 import personalnote as pn
 
-from .support import ALICE, LATER, clean_draft, flyer, flyer_context
+from .support import ALICE, LATER, Target, clean_draft, flyer, flyer_context
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
 
@@ -29,7 +33,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POS
 CRASH_ROUNDS = int(os.environ.get("PERSONALNOTE_CRASH_ROUNDS", "40"))
 
 
-def _writer(path: Path, round_number: int, out_fd: int) -> None:
+def _writer(path: Target, round_number: int, out_fd: int) -> None:
     """Submit and approve drafts until killed; write one line per committed write to stdout."""
     os.dup2(out_fd, 1)
     queue = pn.ReviewQueue(path)
@@ -42,7 +46,9 @@ def _writer(path: Path, round_number: int, out_fd: int) -> None:
         os.write(1, f"approve {approved.id} {approved.version} {approved.text_sha256}\n".encode())
 
 
-def _one_round(path: Path, round_number: int, rng: random.Random) -> list[list[str]]:
+def _one_round(path: Target, round_number: int, rng: random.Random) -> list[list[str]]:
+    """Fork a writer, wait for its first acknowledged write (however slow the machine), kill it with
+    SIGKILL at a random moment up to 120 ms later, and return what it acknowledged."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -52,17 +58,23 @@ def _one_round(path: Path, round_number: int, rng: random.Random) -> list[list[s
         finally:
             os._exit(0)
     os.close(write_fd)
+    output = b""
+    while b"\n" not in output:  # a child that fails closes the pipe: no hang
+        chunk = os.read(read_fd, 4096)
+        if not chunk:
+            break
+        output += chunk
     time.sleep(rng.uniform(0.0, 0.12))
     os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     with os.fdopen(read_fd, "rb") as pipe:
-        output = pipe.read().decode()
-    return [line.split() for line in output.splitlines()]
+        output += pipe.read()
+    return [line.split() for line in output.decode().splitlines()]
 
 
-def test_writers_killed_at_random_moments_lose_no_acknowledged_write(tmp_path: Path) -> None:
-    path = tmp_path / "crash.sqlite3"
+def test_writers_killed_at_random_moments_lose_no_acknowledged_write(store_url: Target) -> None:
+    path = store_url
     pn.ReviewQueue(path).close()  # the schema exists before the first kill
     clean_draft(), flyer_context()  # built before forking
     rng = random.Random(20261120)
@@ -102,7 +114,7 @@ DRAFTS = int(os.environ.get("PERSONALNOTE_RACE_DRAFTS", "12"))
 _ACTIONS = ("approve", "edit", "reject", "approve")
 
 
-def _racer(path: Path, worker: int, draft_ids: list[int], barrier: Any, results: Any) -> None:
+def _racer(path: Target, worker: int, draft_ids: list[int], barrier: Any, results: Any) -> None:
     queue = pn.ReviewQueue(path)
     reviewer = pn.Reviewer(f"reviewer-{worker}", f"Reviewer {worker}", "racer")
     action = _ACTIONS[worker % len(_ACTIONS)]
@@ -124,8 +136,8 @@ def _racer(path: Path, worker: int, draft_ids: list[int], barrier: Any, results:
     queue.close()
 
 
-def test_concurrent_reviewers_one_winner_per_version_and_typed_errors(tmp_path: Path) -> None:
-    path = tmp_path / "race.sqlite3"
+def test_concurrent_reviewers_one_winner_per_version_and_typed_errors(store_url: Target) -> None:
+    path = store_url
     with pn.ReviewQueue(path) as queue:
         ids = [queue.submit(clean_draft(f"race-{n}"), flyer_context()).id for n in range(DRAFTS)]
     flyer()
@@ -158,18 +170,112 @@ def test_concurrent_reviewers_one_winner_per_version_and_typed_errors(tmp_path: 
     assert all(p.exitcode == 0 for p in workers)
 
 
-def test_no_database_is_locked_escapes_under_write_contention(tmp_path: Path) -> None:
-    path = tmp_path / "contended.sqlite3"
+def test_no_database_is_locked_escapes_under_write_contention(store_url: Target) -> None:
+    path = store_url
     with pn.ReviewQueue(path) as queue:
         ids = [queue.submit(clean_draft(f"hold-{n}"), flyer_context()).id for n in range(3)]
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another writer holding the lock for longer than the timeout
-    with pn.ReviewQueue(path, busy_timeout_ms=200) as queue:
+    with ExitStack() as holding, pn.ReviewQueue(path, busy_timeout_ms=200) as queue:
+        holder = holding.enter_context(pn.ReviewQueue(path))
+        holding.enter_context(holder.store.write())  # another writer, holding it longer than the timeout
         for draft_id in ids:
             with pytest.raises(pn.StoreBusyError) as info:
                 queue.approve(draft_id, ALICE, version=1, current=flyer(), as_of=LATER)
-            assert "database is locked" not in str(info.value)
-        holder.execute("ROLLBACK")
-        holder.close()
+            assert "database is locked" not in str(info.value) and "lock" not in str(info.value.detail)
+        holding.close()
         assert all(queue.approve(i, ALICE, version=1, current=flyer(), as_of=LATER).state == "approved"
                    for i in ids)
+
+
+def _own_drafts(path: Target, worker: int, draft_ids: list[int], barrier: Any, results: Any) -> None:
+    """Reject this reviewer's own drafts, all reviewers at once: only the chain is shared."""
+    queue = pn.ReviewQueue(path)
+    reviewer = pn.Reviewer(f"reviewer-{worker}", f"Reviewer {worker}", "racer")
+    barrier.wait(timeout=60)
+    for draft_id in draft_ids:
+        try:
+            queue.reject(draft_id, reviewer, version=1, reason=f"reviewer {worker} says no")
+            results.put((draft_id, "won", None))
+        except Exception as exc:  # anything at all is a failure the parent reports
+            results.put((draft_id, type(exc).__name__, str(exc)))
+    queue.close()
+
+
+def test_reviewers_on_different_drafts_append_to_one_unbroken_chain(store_url: Target) -> None:
+    with pn.ReviewQueue(store_url) as queue:
+        ids = [queue.submit(clean_draft(f"own-{n}"), flyer_context()).id for n in range(PROCESSES * 5)]
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(PROCESSES), context.Queue()
+    workers = [context.Process(target=_own_drafts, args=(store_url, w, ids[w::PROCESSES], barrier, results))
+               for w in range(PROCESSES)]
+    for process in workers:
+        process.start()
+    outcomes = [results.get(timeout=120) for _ in ids]
+    for process in workers:
+        process.join(timeout=60)
+    assert [o for o in outcomes if o[1] != "won"] == [] and sorted(o[0] for o in outcomes) == ids
+    with pn.ReviewQueue(store_url) as queue:
+        report = queue.verify()
+        assert report.ok and report.rows == len(ids)
+        assert [s.seq for s in queue.signatures()] == list(range(1, len(ids) + 1))
+        assert {d.state for d in queue.drafts()} == {"rejected"}
+    assert all(p.exitcode == 0 for p in workers)
+
+
+def _submitter(path: Target, barrier: Any, results: Any) -> None:
+    queue = pn.ReviewQueue(path)
+    barrier.wait(timeout=60)
+    try:
+        results.put(sorted(queue.submit(clean_draft(f"same-{n}"), flyer_context()).id for n in range(6)))
+    except Exception as exc:
+        results.put(f"{type(exc).__name__}: {exc}")
+    queue.close()
+
+
+def test_the_same_drafts_submitted_at_once_are_queued_once(store_url: Target) -> None:
+    pn.ReviewQueue(store_url).close()
+    clean_draft(), flyer_context()  # built before forking
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(PROCESSES), context.Queue()
+    workers = [context.Process(target=_submitter, args=(store_url, barrier, results))
+               for _ in range(PROCESSES)]
+    for process in workers:
+        process.start()
+    answers = [results.get(timeout=120) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+    with pn.ReviewQueue(store_url) as queue:
+        queued = sorted(d.id for d in queue.drafts())
+    assert len(queued) == 6 and answers == [queued] * PROCESSES  # every submitter got the same six ids
+
+
+def _queue_bench() -> ModuleType:
+    """bench/queue_concurrency.py (bench/ is not a package: loaded from its file, beside its _common)."""
+    folder = Path(__file__).resolve().parent.parent / "bench"
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location("queue_concurrency", folder / "queue_concurrency.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(folder))
+
+
+@pytest.mark.parametrize("scenario", ["contended", "own drafts", "submit"])
+def test_the_queue_bench_with_fewer_reviewers_lets_nothing_else_escape(store_url: Target,
+                                                                      scenario: str) -> None:
+    """What bench/queue_concurrency.py measures with 8 reviewers, with 3: every exception but
+    StaleDraftError fails it, every draft is decided (or queued) once and the record verifies."""
+    bench = _queue_bench()
+    result = bench.run(store_url, scenario, 3, 15)
+    bench.check(result)
+    assert result["other"] == 0
+    if scenario == "submit":
+        assert result["submitted"] == result["queued"] == 15
+        return
+    assert result["decided"] == 15 and result["chain_ok"]
+    if scenario == "own drafts":
+        assert result["stale"] == 0 and result["already_decided"] == 0
+    else:
+        assert result["stale"] + result["already_decided"] == 2 * 15  # the two who did not win each draft

@@ -2,16 +2,17 @@
 
 Properties: an export never contains a note without an approval of its exact version and text
 hash; the signature record can never be changed (UPDATE and DELETE raise) and its chain
-verifies; the queue's states and versions follow a simple model of the rules.
+verifies; the queue's states and versions follow a simple model of the rules. It runs on SQLite
+and on PostgreSQL (the session's server, conftest.py): each example gets a new store.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -27,11 +28,13 @@ from hypothesis.stateful import (
 
 import personalnote as pn
 from personalnote._signatures import sha256_text
+from personalnote.testing import TemporaryPostgres
 
 from .support import (
     ALICE,
     BOB,
     LATER,
+    Stores,
     blocking_draft,
     changed_history,
     clean_draft,
@@ -54,11 +57,14 @@ CURRENT = {False: flyer(), True: changed_history(events=[complaint()])}
 
 class ReviewMachine(RuleBasedStateMachine):
     drafts = Bundle("drafts")
+    #: where each example's new store comes from (set by the test for its backend)
+    stores: ClassVar[Stores]
 
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="pn-review-"))
-        self.queue = pn.ReviewQueue(self.folder / "review.sqlite3")
+        self.target = self.stores.new("machine") if self.stores.postgres else self.folder / "review.sqlite3"
+        self.queue = pn.ReviewQueue(self.target)
         self.expected: dict[int, tuple[str, int, str]] = {}  # id -> (state, version, text)
         self.decisions = 0
         self.exports = 0
@@ -169,19 +175,16 @@ class ReviewMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.decisions > 0)
     @rule(seq=st.integers(1, 50))
     def tamper(self, seq: int) -> None:
-        raw = sqlite3.connect(self.queue.path, isolation_level=None, timeout=5)
-        try:
+        with self.stores.raw(self.target) as raw:
             for statement in ("UPDATE signatures SET reason = 'forged' WHERE seq = ?",
                               "UPDATE signatures SET text_sha256 = '' WHERE seq >= ?",
                               "DELETE FROM signatures WHERE seq = ?"):
                 try:
                     raw.execute(statement, (min(seq, self.decisions),))
-                except sqlite3.IntegrityError as exc:
+                except raw.refused as exc:
                     assert "append-only" in str(exc)
                 else:
                     raise AssertionError(f"the database allowed: {statement}")
-        finally:
-            raw.close()
 
     @invariant()
     def signatures_chain_and_states_agree(self) -> None:
@@ -190,13 +193,23 @@ class ReviewMachine(RuleBasedStateMachine):
         assert {i.id: (i.state, i.version, i.text) for i in self.queue.drafts()} == self.expected
 
 
+MACHINE = settings(max_examples=50, stateful_step_count=20, deadline=None)
+
+
 def test_review_queue_state_machine() -> None:
-    """Random submit/approve/edit/reject/export/tamper sequences keep the invariants above."""
-    run_state_machine_as_test(ReviewMachine,
-                              settings=settings(max_examples=50, stateful_step_count=20, deadline=None))
+    """Random submit/approve/edit/reject/export/tamper sequences keep the invariants above (SQLite)."""
+    ReviewMachine.stores = Stores("sqlite", Path(tempfile.gettempdir()), None)
+    run_state_machine_as_test(ReviewMachine, settings=MACHINE)
 
 
-# What hypothesis marks its own ReviewMachine.TestCase.runTest with: its pytest plugin then treats this
-# as a hypothesis test, so `pytest -m hypothesis` selects it and --hypothesis-show-statistics shows
-# the machine's events.
+def test_review_queue_state_machine_on_postgresql(postgres: TemporaryPostgres) -> None:
+    """The same machine, each example on a new store in the session's PostgreSQL server."""
+    ReviewMachine.stores = Stores("postgresql", Path(tempfile.gettempdir()), postgres)
+    run_state_machine_as_test(ReviewMachine, settings=MACHINE)
+
+
+# What hypothesis marks its own ReviewMachine.TestCase.runTest with: its pytest plugin then treats these
+# as hypothesis tests, so `pytest -m hypothesis` selects them and --hypothesis-show-statistics shows
+# the machine's events. (Not parametrized: the plugin would look for @given's wrapper on them.)
 test_review_queue_state_machine.is_hypothesis_test = True  # type: ignore[attr-defined]
+test_review_queue_state_machine_on_postgresql.is_hypothesis_test = True  # type: ignore[attr-defined]

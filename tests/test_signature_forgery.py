@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,13 @@ import pytest
 import personalnote as pn
 from personalnote.cli import main
 
-from .support import ALICE, BOB, LATER, clean_draft, flyer, flyer_context
+from .support import ALICE, BOB, LATER, Stores, Target, clean_draft, flyer, flyer_context
 
 KEY = "correct horse battery staple, not in the database"
+#: the attacker's statements on the database (the ``raw`` fixture) and their reading of the signatures
+Raw = Callable[..., None]
+Rows = Callable[[], list[dict[str, Any]]]
+Edit = Callable[[Callable[[dict[str, Any]], None]], None]
 
 
 @pytest.fixture(autouse=True)
@@ -33,33 +37,55 @@ def _signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def queue(tmp_path: Path) -> Iterator[pn.ReviewQueue]:
-    with pn.ReviewQueue(tmp_path / "review.sqlite3") as q:
+def queue(store_url: Target) -> Iterator[pn.ReviewQueue]:
+    """A new queue on each backend: SQLite, and PostgreSQL (see conftest.py)."""
+    with pn.ReviewQueue(store_url) as q:
         yield q
+
+
+@pytest.fixture
+def raw(stores: Stores, queue: pn.ReviewQueue) -> Raw:
+    """The attacker: runs statements on the queue's database directly (support.RawStore)."""
+
+    def run(*statements: str | tuple[str, tuple[Any, ...]], drop_triggers: bool = False,
+            foreign_keys: bool = True) -> None:
+        with stores.raw(queue.store.target) as connection:
+            if drop_triggers:
+                connection.drop_append_only()
+            if not foreign_keys:
+                connection.without_foreign_keys()
+            for statement in statements:
+                sql, params = (statement, ()) if isinstance(statement, str) else statement
+                connection.execute(sql, params)
+
+    return run
+
+
+@pytest.fixture
+def rows(stores: Stores, queue: pn.ReviewQueue) -> Rows:
+    """The signature rows as the attacker reads them."""
+
+    def read() -> list[dict[str, Any]]:
+        with stores.raw(queue.store.target) as connection:
+            return connection.rows("SELECT * FROM signatures ORDER BY seq")
+
+    return read
+
+
+@pytest.fixture
+def edit(stores: Stores, queue: pn.ReviewQueue) -> Edit:
+    """The attacker changes every draft's stored JSON (what SQLite's json_set would do)."""
+
+    def change(how: Callable[[dict[str, Any]], None]) -> None:
+        with stores.raw(queue.store.target) as connection:
+            connection.edit_draft_json(how)
+
+    return change
 
 
 def _approved(queue: pn.ReviewQueue, version: str | None = None) -> pn.QueuedDraft:
     item = queue.submit(clean_draft(version), flyer_context())
     return queue.approve(item.id, ALICE, version=item.version, current=flyer(), as_of=LATER)
-
-
-def _raw(path: Path, *statements: str | tuple[str, tuple[Any, ...]], drop_triggers: bool = False) -> None:
-    raw = sqlite3.connect(path, isolation_level=None)
-    if drop_triggers:
-        raw.execute("DROP TRIGGER signatures_no_update")
-        raw.execute("DROP TRIGGER signatures_no_delete")
-    for statement in statements:
-        sql, params = (statement, ()) if isinstance(statement, str) else statement
-        raw.execute(sql, params)
-    raw.close()
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    raw = sqlite3.connect(path)
-    raw.row_factory = sqlite3.Row
-    rows = [dict(r) for r in raw.execute("SELECT * FROM signatures ORDER BY seq")]
-    raw.close()
-    return rows
 
 
 def _rehash(fields: dict[str, Any]) -> str:
@@ -83,10 +109,11 @@ def _export_refused(queue: pn.ReviewQueue, out: Path, kind: str) -> pn.ExportErr
 
 @pytest.mark.parametrize("downgrade", [False, True], ids=["same-key-id", "development-key-id"])
 def test_a_forged_appended_approval_is_detected_and_not_exported(queue: pn.ReviewQueue, tmp_path: Path,
-                                                                 downgrade: bool) -> None:
+                                                                 downgrade: bool, raw: Raw,
+                                                                 rows: Rows) -> None:
     item = queue.submit(clean_draft(), flyer_context())
     genuine = _approved(queue, "other")
-    [last] = [r for r in _rows(queue.path) if r["seq"] == len(_rows(queue.path))]
+    [last] = [r for r in rows() if r["seq"] == len(rows())]
     forged_text = item.text + "\n\nP.S. Use code FREE50 for 90% off."
     digest = hashlib.sha256(forged_text.encode()).hexdigest()
     fields = {**last, "seq": last["seq"] + 1, "draft_id": item.id, "version": 2, "text_sha256": digest,
@@ -95,9 +122,9 @@ def test_a_forged_appended_approval_is_detected_and_not_exported(queue: pn.Revie
         fields["key_id"] = "unkeyed"
     fields["row_hash"] = _rehash(fields)
     insert = f"INSERT INTO signatures ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})"
-    _raw(queue.path, (insert, tuple(fields.values())),
-         ("UPDATE chain_head SET seq = ?, hash = ?", (fields["seq"], fields["row_hash"])),
-         ("UPDATE drafts SET state = 'approved', version = 2, text = ?, text_sha256 = ?, approval_seq = ? "
+    raw((insert, tuple(fields.values())),
+        ("UPDATE chain_head SET seq = ?, hash = ?", (fields["seq"], fields["row_hash"])),
+        ("UPDATE drafts SET state = 'approved', version = 2, text = ?, text_sha256 = ?, approval_seq = ? "
           "WHERE id = ?", (forged_text, digest, fields["seq"], item.id)))
     report = queue.verify()
     assert not report.ok and report.first_broken == fields["seq"]
@@ -107,13 +134,13 @@ def test_a_forged_appended_approval_is_detected_and_not_exported(queue: pn.Revie
 
 
 def test_a_renamed_approver_with_a_recomputed_chain_is_detected(queue: pn.ReviewQueue,
-                                                                tmp_path: Path) -> None:
+                                                                tmp_path: Path, raw: Raw, rows: Rows) -> None:
     for version in ("a", "b", "c"):
         _approved(queue, version)
-    rows = _rows(queue.path)
+    signed = rows()
     statements: list[str | tuple[str, tuple[Any, ...]]] = []
-    previous = rows[0]["prev_hash"]
-    for row in rows:
+    previous = signed[0]["prev_hash"]
+    for row in signed:
         fields = {**row, "prev_hash": previous}
         if row["seq"] == 2:
             fields["printed_name"] = "Mallory"
@@ -123,30 +150,31 @@ def test_a_renamed_approver_with_a_recomputed_chain_is_detected(queue: pn.Review
                            (fields["printed_name"], fields["prev_hash"], fields["row_hash"], row["seq"])))
         previous = fields["row_hash"]
     statements.append(("UPDATE chain_head SET hash = ?", (previous,)))
-    _raw(queue.path, *statements, drop_triggers=True)
+    raw(*statements, drop_triggers=True)
     report = queue.verify()
     assert not report.ok and report.first_broken == 1  # the key's MAC fails from the first recomputed row
     _export_refused(queue, tmp_path / "out.jsonl", "TamperedRecordError")
 
 
-def test_a_deleted_rejection_with_the_head_moved_back_is_detected(queue: pn.ReviewQueue,
-                                                                  tmp_path: Path) -> None:
+def test_a_deleted_rejection_with_the_head_moved_back_is_detected(queue: pn.ReviewQueue, tmp_path: Path,
+                                                                  raw: Raw, rows: Rows) -> None:
     approved = _approved(queue)
     queue.reject(approved.id, BOB, version=approved.version, reason="not after all")
-    rows = _rows(queue.path)
-    _raw(queue.path, f"DELETE FROM signatures WHERE seq = {rows[-1]['seq']}",
-         ("UPDATE chain_head SET seq = ?, hash = ?", (rows[-2]["seq"], rows[-2]["row_hash"])),
-         ("UPDATE drafts SET state = 'approved', version = ?, approval_seq = ? WHERE id = ?",
-          (approved.version, rows[-2]["seq"], approved.id)), drop_triggers=True)
+    signed = rows()
+    raw(f"DELETE FROM signatures WHERE seq = {signed[-1]['seq']}",
+        ("UPDATE chain_head SET seq = ?, hash = ?", (signed[-2]["seq"], signed[-2]["row_hash"])),
+        ("UPDATE drafts SET state = 'approved', version = ?, approval_seq = ? WHERE id = ?",
+          (approved.version, signed[-2]["seq"], approved.id)), drop_triggers=True)
     report = queue.verify()
     assert not report.ok and "head" in (report.problem or "")
     _export_refused(queue, tmp_path / "out.jsonl", "TamperedRecordError")
 
 
-def test_a_restored_old_approval_is_detected_and_refused(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+def test_a_restored_old_approval_is_detected_and_refused(queue: pn.ReviewQueue, tmp_path: Path,
+                                                         raw: Raw) -> None:
     approved = _approved(queue)
     queue.reject(approved.id, BOB, version=approved.version, reason="not after all")
-    _raw(queue.path, ("UPDATE drafts SET state = 'approved', version = ?, approval_seq = ? WHERE id = ?",
+    raw(("UPDATE drafts SET state = 'approved', version = ?, approval_seq = ? WHERE id = ?",
                       (approved.version, approved.approval.seq if approved.approval else None, approved.id)))
     report = queue.verify()
     assert not report.ok and [d for d, _ in report.drafts] == [approved.id]
@@ -158,13 +186,12 @@ def test_a_restored_old_approval_is_detected_and_refused(queue: pn.ReviewQueue, 
 
 @pytest.mark.parametrize("where", ["column", "draft", "both"])
 def test_a_changed_recipient_is_detected_and_refused(queue: pn.ReviewQueue, tmp_path: Path,
-                                                     where: str) -> None:
+                                                     where: str, raw: Raw, edit: Edit) -> None:
     approved = _approved(queue)
-    statements = {"column": ["UPDATE drafts SET customer_id = 'OTHER-1'"],
-                  "draft": ["UPDATE drafts SET draft = json_set(draft, '$.customer_id', 'OTHER-1')"],
-                  "both": ["UPDATE drafts SET customer_id = 'OTHER-1'",
-                           "UPDATE drafts SET draft = json_set(draft, '$.customer_id', 'OTHER-1')"]}[where]
-    _raw(queue.path, *statements)
+    if where in ("column", "both"):
+        raw("UPDATE drafts SET customer_id = 'OTHER-1'")
+    if where in ("draft", "both"):
+        edit(lambda draft: draft.update(customer_id="OTHER-1"))
     report = queue.verify()
     assert not report.ok and [d for d, _ in report.drafts] == [approved.id]
     assert "customer" in report.drafts[0][1]
@@ -172,9 +199,9 @@ def test_a_changed_recipient_is_detected_and_refused(queue: pn.ReviewQueue, tmp_
     assert error.draft_ids == (approved.id,)  # type: ignore[attr-defined]
 
 
-def test_a_changed_channel_or_signer_is_detected(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+def test_a_changed_channel_or_signer_is_detected(queue: pn.ReviewQueue, tmp_path: Path, edit: Edit) -> None:
     approved = _approved(queue)
-    _raw(queue.path, "UPDATE drafts SET draft = json_set(draft, '$.signers[0].role', 'CEO')")
+    edit(lambda draft: draft["signers"][0].update(role="CEO"))
     report = queue.verify()
     assert not report.ok and "signers" in report.drafts[0][1]
     _export_refused(queue, tmp_path / "out.jsonl", "SignatureMismatchError")
@@ -182,10 +209,10 @@ def test_a_changed_channel_or_signer_is_detected(queue: pn.ReviewQueue, tmp_path
 
 
 def test_changed_text_after_approval_is_reported_not_dropped_silently(
-        queue: pn.ReviewQueue, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        queue: pn.ReviewQueue, tmp_path: Path, capsys: pytest.CaptureFixture[str], raw: Raw) -> None:
     approved = _approved(queue)
     kept = _approved(queue, "kept")
-    _raw(queue.path, ("UPDATE drafts SET text = text || ' P.S. 90% off!' WHERE id = ?", (approved.id,)))
+    raw(("UPDATE drafts SET text = text || ' P.S. 90% off!' WHERE id = ?", (approved.id,)))
     report = queue.verify()
     assert not report.ok and [d for d, _ in report.drafts] == [approved.id]
     result = queue.export("jsonl", tmp_path / "out.jsonl")
@@ -193,17 +220,17 @@ def test_changed_text_after_approval_is_reported_not_dropped_silently(
     [(left_id, reason)] = result.left_out
     assert left_id == approved.id and "text" in reason
     code = main(["export", "--format", "jsonl", "--out", str(tmp_path / "again.jsonl"), "--again",
-                 "--store", str(queue.path)])
+                 "--store", str(queue.store.target)])
     out, err = capsys.readouterr()
     assert code == 1 and f"left out draft {approved.id}" in err and "text" in err
 
 
 @pytest.mark.parametrize("damage", ["deleted row", "swapped rows", "deleted head"])
 def test_export_refuses_a_broken_chain(queue: pn.ReviewQueue, tmp_path: Path, damage: str,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+                                       capsys: pytest.CaptureFixture[str], raw: Raw, rows: Rows) -> None:
     for version in ("a", "b", "c"):
         _approved(queue, version)
-    rows = _rows(queue.path)
+    signed = rows()
     statements = {
         "deleted row": ["DELETE FROM signatures WHERE seq = 2"],
         "swapped rows": ["UPDATE signatures SET seq = 100 WHERE seq = 1",
@@ -211,26 +238,29 @@ def test_export_refuses_a_broken_chain(queue: pn.ReviewQueue, tmp_path: Path, da
                          "UPDATE signatures SET seq = 2 WHERE seq = 100"],
         "deleted head": ["DELETE FROM chain_head"],
     }[damage]
-    _raw(queue.path, "PRAGMA foreign_keys = OFF", *statements, drop_triggers=True)
+    raw(*statements, drop_triggers=True, foreign_keys=False)
     assert not queue.verify().ok
     _export_refused(queue, tmp_path / "out.jsonl", "TamperedRecordError")
-    code = main(["export", "--format", "csv", "--out", str(tmp_path / "out.csv"), "--store", str(queue.path)])
+    code = main(["export", "--format", "csv", "--out", str(tmp_path / "out.csv"), "--store",
+                 str(queue.store.target)])
     assert code == 2 and "signature record" in capsys.readouterr().err and not (tmp_path / "out.csv").exists()
-    assert len(rows) == 3
+    assert len(signed) == 3
 
 
 # --- the key -----------------------------------------------------------------------------------
 
 
 def test_a_keyed_record_says_so_and_needs_its_key(queue: pn.ReviewQueue, monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+                                                  tmp_path: Path, rows: Rows) -> None:
     _approved(queue)
     report = queue.verify()
     assert report.ok and report.keyed and report.key_ids == ("k1",)
-    assert {r["key_id"] for r in _rows(queue.path)} == {"k1"}
-    assert KEY not in queue.path.read_bytes().decode("utf-8", "replace")
+    assert {r["key_id"] for r in rows()} == {"k1"}
+    assert KEY not in json.dumps(rows()) and all(KEY not in str(d.to_json_dict()) for d in queue.drafts())
+    if isinstance(queue.store.target, Path):
+        assert KEY not in queue.store.target.read_bytes().decode("utf-8", "replace")
     monkeypatch.setenv("PERSONALNOTE_SIGNING_KEY", "another secret of enough length")
-    with pn.ReviewQueue(queue.path) as other:
+    with pn.ReviewQueue(queue.store.target) as other:
         report = other.verify()
         assert not report.ok and "k1" in (report.problem or "")
         with pytest.raises(pn.ExportError):
@@ -246,7 +276,7 @@ def test_keys_rotate_with_a_key_file(queue: pn.ReviewQueue, monkeypatch: pytest.
     monkeypatch.delenv("PERSONALNOTE_SIGNING_KEY")
     monkeypatch.delenv("PERSONALNOTE_SIGNING_KEY_ID")
     monkeypatch.setenv("PERSONALNOTE_SIGNING_KEY_FILE", str(keys))
-    with pn.ReviewQueue(queue.path) as rotated:
+    with pn.ReviewQueue(queue.store.target) as rotated:
         second = _approved(rotated, "second")
         report = rotated.verify()
         assert report.ok and report.key_ids == ("k1", "k2")
@@ -255,39 +285,40 @@ def test_keys_rotate_with_a_key_file(queue: pn.ReviewQueue, monkeypatch: pytest.
         assert rotated.export("jsonl", tmp_path / "out.jsonl").count == 2
 
 
-def test_a_key_given_as_an_argument_wins(tmp_path: Path) -> None:
-    with pn.ReviewQueue(tmp_path / "arg.sqlite3", signing_key={"ops-2026": b"x" * 32}) as queue:
+def test_a_key_given_as_an_argument_wins(stores: Stores) -> None:
+    with pn.ReviewQueue(stores.new("arg"), signing_key={"ops-2026": b"x" * 32}) as queue:
         _approved(queue)
         assert queue.verify().key_ids == ("ops-2026",)
     with pytest.raises(pn.ConfigurationError, match="at least"):
-        pn.ReviewQueue(tmp_path / "short.sqlite3", signing_key=b"short")
+        pn.ReviewQueue(stores.new("short"), signing_key=b"short")
 
 
 def test_without_a_key_the_record_is_unkeyed_and_a_keyed_store_refuses_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        stores: Stores, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PERSONALNOTE_SIGNING_KEY")
-    with pn.ReviewQueue(tmp_path / "dev.sqlite3") as dev:
+    dev_store, keyed_store = stores.new("dev"), stores.new("keyed")
+    with pn.ReviewQueue(dev_store) as dev:
         _approved(dev)
         report = dev.verify()
         assert report.ok and not report.keyed and "not tamper-proof" in (report.warning or "")
-    with pn.ReviewQueue(tmp_path / "dev.sqlite3", signing_key=KEY) as keyed:
+    with pn.ReviewQueue(dev_store, signing_key=KEY) as keyed:
         report = keyed.verify()
         assert not report.ok and "development key" in (report.problem or "")
-    with pn.ReviewQueue(tmp_path / "keyed.sqlite3", signing_key=KEY) as keyed:
+    with pn.ReviewQueue(keyed_store, signing_key=KEY) as keyed:
         _approved(keyed)
         item = keyed.submit(clean_draft("other"), flyer_context())
-    with pn.ReviewQueue(tmp_path / "keyed.sqlite3") as unkeyed, pytest.raises(pn.ConfigurationError):
+    with pn.ReviewQueue(keyed_store) as unkeyed, pytest.raises(pn.ConfigurationError):
         unkeyed.approve(item.id, ALICE, version=1, current=flyer(), as_of=LATER)
 
 
-def test_a_decision_on_a_truncated_record_is_refused(queue: pn.ReviewQueue) -> None:
+def test_a_decision_on_a_truncated_record_is_refused(queue: pn.ReviewQueue, raw: Raw, rows: Rows) -> None:
     approved = _approved(queue)
     other = queue.submit(clean_draft("other"), flyer_context())
     queue.reject(approved.id, BOB, version=approved.version, reason="no")
-    rows = _rows(queue.path)
-    _raw(queue.path, f"DELETE FROM signatures WHERE seq = {rows[-1]['seq']}",
-         ("UPDATE chain_head SET seq = ?, hash = ?", (rows[-2]["seq"], rows[-2]["row_hash"])),
-         drop_triggers=True)
+    signed = rows()
+    raw(f"DELETE FROM signatures WHERE seq = {signed[-1]['seq']}",
+        ("UPDATE chain_head SET seq = ?, hash = ?", (signed[-2]["seq"], signed[-2]["row_hash"])),
+        drop_triggers=True)
     with pytest.raises(pn.ReviewError, match="signature record"):  # signing now would launder the cut
         queue.approve(other.id, ALICE, version=1, current=flyer(), as_of=LATER)
     assert not queue.verify().ok
@@ -317,9 +348,9 @@ def test_the_signature_covers_the_whole_decision(queue: pn.ReviewQueue) -> None:
     assert pn.SignatureRecord(**record).expected_hash(queue.keys) == approved.approval.row_hash
 
 
-def test_a_changed_provenance_is_detected(queue: pn.ReviewQueue, tmp_path: Path) -> None:
+def test_a_changed_provenance_is_detected(queue: pn.ReviewQueue, tmp_path: Path, edit: Edit) -> None:
     approved = _approved(queue)
-    _raw(queue.path, "UPDATE drafts SET draft = json_set(draft, '$.provenance.prompt_version', 'v-forged')")
+    edit(lambda draft: draft["provenance"].update(prompt_version="v-forged"))
     report = queue.verify()
     assert [d for d, _ in report.drafts] == [approved.id] and "prompt_version" in report.drafts[0][1]
     _export_refused(queue, tmp_path / "out.jsonl", "SignatureMismatchError")

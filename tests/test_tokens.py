@@ -18,7 +18,7 @@ from personalnote._tokens import (
 )
 
 O200K_OFFLINE = _tokens._locate_bpe_file("o200k_base") is not None
-_CACHED = (_tokens._encoding, _tokens._locate_bpe_file)  # the originals, even while monkeypatched
+_CACHED = (_tokens._encoding, _tokens._locate_bpe_file, _tokens._resolve, _tokens._count)  # the originals
 
 
 def _clear_caches() -> None:

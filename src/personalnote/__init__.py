@@ -18,6 +18,8 @@ from ._context import CustomerContext, Fact, Relationship, build_context
 from ._detectors import register_detector, registered_detectors
 from ._draft import adraft_note, draft_note
 from ._draft_types import Claim, Draft, Finding, Provenance, Sentence
+from ._edits import EditSummary
+from ._engine_dask import dask_executor
 from ._errors import (
     ArgumentError,
     BatchError,
@@ -59,6 +61,8 @@ from ._errors import (
     UnknownFactError,
     UnknownModelError,
 )
+from ._eval import EvalReport, ReplayedDraft, evaluate
+from ._examples import StyleExample
 from ._experiment import Experiment, assign_arm
 from ._experiment_report import ArmStats, Comparison, ExperimentReport, Rate
 from ._export import ExportFormat, ExportResult, PromptStats
@@ -71,6 +75,7 @@ from ._history import (
     Dataset,
     LeftOutRows,
 )
+from ._house_style import HouseStyle
 from ._instants import AsOf
 from ._jsonl_stream import iter_customers
 from ._loaders import load, load_business_events, load_customers
@@ -89,6 +94,8 @@ from ._resolve import resolve_model
 from ._review import ReviewQueue
 from ._reviewers import ApprovalPolicy, ReviewerAccount
 from ._signatures import ChainReport, SignatureRecord
+from ._store import init_postgres_store, postgres_setup_sql
+from ._store_copy import StoreCopy, copy_store
 from ._tabular import load_csv, load_dataframe
 from ._widgets import ReviewWidget
 
@@ -127,6 +134,8 @@ __all__ = [
     "DraftNotFoundError",
     "DraftOptions",
     "DraftValidationError",
+    "EditSummary",
+    "EvalReport",
     "Experiment",
     "ExperimentReport",
     "ExpiredDraftError",
@@ -138,6 +147,7 @@ __all__ = [
     "FailedAttempt",
     "Finding",
     "HistoryValidationError",
+    "HouseStyle",
     "InputError",
     "InputFileError",
     "InstantError",
@@ -166,6 +176,7 @@ __all__ = [
     "Rate",
     "RecordProblem",
     "Relationship",
+    "ReplayedDraft",
     "ResponseCutOffError",
     "ReviewError",
     "ReviewQueue",
@@ -180,9 +191,11 @@ __all__ = [
     "StaleDraftError",
     "State",
     "StoreBusyError",
+    "StoreCopy",
     "StoreError",
     "StoreNotFoundError",
     "StoreSettingsError",
+    "StyleExample",
     "SuppressedMoment",
     "TamperedRecordError",
     "TransitionError",
@@ -194,11 +207,15 @@ __all__ = [
     "build_context",
     "check",
     "check_text",
+    "copy_store",
+    "dask_executor",
     "draft_many",
     "draft_note",
+    "evaluate",
     "export_presets",
     "find_moments",
     "format_name",
+    "init_postgres_store",
     "iter_customers",
     "load",
     "load_business_events",
@@ -206,6 +223,7 @@ __all__ = [
     "load_customers",
     "load_dataframe",
     "load_prompt",
+    "postgres_setup_sql",
     "read_batch_results",
     "register_detector",
     "registered_detectors",

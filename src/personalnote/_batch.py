@@ -279,7 +279,7 @@ class _QueueWriter:
         self.handoff = Chunks(lambda items: self.worker.submit(self._submit_each, items), C.WORK_CHUNK)
 
     def _open(self) -> None:
-        self.local.queue = ReviewQueue(self.queue.path, policy=self.queue.policy,
+        self.local.queue = ReviewQueue(self.queue.store.target, policy=self.queue.policy,
                                        busy_timeout_ms=self.queue.store.busy_timeout_ms,
                                        clock=self.queue._clock)  # the caller's clock signs the times
 

@@ -15,6 +15,11 @@ the batch's business events), a ``CheckStep``, a ``Draft`` and a ``CustomerOutco
 pickle with their attributes (``PersonalNoteError.__reduce__``). So a ``ProcessPoolExecutor``, a
 ``ThreadPoolExecutor`` or a Dask ``Client.get_executor()`` plugs in.
 
+The customer and the job travel as bytes, pickled once: a Dask scheduler passes bytes on as they
+are, where it unpickles and pickles again every other argument (for a customer of 1,000 events that
+cost the scheduler 68 ms a note, ``bench/cluster_throughput.py``). The job's bytes from ``plan_work``
+go back to ``check_work`` as they came, with the answers received since.
+
 Example::
 
     with ProcessPoolExecutor(2) as pool:
@@ -24,22 +29,26 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import importlib
 import pickle
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from . import _constants as C
 from ._batch_report import CustomerOutcome
 from ._chat import ChatModel, ChatRequest, ChatResult
+from ._detectors import registered_detectors
 from ._draft import CheckStep, Customer, new_job, plan_note, template_for
 from ._draft_types import Draft
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, FailedAttempt
 from ._job import DraftJob
-from ._moment_types import MomentReport
+from ._moment_types import Detector, MomentReport
 from ._options import DraftOptions
 from ._prompts import PromptTemplate
 from ._queue_types import DraftKey
@@ -67,13 +76,19 @@ class NamedModel:
 
 @dataclass(frozen=True)
 class WorkSettings:
-    """What every customer of a batch is planned with: picklable, the same for all of them."""
+    """What every customer of a batch is planned with: picklable, the same for all of them.
+
+    ``detectors``: None in the caller's process (the registry, as ``draft_note`` reads it); for a
+    worker, a copy of the caller's registry, since an application registers its own detectors in
+    its own process only.
+    """
 
     as_of: datetime | date | None
     options: DraftOptions
     model: NamedModel
-    template: PromptTemplate | None  # None in an experiment: each customer's arm
+    template: PromptTemplate | None  # None in an experiment: each customer's arm has its own
     caller: str
+    detectors: dict[str, Detector] | None = None
 
 
 def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys,
@@ -85,7 +100,7 @@ def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys
     """
     options = settings.options
     plan = plan_note(customer, settings.as_of, options["moment"], options["business_events"],
-                     options["channel"], caller=settings.caller)
+                     options["channel"], caller=settings.caller, detectors=settings.detectors)
     if isinstance(plan, MomentReport):
         reasons = tuple(plan.no_note_reasons)
         return CustomerOutcome(plan.customer_id, "no_note", ", ".join(r.code for r in reasons),
@@ -103,6 +118,17 @@ def plan_customer(customer: Customer, settings: WorkSettings, queued: QueuedKeys
                    template=template)
 
 
+def _pickled(settings: WorkSettings) -> bytes:
+    """The settings for the workers; with cloudpickle (Dask's), a detector defined in a notebook, a
+    script or a function is sent by value (pickle sends functions by their module's name)."""
+    try:
+        cloudpickle: Any = importlib.import_module("cloudpickle")  # untyped
+    except ImportError:
+        return pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+    blob: bytes = cloudpickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+    return blob
+
+
 @lru_cache(maxsize=4)
 def _settings(blob: bytes) -> WorkSettings:
     """The batch's settings, unpickled once per worker process (a batch's tasks all carry the same)."""
@@ -110,27 +136,38 @@ def _settings(blob: bytes) -> WorkSettings:
     return settings
 
 
-def plan_work(customer: Customer, settings: bytes, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
-    """``plan_customer`` in a worker: ``settings`` is the pickled ``WorkSettings``."""
-    return plan_customer(customer, _settings(settings), queued)
+def plan_work(customer: bytes, settings: bytes, queued: QueuedKeys) -> CustomerOutcome | bytes:
+    """``plan_customer`` in a worker: the customer and ``settings`` (the ``WorkSettings``) come
+    pickled, and so goes the job."""
+    planned = plan_customer(pickle.loads(customer), _settings(settings), queued)  # noqa: S301 - ours
+    return planned if isinstance(planned, CustomerOutcome) else _dumps(planned)
 
 
-def check_work(job: DraftJob, step: CheckStep) -> Draft:
-    """A candidate's checked draft (or the composed note), in a worker."""
-    return step.run(job)
+def check_work(job: bytes, results: Sequence[ChatResult], failures: Sequence[FailedAttempt],
+               step: CheckStep) -> Draft:
+    """A candidate's checked draft (or the composed note), in a worker: ``job`` as ``plan_work``
+    made it, with the answers received since (its only state that changes)."""
+    restored: DraftJob = pickle.loads(job)  # noqa: S301 - pickled by plan_work for this batch
+    restored.results, restored.failures = list(results), list(failures)
+    return step.run(restored)
+
+
+def _dumps(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 Outcome = tuple[bool, Any]  # (True, the result) or (False, the exception raised)
 
 
-def plan_chunk(settings: bytes, items: list[tuple[Customer, QueuedKeys]]) -> list[Outcome]:
+def plan_chunk(settings: bytes, items: list[tuple[bytes, QueuedKeys]]) -> list[Outcome]:
     """``plan_work`` for several customers in one task; each one's error stays its own."""
     return [run_one(plan_work, customer, settings, queued) for customer, queued in items]
 
 
-def check_chunk(items: list[tuple[DraftJob, CheckStep]]) -> list[Outcome]:
+def check_chunk(items: list[tuple[bytes, Sequence[ChatResult], Sequence[FailedAttempt], CheckStep]]
+                ) -> list[Outcome]:
     """``check_work`` for several candidates in one task; each one's error stays its own."""
-    return [run_one(check_work, job, step) for job, step in items]
+    return [run_one(check_work, *item) for item in items]
 
 
 def run_one(fn: Callable[..., Any], *args: Any) -> Outcome:
@@ -204,7 +241,8 @@ class Offload:
                                      f"a Dask Client.get_executor()), not {type(executor).__name__}")
         self.owned = executor is None
         self.executor: Executor = executor or ProcessPoolExecutor(workers)
-        self.blob = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+        self.blob = _pickled(replace(settings, detectors=registered_detectors()))
+        self.pickled: WeakKeyDictionary[DraftJob, bytes] = WeakKeyDictionary()  # as plan_work sent each
         if self.owned:
             # start the worker processes now, before the batch starts its threads (a forked child
             # copies no thread, and no lock another thread holds)
@@ -214,11 +252,16 @@ class Offload:
         self.checks = Chunks(lambda items: pool.submit(check_chunk, items), C.WORK_CHUNK)
 
     async def plan(self, customer: Customer, queued: QueuedKeys) -> CustomerOutcome | DraftJob:
-        planned: CustomerOutcome | DraftJob = await self.plans.run((customer, queued))
-        return planned
+        planned: CustomerOutcome | bytes = await self.plans.run((_dumps(customer), queued))
+        if isinstance(planned, CustomerOutcome):
+            return planned
+        job: DraftJob = pickle.loads(planned)  # noqa: S301 - pickled by plan_work for this batch
+        self.pickled[job] = planned
+        return job
 
     async def check(self, job: DraftJob, step: CheckStep) -> Draft:
-        draft: Draft = await self.checks.run((job, step))
+        results = [dataclasses.replace(r, raw={}) for r in job.results]  # not the server's whole answers
+        draft: Draft = await self.checks.run((self.pickled[job], results, job.failures, step))
         return draft
 
     def close(self) -> None:

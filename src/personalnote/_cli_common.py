@@ -65,8 +65,10 @@ def review_queue(args: argparse.Namespace, *, create: bool = False) -> ReviewQue
     so a typo never becomes a new, empty one. An existing empty file is refused either way: it is
     not a store, and silently turning it into one hides a wrong path.
     """
-    path: Path | None = args.store
-    if path is not None and path.is_file() and path.stat().st_size == 0:
+    path: Path | str | None = args.store
+    url = isinstance(path, str) or (path is None and os.environ.get(C.ENV_STORE, "").startswith(
+        C.POSTGRES_URL_SCHEMES))
+    if isinstance(path, Path) and path.is_file() and path.stat().st_size == 0:
         raise ConfigurationError(f"--store {path} is an empty file, not a review store: give the store's "
                                  "file" + (", or a path that does not exist yet (it is created)" if create
                                            else ""))
@@ -75,6 +77,8 @@ def review_queue(args: argparse.Namespace, *, create: bool = False) -> ReviewQue
     try:
         return ReviewQueue.open(path)
     except StoreNotFoundError as exc:
+        if url:  # a PostgreSQL store: its owner creates it (the error says how)
+            raise
         how = (f"`personalnote draft CUSTOMER_FILE --store {exc.path}` creates it (only `draft` creates "
                "a store)")
         if path is None and not os.environ.get(C.ENV_STORE):
@@ -95,10 +99,16 @@ def print_findings(findings: list[Finding], text: str) -> None:
         print(f"  [{f.severity}] {f.kind}: {f.message}" + (f"  «{where}»" if where else ""))
 
 
+def _store_arg(text: str) -> Path | str:
+    """``--store``: a SQLite file's path, or a ``postgresql://`` URL kept as it is."""
+    return text if text.lower().startswith(C.POSTGRES_URL_SCHEMES) else Path(text)
+
+
 def store_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
     default = f"${C.ENV_STORE}, else ~/.local/share/personalnote/{C.STORE_FILE_NAME}"
-    parser.add_argument("--store", type=Path,
-                        help=help or f"the review store (SQLite file; default: {default})")
+    parser.add_argument("--store", type=_store_arg, metavar="PATH_OR_URL",
+                        help=help or f"the review store: a SQLite file or a postgresql:// URL (default: "
+                                     f"{default})")
 
 
 def as_of_option(parser: argparse.ArgumentParser, what: str = "the instant to work at") -> None:

@@ -196,8 +196,12 @@ def _stats(args: argparse.Namespace) -> int:
         return experiment_stats(args)
     with review_queue(args) as queue:
         stats = queue.stats()
+        edits = queue.edit_summary(args.top) if args.edits else None
     if args.json:
-        print(json.dumps({"prompts": [s.to_json_dict() for s in stats]}, ensure_ascii=False))
+        out = {"prompts": [s.to_json_dict() for s in stats]}
+        if edits is not None:
+            out["edits"] = [e.to_json_dict() for e in edits]
+        print(json.dumps(out, ensure_ascii=False))
         return 0
     for s in stats:
         rate = "-" if s.approval_rate is None else f"{s.approval_rate:.0%}"
@@ -210,6 +214,12 @@ def _stats(args: argparse.Namespace) -> int:
             print(f"    rejected ×{count}: {reason}")
     if not stats:
         print("no drafts in the store yet")
+    for e in edits or []:
+        print(f"{e.prompt} v{e.prompt_version}: the reviewers' edits in {e.edited} approved note(s)")
+        print("    deleted most: " + ("; ".join(f"'{p}' x{n}" for p, n in e.deleted) or "-"))
+        print("    added most:   " + ("; ".join(f"'{p}' x{n}" for p, n in e.added) or "-"))
+    if edits == []:
+        print("no approved note was edited yet")
     return 0
 
 
@@ -298,6 +308,10 @@ def review_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                                                   "DejaVu Serif, from fonts-dejavu-core)")
     stats = sub.add_parser("stats", help="per prompt version: approved unchanged, edited, rejected, approval "
                                          "rate")
+    stats.add_argument("--edits", action="store_true",
+                       help="per prompt version, the phrases reviewers deleted and added most")
+    stats.add_argument("--top", type=_queue_number, default=10, metavar="N",
+                       help="with --edits: how many phrases of each (default 10)")
     stats.add_argument("--experiment", metavar="NAME",
                        help="the experiment's report: per arm, approved unchanged, edited, rejected, "
                             "requested changes and outcomes with their intervals, and the verdict")

@@ -211,6 +211,18 @@ STORE_SCHEMA_VERSION: Final = 4
 KEYED_STORE_SCHEMA_VERSION: Final = 2
 #: the longest guidance a reviewer may give when requesting a change (characters)
 GUIDANCE_MAX_CHARS: Final = 1000
+#: what a store URL starts with when the store is a PostgreSQL database (psycopg 3, personalnote[postgres])
+POSTGRES_URL_SCHEMES: Final = ("postgresql://", "postgres://")
+#: the roles `personalnote store init-postgres` names by default: the owner creates the tables and
+#: triggers; the application connects as the app role, which may only read, insert and update
+POSTGRES_OWNER_ROLE: Final = "personalnote_owner"
+POSTGRES_APP_ROLE: Final = "personalnote_app"
+#: how long connecting to PostgreSQL may take (seconds)
+POSTGRES_CONNECT_TIMEOUT_S: Final = 10
+#: the oldest PostgreSQL server the store runs on (server_version_num): identity columns, EXECUTE FUNCTION
+POSTGRES_MIN_SERVER_VERSION: Final = 120000
+#: how long personalnote.testing.TemporaryPostgres waits for initdb and for the server to start (seconds)
+POSTGRES_START_TIMEOUT_S: Final = 600
 
 # --- experiments and outcomes ------------------------------------------------------------------
 #: the longest experiment name (it is hashed with each customer id to assign the arms)
@@ -282,6 +294,15 @@ DEFAULT_OPENAI_MODEL: Final = "gpt-4o-mini"
 #: bounds in the answer schema (small models loop without them)
 MAX_CLAIMS: Final = 4
 MAX_FACT_IDS_PER_CLAIM: Final = 3
+#: style examples put in the prompt when a house style is given (DraftOptions examples)
+STYLE_EXAMPLES: Final = 3
+#: words too common to say what reviewers changed: a phrase of these alone ("and", "of the") is left
+#: out of the edit summary (``ReviewQueue.edit_summary``)
+FUNCTION_WORDS: Final = frozenset(
+    "a an the and or but so of to in on at by for from with as into about than then that this these those "
+    "it its is are was were be been being am has have had do does did will would can could shall should "
+    "may might must i me my we us our you your he him his she her they them their there here what which "
+    "who not no yes all any each if when".split())
 #: check-guided drafting: candidates tried at most while blocking findings remain
 MAX_CANDIDATES: Final = 3
 #: a framed note's words (what follows the library's sentence): letters and plain punctuation only,
@@ -354,6 +375,12 @@ BATCH_API_PRICE_FACTOR: Final = 0.5
 BATCH_API_URL: Final = "/v1/chat/completions"
 #: customer ids listed per failure kind in a batch summary's text (the JSON lists them all)
 SUMMARY_MAX_IDS: Final = 10
+#: dask_executor: seconds to connect to a scheduler and for its first workers to join
+DASK_TIMEOUT_SECONDS: Final = 60.0
+#: dask_executor: the distributions whose versions every worker must share with the caller (the
+#: checks and prompts depend on them; the optional ones change what the checks find)
+DASK_SAME_VERSIONS: Final = ("pydantic", "tiktoken", "rapidfuzz", "nameparser", "phonenumbers",
+                             "python-stdnum", "airportsdata", "pyspellchecker")
 
 # --- the signature record (keyed) -------------------------------------------------------------
 #: the signing key itself (a secret of at least SIGNING_KEY_MIN_BYTES bytes, UTF-8)

@@ -255,7 +255,9 @@ def orders(events: list[Any]) -> list[list[PurchaseEvent]]:
 
 def _relationship(profile: CustomerProfile, events: list[Any], as_of: datetime) -> Relationship:
     line_items = {id(e) for order in orders(events) for e in order[1:]}  # an order is one interaction
-    interactions = [e for e in events if isinstance(e, _INTERACTIONS) and id(e) not in line_items]
+    interactions = [e for e in events if isinstance(e, _INTERACTIONS) and id(e) not in line_items
+                    # a recorded outcome (a reply, a thank-you) is not a visit
+                    and not (isinstance(e, CustomEvent) and e.name == C.OUTCOME_EVENT_NAME)]
     starts = [e.at for e in events] + ([profile.member_since] if profile.member_since else [])
     first_seen = min(starts) if starts else None
     tenure_days = max(0, (as_of - first_seen).days) if first_seen else 0

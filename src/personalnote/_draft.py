@@ -35,7 +35,7 @@ from ._experiment import experiment_of
 from ._history import Channel, CustomerHistory
 from ._instants import AsOf, parse_instant
 from ._job import DraftJob, InvalidAnswer
-from ._moment_types import Moment, MomentReport, NoNoteReason
+from ._moment_types import Detector, Moment, MomentReport, NoNoteReason
 from ._moments import find_moments
 from ._options import DraftOptions, deadline_seconds, settle
 from ._prompts import PromptTemplate, load_prompt
@@ -49,12 +49,14 @@ Customer = CustomerHistory | CustomerContext
 
 def plan_note(customer: Customer, as_of: AsOf | None,
               moment: Moment | str | None, business_events: Sequence[Any], channel: str | None = None, *,
-              caller: str = "draft_note") -> tuple[CustomerContext, Moment] | MomentReport:
+              caller: str = "draft_note", detectors: dict[str, Detector] | None = None
+              ) -> tuple[CustomerContext, Moment] | MomentReport:
     """The moment to write about and the context with its facts, or the report saying "no note".
 
     ``as_of``: an aware datetime, a date (the end of that day in the customer's time zone) or an
     ISO-8601 string of either (``InstantError`` else).
-    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``)."""
+    ``channel`` sets how far ahead moments are seen (a letter needs days; see ``MomentPolicy``).
+    ``detectors``: the registered ones unless given (a worker process is given the caller's)."""
     if isinstance(customer, CustomerContext):
         ctx = customer
     elif isinstance(customer, CustomerHistory):
@@ -67,7 +69,7 @@ def plan_note(customer: Customer, as_of: AsOf | None,
     if isinstance(moment, Moment):
         report = find_moments(ctx, detectors={}, extra=[moment], channel=channel)
     else:
-        report = find_moments(ctx, channel=channel)
+        report = find_moments(ctx, channel=channel, detectors=detectors)
         if moment is not None and not report.no_note:
             wanted = [m for m in report.moments if m.kind == moment]
             if not wanted:
@@ -87,7 +89,7 @@ def new_job(ctx: CustomerContext, moment: Moment, model: ChatModel | str | None,
 
     ``options`` are settled (every key present); ``context_hash``: ``ctx.context_hash()``, when the
     caller computed it already (it reads every fact); ``template``: the prompt, when the caller
-    loaded it already (else ``prompt_name``'s).
+    loaded it already (else ``template_for``'s: the customer's arm in an experiment).
     """
     channel: Channel = options["channel"] or ctx.customer.preferred_channel or C.DEFAULT_CHANNEL
     chat_model = resolve_model(model)

@@ -117,6 +117,8 @@ class Provenance(BaseModel):
     #: the experiment the draft was made in (``experiment=``), and its arm: the prompt as ``name@version``
     experiment: str | None = None
     arm: str | None = None
+    #: the review queue ids of the approved notes shown to the model as style examples
+    examples: list[int] = Field(default_factory=list)
 
 
 class Draft(BaseModel):

@@ -370,10 +370,14 @@ class StoreNotFoundError(StoreError):
 class StoreSettingsError(StoreError):
     """A setting the store needs did not stick (read back at open); its file system may not support it."""
 
-    def __init__(self, path: str | Path, setting: str, expected: object, actual: object) -> None:
+    def __init__(self, path: str | Path, setting: str, expected: object, actual: object, *,
+                 advice: str | None = None) -> None:
         self.setting = setting
         self.expected = expected
         self.actual = actual
+        if advice is not None:  # a PostgreSQL server's setting
+            super().__init__(path, f"setting {setting} is {actual!r}, not {expected!r}: {advice}")
+            return
         super().__init__(path, f"PRAGMA {setting} is {actual!r}, not {expected!r}; put the store on a "
                                "local file system that supports SQLite's WAL mode (not :memory: or a "
                                "network share)")

@@ -31,8 +31,10 @@ from ._compose import CHANNELS, Signer, closing_line, salutation, tone_for
 from ._context import CustomerContext, Fact
 from ._draft_types import Claim, Draft, NoteBody, Provenance, Sentence, WarmWords, blocking_findings
 from ._errors import ContextBudgetError, DraftValidationError, FailedAttempt, ResponseCutOffError
+from ._examples import StyleExample, about_text, examples_block
 from ._history import Channel
 from ._moment_types import Moment
+from ._names import example_findings
 from ._options import DraftOptions, cost_usd, price_table
 from ._prompts import PromptTemplate
 from ._redact import data_text, locale_region
@@ -118,11 +120,20 @@ class DraftJob:
         # a fallback encoding may undercount: hold its measured margin back from the budget
         budget = int(options["max_prompt_tokens"] * (1 - counter.margin))
         evidence, rest = _ranked_facts(ctx, moment)
+        #: approved notes to other customers shown as style examples (placeholders for their details)
+        self.examples: list[StyleExample] = []
+        source, wanted = options.get("house_style"), options.get("examples") or 0
+        if source is not None and wanted:
+            about = about_text(moment, ctx.facts)
+            self.examples = list(source.style_examples(moment.kind, about, ctx.customer_id, wanted))[:wanted]
         # The evidence's lines are rendered and counted with the instructions; the other facts are
         # chosen by their lines' sizes (lines tokenize independently: they start after a newline),
         # then only the chosen ones are made safe and rendered, and the prompt is counted once more.
         lines = [_fact_line(f, self.region) for f in evidence]
         needed = counter.count_messages(self._render(lines))
+        while needed > budget and self.examples:  # the evidence first: drop examples that do not fit
+            self.examples.pop()
+            needed = counter.count_messages(self._render(lines))
         if needed > budget:
             raise ContextBudgetError(ctx.customer_id, needed, budget)
         chosen = choose_facts(evidence, rest, budget - needed, counter)
@@ -153,6 +164,15 @@ class DraftJob:
         return state
 
     def _render(self, fact_lines: list[str]) -> list[dict[str, str]]:
+        """The prompt; style examples go where the template puts ``$style_examples``, else in a
+        delimited block before the customer's data."""
+        block = examples_block(self.examples, words_only=self.template.mode == "framed")
+        messages = self._render_template(fact_lines, block)
+        if block and "style_examples" not in self.template.variables:
+            messages[-1] = {**messages[-1], "content": f"{block}\n{messages[-1]['content']}"}
+        return messages
+
+    def _render_template(self, fact_lines: list[str], block: str) -> list[dict[str, str]]:
         spec = CHANNELS[self.channel]
         return self.template.render({
             "moment_why_now": data_text(f"{self.moment.kind}: {self.moment.why_now}", self.region),
@@ -162,6 +182,7 @@ class DraftJob:
             "signers": data_text(", ".join(s.label for s in self.signers), self.region) or "the team",
             "facts": "\n".join(fact_lines),
             "moment_sentence": data_text(self.sentence.text, self.region) if self.sentence else "",
+            "style_examples": block,
         })
 
     @property
@@ -280,6 +301,7 @@ class DraftJob:
             mode="framed" if self.framed else "whole_body",
             experiment=self.options.get("experiment"),
             arm=f"{self.template.name}@{self.template.version}" if self.options.get("experiment") else None,
+            examples=[e.draft_id for e in self.examples],
         )
 
     def draft(self, note: NoteBody, sentences: list[Sentence] | None = None) -> Draft:
@@ -289,7 +311,12 @@ class DraftJob:
                       body=note.body.strip(), closing=closing_line(self.channel), signers=self.signers,
                       claims=list(note.claims), provenance=self.provenance(), facts=self.facts,
                       sentences=sentences if sentences is not None else self.sentences(note))
-        return draft.model_copy(update={"findings": check(draft, self.ctx, template=self.template)})
+        findings = check(draft, self.ctx, template=self.template)
+        if self.examples:  # another customer's name or detail, however the model came by it
+            findings += example_findings(draft.text, self.ctx.with_facts(self.moment.facts), self.examples,
+                                         self.signers)
+            findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
+        return draft.model_copy(update={"findings": findings})
 
     def revise(self, messages: list[dict[str, str]], note: NoteBody,
                draft: Draft) -> list[dict[str, str]]:

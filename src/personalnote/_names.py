@@ -11,7 +11,10 @@ rest of the text. Blocking, each with the span it is about:
   ALL-CAPS form of a name, or a fragment of it ("Marg" for Margaret, "García" alone for
   "De la Cruz-García");
 - ``other_customer``: another customer's full name in any case, or a part of it written as
-  a name (capitalised or in capitals), at the start of a sentence too.
+  a name (capitalised or in capitals), at the start of a sentence too; and (``example_findings``)
+  a name or distinctive detail of a style example's customer (``_examples``: taken out of the
+  prompt, kept beside it) that is not this customer's own, a signer's, or in this customer's facts,
+  however the model came by it. Names match as written (a "Rose" is not "rose"), details in any case.
 
 Names used correctly are not flagged: the preferred name, the given name, the honorific
 with the family name, and every signer's name (the library writes the signature block).
@@ -27,10 +30,12 @@ import re
 from collections.abc import Sequence
 
 from ._compose import Signer, format_name
+from ._context import CustomerContext
 from ._draft_types import Finding
+from ._examples import StyleExample
 from ._history import CustomerProfile
 
-__all__ = ["PLACEHOLDERS", "name_findings"]
+__all__ = ["PLACEHOLDERS", "example_findings", "name_findings"]
 
 #: merge fields the main placeholder pattern (``_checks._PLACEHOLDER``) does not cover
 PLACEHOLDERS = re.compile(
@@ -187,4 +192,42 @@ def name_findings(text: str, profile: CustomerProfile, *, signers: Sequence[Sign
            for w in _name_words(n)}
     findings += _customer_names(text, profile, masked, salutation)
     findings += _other_customers(text, others, masked, own)
+    return findings
+
+
+def _example_words(*texts: str | None) -> set[str]:
+    return {w.casefold() for text in texts if text for w in re.findall(r"[\w'’.-]+", text)}
+
+
+def example_findings(text: str, ctx: CustomerContext, examples: Sequence[StyleExample],
+                     signers: Sequence[Signer] = ()) -> list[Finding]:
+    """Blocking findings for each name or detail of a style example's customer in ``text`` that is
+    not this customer's (their names, the signers', their facts)."""
+    if not examples:
+        return []
+    profile = ctx.customer
+    own = _example_words(profile.given_name, profile.family_name, profile.preferred_name,
+                         *(s.name for s in signers), *(s.role for s in signers))
+    known = " ".join(f"{f.text} {f.quote or ''}" for f in ctx.facts.values()).casefold()
+    findings: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    wanted: list[tuple[str, bool, int]] = []  # (words, a name, the example's queue id)
+    for example in examples:
+        wanted += [(n, True, example.draft_id) for n in example.withheld_names
+                   if not _example_words(n) <= own and n.casefold() not in known]
+        wanted += [(d, False, example.draft_id) for d in example.withheld_details
+                   if d.casefold() not in known and not _example_words(d) <= own]
+    for words, is_name, draft_id in sorted(wanted, key=lambda w: (-len(w[0]), w[0], w[2])):
+        pattern = re.compile(rf"(?<!\w){re.escape(words)}(?!\w)", 0 if is_name else re.IGNORECASE)
+        for match in pattern.finditer(text):
+            span = (match.start(), match.end())
+            if any(span[0] < e and s < span[1] for s, e in taken):
+                continue
+            taken.append(span)
+            what = "name" if is_name else "detail"
+            findings.append(Finding(kind="other_customer", severity="blocking", span=span,
+                                    message=f"'{match.group(0)}' is another customer's {what} (from the "
+                                            f"style example of draft {draft_id}), not in this customer's "
+                                            "facts"))
+    findings.sort(key=lambda f: f.span or (0, 0))
     return findings

@@ -25,12 +25,13 @@ from . import _constants as C
 from ._compose import Signer, channel_from, signers_from
 from ._detectors import registered_detectors
 from ._errors import ArgumentError, ConfigurationError
+from ._examples import StyleSource
 from ._experiment import experiment_of
 from ._history import Channel
 from ._moment_types import Moment
 
-__all__ = ["DraftOptions", "Price", "cost_usd", "deadline_seconds", "moment_from", "moment_kinds",
-           "price_table", "settle"]
+__all__ = ["DraftOptions", "Price", "cost_usd", "deadline_seconds", "examples_from", "moment_from",
+           "moment_kinds", "price_table", "settle"]
 
 Price = tuple[float, float]  # USD per 1M tokens: (input, output)
 
@@ -56,6 +57,10 @@ class DraftOptions(TypedDict, total=False):
       included; a server that does not answer in time is a ``ModelAPIError`` naming it
       [``$PERSONALNOTE_NOTE_DEADLINE``, else ``NOTE_DEADLINE``: 120 s]
     - ``prices``: USD per 1M tokens by model name, over the default table [``PRICES_PER_MILLION``]
+    - ``house_style``: where approved notes come from as style examples: a ``ReviewQueue`` or a
+      ``HouseStyle`` [none]
+    - ``examples``: how many of the most similar approved notes of the same moment kind go into the
+      prompt, names and details replaced by placeholders [``STYLE_EXAMPLES`` with a house style, else 0]
     - ``prompts``: an experiment's arms, prompt versions and their shares (``{"note@3": 0.5,
       "note@4": 0.5}``): each customer drafts with one, assigned by a hash of ``experiment`` and the
       customer id, the same on every run (instead of ``prompt``) [none]
@@ -76,6 +81,8 @@ class DraftOptions(TypedDict, total=False):
     max_seconds: float | None
     deadline_seconds: float | timedelta | None
     prices: dict[str, Price] | None
+    house_style: StyleSource | None
+    examples: int | None
     prompts: Mapping[str, float] | None
     experiment: str | None
 
@@ -84,8 +91,8 @@ def _defaults() -> DraftOptions:
     return {"moment": None, "channel": None, "signers": (), "business_events": (), "prompt": None,
             "max_prompt_tokens": C.MAX_PROMPT_TOKENS, "max_completion_tokens": C.MAX_COMPLETION_TOKENS,
             "max_reasks": C.VALIDATION_REASKS, "max_candidates": None, "max_total_tokens": None,
-            "max_seconds": None, "deadline_seconds": None, "prices": None,
-            "prompts": None, "experiment": None}
+            "max_seconds": None, "deadline_seconds": None, "prices": None, "house_style": None,
+            "examples": None, "prompts": None, "experiment": None}
 
 
 def settle(options: Mapping[str, Any], *, caller: str = "draft_note",
@@ -107,11 +114,30 @@ def settle(options: Mapping[str, Any], *, caller: str = "draft_note",
     settled["signers"] = signers_from(settled["signers"], caller=caller)
     settled["moment"] = moment_from(settled["moment"], caller=caller)
     settled["deadline_seconds"] = deadline_seconds(settled["deadline_seconds"], caller=caller)
+    settled["examples"] = examples_from(settled["house_style"], settled["examples"], caller=caller)
     if experiment_of(settled["prompts"], settled["experiment"], caller=caller) is not None \
             and settled["prompt"] is not None:
         raise ArgumentError("prompt", settled["prompt"], "give prompt= or an experiment's prompts=, not "
                             "both: in an experiment each customer's arm names the prompt", caller=caller)
     return settled
+
+
+def examples_from(house_style: object, examples: object, *, caller: str | None = None) -> int:
+    """How many style examples to put in the prompt: ``examples`` (a whole number, at least 0), else
+    ``STYLE_EXAMPLES`` when a house style is given, else 0. A house style must be a ``StyleSource``
+    (a ``ReviewQueue`` or a ``HouseStyle``)."""
+    if house_style is not None and not isinstance(house_style, StyleSource):
+        raise ArgumentError("house_style", house_style, "a ReviewQueue or a HouseStyle (anything with "
+                            "style_examples(kind, about, customer_id, k))", caller=caller)
+    if examples is None:
+        return C.STYLE_EXAMPLES if house_style is not None else 0
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
+        raise ArgumentError("examples", examples, "a whole number of style examples, 0 or more",
+                            caller=caller)
+    if examples and house_style is None:
+        raise ArgumentError("examples", examples, "style examples need house_style=queue (a ReviewQueue or "
+                            "a HouseStyle) to take them from", caller=caller)
+    return examples
 
 
 #: the detectors registered by the library itself (an application's are registered later)

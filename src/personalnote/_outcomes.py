@@ -21,7 +21,6 @@ Example::
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from . import _constants as C
 from ._errors import ArgumentError, DraftNotFoundError, OutcomeError
 from ._history import CustomerHistory, CustomEvent
 from ._instants import instant_in
-from ._store import Store, reading_row
+from ._store import Row, Store, reading_row
 
 __all__ = ["Outcome", "OutcomeKind", "OutcomeRecords"]
 
@@ -61,7 +60,7 @@ class Outcome:
                            data={"outcome": self.outcome, "about": about})
 
 
-def _outcome(row: sqlite3.Row) -> Outcome:
+def _outcome(row: Row) -> Outcome:
     return Outcome(id=int(row["id"]), draft_id=int(row["draft_id"]), customer_id=row["customer_id"],
                    outcome=cast(OutcomeKind, row["outcome"]), at=row["at"], note=row["note"],
                    recorded_at=row["recorded_at"])

@@ -15,7 +15,7 @@ approval unless the reviewer overrides them with a reason (an ``override`` signa
 
 Example::
 
-    queue = ReviewQueue("review.sqlite3")
+    queue = ReviewQueue("review.sqlite3")        # or ReviewQueue("postgresql://app@db.internal/notes")
     item = queue.submit(draft, ctx, source="customers.jsonl")
     alice = Reviewer("alice", "Alice Smith", "crew lead")
     item = queue.approve(item.id, alice, version=item.version, current=history, as_of=now)
@@ -25,7 +25,6 @@ Example::
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +35,7 @@ from ._chat import ChatModel
 from ._checks import CheckPolicy, check
 from ._context import CustomerContext, Fact, build_context
 from ._draft_types import Draft, Finding, blocking_findings
+from ._edits import EditSummary, edit_summary
 from ._errors import (
     BlockingFindingsError,
     ContextMismatchError,
@@ -49,6 +49,7 @@ from ._errors import (
     TamperedRecordError,
     TransitionError,
 )
+from ._examples import StyleExample
 from ._experiment_stats import ExperimentQueries
 from ._export import (
     ExportFormat,
@@ -61,6 +62,7 @@ from ._export import (
 )
 from ._form import whole_note
 from ._history import CustomerHistory, CustomerProfile
+from ._house_style import HouseStyle
 from ._instants import AsOf
 from ._moment_types import Moment, NoNoteReason
 from ._moments import find_moments
@@ -85,16 +87,15 @@ from ._signatures import (
     draft_problems,
     resolve_signing_keys,
     sha256_text,
-    signature_at,
     signature_rows,
     verify_record,
 )
-from ._store import Store, reading_row, store_path
+from ._store import Row, Store, Tx, reading_row, store_location
 
 __all__ = ["ReviewQueue", "approval_in_force"]
 
 
-def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
+def approval_in_force(row: Row, approval: SignatureRecord | None,
                       keys: SigningKeys = DEV_KEYS) -> bool:
     """True when ``approval`` approves this row's exact version, text and customer and is itself intact
     (its MAC under ``keys``). Whether it is the draft's last decision is ``draft_problems``' to say."""
@@ -106,9 +107,11 @@ def approval_in_force(row: sqlite3.Row, approval: SignatureRecord | None,
 
 
 class ReviewQueue(OutcomeRecords, ExperimentQueries):
-    """Drafts and their review history in one SQLite file (see the module docstring).
+    """Drafts and their review history in one SQLite file, or in PostgreSQL (see the module docstring).
 
-    ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default. ``policy`` is
+    ``path``: argument, else ``$PERSONALNOTE_STORE``, else the per-user default; a ``postgresql://``
+    URL puts the queue in PostgreSQL (``personalnote[postgres]``), shared by reviewers on many
+    machines, with the same guarantees (see ``init_postgres_store``). ``policy`` is
     used to check edited texts. ``clock`` gives the signing time (UTC now by default).
     ``signing_key`` (one secret, or key ids to secrets) and ``signing_key_id`` key the signature
     record; else ``$PERSONALNOTE_SIGNING_KEY`` (and ``_ID``), else ``$PERSONALNOTE_SIGNING_KEY_FILE``,
@@ -127,10 +130,11 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
                  signing_key_id: str | None = None, create: bool = True,
                  approval_policy: ApprovalPolicy | None = None) -> None:
         self.keys = resolve_signing_keys(signing_key, signing_key_id)
-        self.store = Store(store_path(path), busy_timeout_ms=busy_timeout_ms, create=create)
+        self.store = Store(store_location(path), busy_timeout_ms=busy_timeout_ms, create=create)
         self.policy = policy
         self.approval_policy = approval_policy
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._house_style: HouseStyle | None = None
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> ReviewQueue:
@@ -146,7 +150,8 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         return cls(path, **{**options, "create": False})
 
     @property
-    def path(self) -> Path:
+    def path(self) -> str | Path:
+        """The SQLite file, or the PostgreSQL URL without its password."""
         return self.store.path
 
     def close(self) -> None:
@@ -168,16 +173,16 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
+    def _queued(self, row: Row, tx: Tx | Store) -> QueuedDraft:
         with reading_row(self.path, "drafts", row):
             return self._read_queued(row, tx)
 
-    def _read_queued(self, row: sqlite3.Row, tx: sqlite3.Connection | Store) -> QueuedDraft:
-        approval = signature_at(tx, row["approval_seq"])
+    def _read_queued(self, row: Row, tx: Tx | Store) -> QueuedDraft:
         signatures = tuple(signature_rows(tx, row["id"]))
-        context = json.loads(row["context"])
-        in_force = (approval_in_force(row, approval, self.keys) and bool(signatures)
-                    and signatures[-1] == approval and not draft_problems(row, list(signatures)))
+        # the approval in force is the draft's own last signature (one read fewer than looking it up)
+        last = signatures[-1] if signatures else None
+        approval = last if last is not None and last.seq == row["approval_seq"] else None
+        in_force = approval_in_force(row, approval, self.keys) and not draft_problems(row, list(signatures))
         context = json.loads(row["context"])
         return QueuedDraft(
             id=row["id"], state=row["state"], version=row["version"], text=row["text"],
@@ -191,7 +196,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
             signatures=signatures, time_zone=str(context["customer"].get("time_zone") or "UTC"),
             customer_name=CustomerProfile.model_validate(context["customer"]).display_name)
 
-    def _row(self, draft_id: int, tx: sqlite3.Connection | None = None) -> sqlite3.Row:
+    def _row(self, draft_id: int, tx: Tx | None = None) -> Row:
         sql, params = "SELECT * FROM drafts WHERE id = ?", (draft_id,)
         rows = tx.execute(sql, params).fetchall() if tx is not None else self.store.query(sql, params)
         if not rows:
@@ -200,17 +205,34 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
 
     def get(self, draft_id: int) -> QueuedDraft:
         """The draft with this queue id; ``DraftNotFoundError`` if there is none."""
-        return self._queued(self._row(draft_id), self.store)
+        with self.store.read() as tx:
+            return self._queued(self._row(draft_id, tx), tx)
 
     def drafts(self, states: Sequence[State] | None = None) -> list[QueuedDraft]:
         """Every draft (or those in ``states``), oldest first."""
-        if states is None:
-            rows = self.store.query("SELECT * FROM drafts ORDER BY id")
-        else:
-            marks = ", ".join("?" * len(states))
-            rows = self.store.query(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY id",
-                                    list(states))
-        return [self._queued(row, self.store) for row in rows]
+        with self.store.read() as tx:
+            if states is None:
+                rows = tx.execute("SELECT * FROM drafts ORDER BY id").fetchall()
+            else:
+                marks = ", ".join("?" * len(states))
+                rows = tx.execute(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY id",
+                                  list(states)).fetchall()
+            return [self._queued(row, tx) for row in rows]
+
+    def context(self, draft_id: int) -> CustomerContext:
+        """The context the draft was made from, as stored (profile, ``as_of``, facts, relationship; the
+        events are not kept): its ``context_hash()`` is the draft's own. What a replay drafts from."""
+        row = self._row(draft_id)
+        with reading_row(self.path, "drafts", row):
+            return _context_from(json.loads(row["context"]))
+
+    def style_examples(self, kind: str, about: str, customer_id: str, k: int) -> list[StyleExample]:
+        """The queue as a house style (``draft_note(..., house_style=queue, examples=3)``): at most ``k``
+        approved notes of moment ``kind`` most similar to ``about``, none to ``customer_id``, with
+        names and details replaced by placeholders (see ``HouseStyle``). Read again after a decision."""
+        if self._house_style is None:
+            self._house_style = HouseStyle(self)
+        return self._house_style.style_examples(kind, about, customer_id, k)
 
     def pending(self) -> list[QueuedDraft]:
         """Drafts waiting for a decision (``drafted`` or ``edited``), oldest first."""
@@ -228,12 +250,24 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
     def verify(self) -> ChainReport:
         """Verify the signature record (every row's MAC and link, the chain head) and every draft against
         its own signatures; the report names the first broken row and each draft that disagrees."""
-        with reading_row(self.path, "drafts", None):
-            return verify_record(self.store, self.keys)
+        with reading_row(self.path, "drafts", None), self.store.read() as tx:
+            return verify_record(tx, self.keys)
 
     def stats(self) -> list[PromptStats]:
         """Per prompt name and version: approved unchanged, edited (mean edit distance), rejected."""
         return prompt_stats(self.store)
+
+    def edit_summary(self, top: int = 10) -> list[EditSummary]:
+        """Per prompt name and version: the ``top`` phrases (1 to 4 words) reviewers deleted most and
+        added most in the notes they approved after an edit: what the model should stop and start
+        saying.
+
+        Example::
+
+            for s in queue.edit_summary():
+                print(s.prompt, s.prompt_version, s.deleted[:3], s.added[:3])
+        """
+        return edit_summary(self.store, top)
 
     # --- reviewer accounts (personalnote serve logs them in; personalnote.web hashes passwords) ---
 
@@ -273,10 +307,14 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
         return self.get(self._submit_checked(draft, full, source, check(draft, full, policy=self.policy)))
 
     def _submit_checked(self, draft: Draft, full: CustomerContext, source: str | Path | None,
-                        findings: Sequence[Finding]) -> int:
+                        checked: Sequence[Finding]) -> int:
         """``submit`` of a draft made from ``full`` and checked against it with this queue's policy, and
         its queue id: batch drafting queues its own drafts with the findings it checked them for, and
         reads nothing back."""
+        findings = list(checked)
+        # what only drafting knew: another customer's name or detail from a style example
+        findings += [f for f in draft.findings if f.kind == "other_customer" and f not in findings]
+        findings.sort(key=lambda f: (not f.blocking, f.span or (0, 0)))
         p = draft.provenance
         key = DraftKey.of(draft)
         now = self._now()
@@ -300,8 +338,8 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
                 draft_id = int(found[0])
             return draft_id
 
-    def _expect(self, row: sqlite3.Row, version: int, action: str, states: Sequence[State],
-                source: sqlite3.Connection | Store | None = None) -> None:
+    def _expect(self, row: Row, version: int, action: str, states: Sequence[State],
+                source: Tx | Store | None = None) -> None:
         if row["version"] != version:
             last = next(reversed(signature_rows(source or self.store, row["id"])), None)
             who = f"{last.printed_name} ({last.role}), {last.meaning}" if last else None
@@ -314,6 +352,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
                 reviewer: Reviewer, meaning: Meaning, reason: str | None,
                 update: dict[str, Any]) -> QueuedDraft:
         """One decision in one transaction: re-read, check the version, sign, update."""
+        self._house_style = None  # the approved notes change: read the house style again
         with self.store.write() as tx:
             row = self._row(draft_id, tx)
             self._expect(row, version, action, states, tx)
@@ -427,7 +466,7 @@ class ReviewQueue(OutcomeRecords, ExperimentQueries):
             "state": "edited", "text": text, "text_sha256": sha256_text(text),
             "findings": json.dumps([f.to_json_dict() for f in findings])})
 
-    def _edited(self, row: sqlite3.Row, text: str) -> tuple[str, list[Finding]]:
+    def _edited(self, row: Row, text: str) -> tuple[str, list[Finding]]:
         if not text.strip():
             raise ReviewError(row["id"], "the edited text is empty; reject the draft instead")
         with reading_row(self.path, "drafts", row):

@@ -33,7 +33,6 @@ import hmac
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Any, Literal
 
 from . import _constants as C
 from ._errors import ConfigurationError, ReviewError
-from ._store import GENESIS_HASH, Store
+from ._store import GENESIS_HASH, Row, Store, Tx
 
 __all__ = ["ChainReport", "Meaning", "SignatureRecord", "SigningKeys", "append_signature", "decision_subject",
            "diff_against", "draft_problems", "resolve_signing_keys", "sha256_text", "signature_at",
@@ -224,11 +223,11 @@ def _head_mac(key: bytes, seq: int, last_hash: str) -> str:
     return hmac.new(key, f"personalnote chain head\n{seq}\n{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
-def _record(row: sqlite3.Row) -> SignatureRecord:
+def _record(row: Row) -> SignatureRecord:
     return SignatureRecord(**{key: row[key] for key in row.keys()})
 
 
-def decision_subject(row: sqlite3.Row) -> dict[str, str]:
+def decision_subject(row: Row) -> dict[str, str]:
     """What a decision on this draft row goes out as: its customer id, channel and signers (JSON)."""
     try:
         draft = json.loads(row["draft"])
@@ -239,14 +238,20 @@ def decision_subject(row: sqlite3.Row) -> dict[str, str]:
             "signers": json.dumps(signers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
 
 
-def _head_problem(tx: sqlite3.Connection, keys: SigningKeys) -> str | None:
-    head = tx.execute("SELECT seq, hash, key_id, mac FROM chain_head WHERE id = 1").fetchone()
+def _read_head(tx: Tx) -> Any:
+    """The chain head, the last row's number and the row_hash of the row the head names, in one read
+    (in PostgreSQL each read is a round trip, made while holding the write lock)."""
+    return tx.execute("SELECT h.seq, h.hash, h.key_id, h.mac, (SELECT max(seq) FROM signatures), "
+                      "(SELECT row_hash FROM signatures WHERE seq = h.seq) FROM chain_head h WHERE h.id = 1"
+                      ).fetchone()
+
+
+def _head_problem(head: Any, keys: SigningKeys) -> str | None:
     if head is None:
         return "its chain head is missing"
-    seq, last_hash, key_id, mac = head
-    last = tx.execute("SELECT max(seq) FROM signatures").fetchone()[0] or 0
-    row = tx.execute("SELECT row_hash FROM signatures WHERE seq = ?", (seq,)).fetchone()
-    if last != seq or (row[0] if row else GENESIS_HASH) != last_hash:
+    seq, last_hash, key_id, mac, last, row_hash = head
+    last = last or 0
+    if last != seq or (row_hash or GENESIS_HASH) != last_hash:
         return f"its head names row {seq} but the record ends at row {last}"
     if seq == 0:
         return None if mac is None else "its empty head carries a MAC"
@@ -266,17 +271,18 @@ def _head_problem(tx: sqlite3.Connection, keys: SigningKeys) -> str | None:
     return None
 
 
-def append_signature(tx: sqlite3.Connection, keys: SigningKeys = DEV_KEYS, **fields: Any) -> SignatureRecord:
+def append_signature(tx: Tx, keys: SigningKeys = DEV_KEYS, **fields: Any) -> SignatureRecord:
     """Append one row inside the caller's write transaction and move the chain head to it.
 
     ``fields`` are every signed name but ``seq`` and ``key_id``. The head is verified first, so a
     legitimate decision never re-signs (and so launders) a record cut short or forged.
     """
-    problem = _head_problem(tx, keys)
+    head = _read_head(tx)
+    problem = _head_problem(head, keys)
     if problem is not None:
         raise ReviewError(None, f"the signature record fails verification ({problem}): nothing was signed; "
                                 "run `personalnote review verify`")
-    head_seq, head_hash = tx.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+    head_seq, head_hash = head[0], head[1]
     values = {**fields, "seq": head_seq + 1, "key_id": keys.active_id}
     key = keys.key(keys.active_id)
     assert key is not None
@@ -290,13 +296,13 @@ def append_signature(tx: sqlite3.Connection, keys: SigningKeys = DEV_KEYS, **fie
     return record
 
 
-def _fetch(source: Store | sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+def _fetch(source: Store | Tx, sql: str, params: tuple[Any, ...] = ()) -> list[Row]:
     if isinstance(source, Store):
         return source.query(sql, params)
     return source.execute(sql, params).fetchall()
 
 
-def signature_rows(source: Store | sqlite3.Connection, draft_id: int | None = None) -> list[SignatureRecord]:
+def signature_rows(source: Store | Tx, draft_id: int | None = None) -> list[SignatureRecord]:
     """Signature rows in order, for one draft or all (from a store or inside a transaction)."""
     if draft_id is None:
         return [_record(row) for row in _fetch(source, "SELECT * FROM signatures ORDER BY seq")]
@@ -304,7 +310,7 @@ def signature_rows(source: Store | sqlite3.Connection, draft_id: int | None = No
     return [_record(row) for row in rows]
 
 
-def signature_at(source: Store | sqlite3.Connection, seq: int | None) -> SignatureRecord | None:
+def signature_at(source: Store | Tx, seq: int | None) -> SignatureRecord | None:
     """The signature row with this sequence number, if any."""
     rows = _fetch(source, "SELECT * FROM signatures WHERE seq = ?", (seq,)) if seq is not None else []
     return _record(rows[0]) if rows else None
@@ -354,7 +360,7 @@ def _row_problem(record: SignatureRecord, previous: str, keys: SigningKeys) -> s
     return None
 
 
-def draft_problems(row: sqlite3.Row, signatures: list[SignatureRecord]) -> list[tuple[str, str]]:
+def draft_problems(row: Row, signatures: list[SignatureRecord]) -> list[tuple[str, str]]:
     """How a draft row disagrees with its own signatures, as ``(kind, reason)``.
 
     ``kind`` is ``decision`` when the row claims a decision, customer, channel or signers its
@@ -407,7 +413,7 @@ def draft_problems(row: sqlite3.Row, signatures: list[SignatureRecord]) -> list[
     return found
 
 
-def verify_record(source: Store | sqlite3.Connection, keys: SigningKeys = DEV_KEYS) -> ChainReport:
+def verify_record(source: Store | Tx, keys: SigningKeys = DEV_KEYS) -> ChainReport:
     """Verify every row's MAC and link in order, the chain head and its MAC, then every draft
     against its own signatures; the report names the first broken row and each draft that disagrees.
     """

@@ -33,8 +33,10 @@ from . import _constants as C
 from ._chat import ChatModel
 from ._errors import ConfigurationError
 from ._instants import AsOf, instant_in
+from ._review import ReviewQueue
 from ._reviewers import ApprovalPolicy
-from ._store import store_path
+from ._store import store_location
+from ._store_dialect import masked_url
 from ._web_pages import render
 from ._web_routes import WebSettings, WebState, review_routes
 
@@ -106,7 +108,8 @@ def create_app(store: str | Path | None = None, *, model: ChatModel | str | None
       UTC); else the clock at each request.
     - ``trust_proxy_header``: the name of a header in which a reverse proxy names the logged-in
       reviewer's account id (off by default: reviewers log in with their password).
-    - ``export_dir``: where exports are written (default: beside the store, ``<store>-exports``).
+    - ``export_dir``: where exports are written (default: beside the store, ``<store>-exports``; a store
+      in PostgreSQL, at a ``postgresql://`` URL, needs it given).
     - ``data``, ``preset``, ``business_events``: the customers' current file for re-checking moments
       (default: each draft's own source file).
     - ``secret``: signs session cookies (default ``$PERSONALNOTE_WEB_SECRET``, else random per process).
@@ -115,10 +118,15 @@ def create_app(store: str | Path | None = None, *, model: ChatModel | str | None
 
         app = create_app("review.sqlite3", policy=ApprovalPolicy.parse(["card=crew,purser"]))
     """
-    path = store_path(store)
-    if not path.is_file():
+    path = store_location(store)
+    if isinstance(path, Path) and not path.is_file():
         raise ConfigurationError(f"no review store at {path}: `personalnote draft ... --store {path}` makes "
                                  "one")
+    if isinstance(path, str):  # PostgreSQL: the store must exist (its owner makes it), exports go elsewhere
+        if not export_dir:
+            raise ConfigurationError(f"a review store in PostgreSQL ({masked_url(path)}) has no folder to "
+                                     "write exports beside: give export_dir (--export-dir)")
+        ReviewQueue.open(path).close()
     header = (trust_proxy_header or "").strip() or None
     settings = WebSettings(
         store=path, policy=policy or ApprovalPolicy.default(),
@@ -161,7 +169,9 @@ def serve(store: str | Path | None = None, *, host: str = C.WEB_HOST, port: int 
     if warning:
         print(warning, file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
-    print(f"personalnote: review app on http://{shown}:{port}/ (store {store_path(store)}); Ctrl+C stops it",
+    where = store_location(store)
+    print(f"personalnote: review app on http://{shown}:{port}/ (store "
+          f"{masked_url(where) if isinstance(where, str) else where}); Ctrl+C stops it",
           file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=True,
                 forwarded_allow_ips=list(forwarded_allow_ips))

@@ -67,7 +67,7 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 class WebSettings:
     """How ``personalnote serve`` runs (see ``personalnote.web.create_app``)."""
 
-    store: Path
+    store: Path | str  # a SQLite file, or a postgresql:// URL
     policy: ApprovalPolicy = field(default_factory=ApprovalPolicy.default)
     as_of: datetime | None = None
     model: ChatModel | str | None = None
@@ -89,7 +89,9 @@ class WebState:
         self.throttle = LoginThrottle()
         #: sessions ended by a logout (their signed cookie would otherwise stay valid until it expires)
         self.revoked: set[str] = set()
-        self.export_dir = settings.export_dir or settings.store.with_name(settings.store.stem + "-exports")
+        store = settings.store
+        beside = store.with_name(store.stem + "-exports") if isinstance(store, Path) else None
+        self.export_dir = settings.export_dir or beside or Path("personalnote-exports")
         self._data: dict[tuple[Path, float], Dataset] = {}
 
     # --- the store, the clock and the customers' data ------------------------------------------

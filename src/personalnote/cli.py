@@ -20,6 +20,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -44,6 +45,7 @@ from . import (
     __version__,
     build_context,
     check_text,
+    dask_executor,
     draft_many,
     draft_note,
     find_moments,
@@ -64,9 +66,11 @@ from ._cli_common import (
     review_queue,
     store_option,
 )
+from ._cli_eval import eval_parser, examples_option, style_options
 from ._cli_review import review_parsers
 from ._loaders import read_text
 from .cli_experiments import experiment_option, experiment_options, outcome_parsers
+from .cli_store import store_parsers
 from .cli_web import web_parsers
 
 __all__ = ["EXIT_BLOCKED", "main"]
@@ -137,7 +141,7 @@ def _draft(args: argparse.Namespace) -> int:
         histories = [Dataset.model_construct(customers=histories).customer(args.customer)]
     queue = review_queue(args, create=True) if args.store or os.environ.get(C.ENV_STORE) else None
     signers = [_signer(s) for s in args.signer]
-    experiment = experiment_options(args)
+    experiment: DraftOptions = {**experiment_options(args), **style_options(args, queue)}
     if args.path.is_dir() or len(histories) > 1 or args.write_batch or args.read_batch:
         return _draft_batch(args, as_of, histories, events, sources, queue, signers, experiment)
     status = 0
@@ -145,7 +149,8 @@ def _draft(args: argparse.Namespace) -> int:
         ctx = build_context(history, as_of, business_events=events)
         result = draft_note(ctx, model=_model(args), moment=args.moment, channel=args.channel,
                             signers=signers, prompts=experiment.get("prompts"),
-                            experiment=experiment.get("experiment"))
+                            experiment=experiment.get("experiment"),
+                            house_style=experiment.get("house_style"), examples=experiment.get("examples"))
         if isinstance(result, Draft):
             queued = queue.submit(result, ctx, source=args.path.resolve()) if queue else None
             if args.json:
@@ -245,9 +250,14 @@ def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: li
             result = read_batch_results(args.read_batch, histories, as_of=as_of, model=_batch_model(args),
                                         queue=queue, source=sources, **options)
         else:
-            result = draft_many(histories, as_of=as_of, model=_model(args), queue=queue, source=sources,
-                                concurrency=args.concurrency, max_cost_usd=args.max_cost,
-                                workers=args.workers, **options)
+            with ExitStack() as stack:
+                executor = None
+                if args.dask:
+                    cluster, workers = _dask_cluster(args.dask)
+                    executor = stack.enter_context(dask_executor(cluster, workers=workers))
+                result = draft_many(histories, as_of=as_of, model=_model(args), queue=queue, source=sources,
+                                    concurrency=args.concurrency, max_cost_usd=args.max_cost,
+                                    executor=executor, workers=args.workers, **options)
     except BatchError as exc:
         _print_batch(args, exc.result, queue)
         for customer_id, error in exc.errors.items():
@@ -259,6 +269,17 @@ def _draft_batch(args: argparse.Namespace, as_of: datetime | date, histories: li
     if blocked:
         _next_steps(queue, blocked)
     return 1 if not result.complete else EXIT_BLOCKED if blocked else 0
+
+
+def _dask_cluster(given: str) -> tuple[str | None, int | None]:
+    """``--dask``: a scheduler address, or ``local`` / ``local:N`` for a cluster on this machine."""
+    if given == "local" or given.startswith("local:"):
+        workers = given.removeprefix("local").removeprefix(":")
+        if workers and not (workers.isdigit() and int(workers) > 0):
+            raise ConfigurationError(f"--dask {given}: give local, local:N (N workers, at least 1) or a "
+                                     "scheduler address such as tcp://10.0.0.5:8786")
+        return None, int(workers) if workers else None
+    return given, None
 
 
 def _print_batch(args: argparse.Namespace, result: BatchResult, queue: ReviewQueue | None) -> None:
@@ -399,11 +420,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "stay in this one (default: none, all here)")
     draft.add_argument("--max-cost", type=float, metavar="USD",
                        help="batch: never spend more than this; customers past it are 'not started'")
+    draft.add_argument("--dask", metavar="ADDRESS",
+                       help="batch: each customer's CPU work on this Dask scheduler (tcp://HOST:8786), or on "
+                            "'local' / 'local:N' worker processes here (needs personalnote[dask])")
     draft.add_argument("--write-batch", type=Path, metavar="REQUESTS.jsonl",
                        help="write an OpenAI Batch API request file instead of calling the model")
     draft.add_argument("--read-batch", type=Path, nargs="+", metavar="RESULTS.jsonl",
                        help="read Batch API result (and error) files back into drafts")
     experiment_option(draft)
+    examples_option(draft)
     draft.set_defaults(run=_draft)
 
     checker = sub.add_parser(
@@ -421,7 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     json_option(checker, "a JSON object with the findings")
     checker.set_defaults(run=_check)
     review_parsers(sub)
+    eval_parser(sub)
     outcome_parsers(sub)
+    store_parsers(sub)
     web_parsers(sub)
     return parser
 
