@@ -35,7 +35,7 @@ STEPS: list[tuple[str, set[str]]] = [
     ("review data", {"_store_schema", "_store_dialect", "_store_pg", "_store", "_signatures", "_queue_types",
                      "_outcomes", "_reviewers"}),
     ("export", {"_printing", "_pdf", "_export", "_intervals", "_experiment_report", "_experiment_stats",
-                "_house_style", "_edits"}),
+                "_house_style", "_edits", "_review_export"}),
     ("review", {"_review", "_store_copy"}),
     ("evaluation", {"_eval"}),
     ("batch", {"_batch_report", "_batch_work", "_batch", "_batch_api", "_engine_dask"}),
