@@ -21,8 +21,8 @@ PACKAGE = Path(pn.__file__).parent
 #: the data flow, first step first
 STEPS: list[tuple[str, set[str]]] = [
     ("foundation", {"_constants", "_errors_core", "_errors_review", "_errors", "_instants"}),
-    ("history", {"_history", "_json_reader", "_csv_reader", "_loaders", "_jsonl_stream", "_mapping",
-                 "_presets", "_rows", "_tabular"}),
+    ("history", {"_fields", "_history", "_json_reader", "_csv_reader", "_loaders", "_jsonl_stream",
+                 "_mapping", "_presets", "_rows", "_tabular"}),
     ("context", {"_context"}),
     ("moments", {"_moment_types", "_items", "_detectors", "_memory", "_moments"}),
     ("prompt", {"_redact", "_prompts", "_compose", "_examples"}),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._errors import ConfigurationError
-from ._history import known_time_zone
+from ._fields import known_time_zone
 
 __all__ = ["ColumnMapping", "EventKind", "ExportPreset"]
 

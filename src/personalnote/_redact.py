@@ -32,7 +32,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Literal
 
 from ._constants import LANGUAGE_REGIONS, PHONE_REGIONS
-from ._history import hidden_character
+from ._fields import hidden_character
 
 if TYPE_CHECKING:
     from phonenumbers import PhoneNumber
