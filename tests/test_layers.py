@@ -38,7 +38,7 @@ STEPS: list[tuple[str, set[str]]] = [
                 "_house_style", "_edits", "_review_export"}),
     ("review", {"_review", "_store_copy"}),
     ("evaluation", {"_eval"}),
-    ("batch", {"_batch_report", "_batch_work", "_batch", "_batch_api", "_engine_dask"}),
+    ("batch", {"_batch_report", "_batch_work", "_batch_plan", "_batch", "_batch_api", "_engine_dask"}),
     ("notebooks", {"_display", "_widgets"}),
     # the review web app (personalnote[web]): an edge the core never imports; ``web`` is its public face
     ("web", {"_web_auth", "_web_pages", "_web_routes", "_web_app", "web"}),

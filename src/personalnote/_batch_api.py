@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Unpack
 
 from . import _constants as C
-from ._batch import Planner, Source, plan_each, raise_unexpected
+from ._batch_plan import Planner, Source, plan_each, raise_unexpected
 from ._batch_report import BatchResult, CustomerOutcome
 from ._draft import Customer, draft_from_answer
 from ._draft_types import Draft
