@@ -103,6 +103,8 @@ CONTACT_WINDOW: Final = timedelta(days=7)
 #: a moment of a kind the customer had a note about within NOTE_MEMORY is this much weaker
 NOTE_MEMORY: Final = timedelta(days=365)
 REPEATED_KIND_FACTOR: Final = 0.6
+#: a free-text note with no number ("birthday card") was about a moment this close to its date
+SAME_OCCASION: Final = timedelta(days=45)
 #: a note about a birthday may say the age (turning 40) only when the policy allows it
 BIRTHDAY_MENTIONS_AGE: Final = False
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import get_args
 from zoneinfo import ZoneInfo
 
+from . import _constants as C
 from ._context import CustomerContext
 from ._detectors import registered_detectors
 from ._errors import ArgumentError
@@ -34,8 +35,6 @@ __all__ = ["find_moments"]
 
 #: built once: a policy's tables are copied from the defaults each time one is made
 _DEFAULT_POLICY = MomentPolicy()
-#: a free-text note with no number ("birthday card") was about a moment this close to its date
-_SAME_OCCASION = timedelta(days=45)
 
 # --- guards -------------------------------------------------------------------------------
 
@@ -83,7 +82,7 @@ def _moment_guard(ctx: CustomerContext, moment: Moment, policy: MomentPolicy,
                   memory: _Memory) -> NoNoteReason | None:
     """Why ``moment`` gets no note, if it doesn't."""
     sent = next((n for n in memory.notes
-                 if about_matches(n.about, moment, sent_at=n.at, occasion=_SAME_OCCASION)), None)
+                 if about_matches(n.about, moment, sent_at=n.at, occasion=C.SAME_OCCASION)), None)
     if sent is not None:
         return NoNoteReason(code="already_sent", moment_key=moment.key,
                             message=f"a note about {moment.key} was already sent on "
